@@ -1,0 +1,5 @@
+// The engine's exports: each module below owns one job; this file only re-exports them.
+export { alloc, free } from './memory';
+export { dot, l2sq, cosine, normSq, normalize, scoreBlock } from './kernels';
+export { topkReset, topkCount, topkDrain } from './topk';
+export { flatScanCosine, flatScanCosineIds } from './flat';

@@ -1,0 +1,114 @@
+/**
+ * Loads the WASM engine. The module is compiled once per process and instantiated once per store or
+ * index, so each gets its own linear memory (its own 4 GiB) and no global state is shared between them.
+ */
+import { MemvecError } from '../errors.js';
+import type { EngineExports } from './abi.js';
+import { wasmBase64 } from './wasm-bytes.generated.js';
+
+/** wasm32 linear memory ends at 65536 pages of 64 KiB. */
+export const MAX_WASM_BYTES = 65536 * 65536;
+
+let modulePromise: Promise<WebAssembly.Module> | undefined;
+
+function decodeBase64(b64: string): Uint8Array {
+  if (typeof atob === 'function') {
+    const bin = atob(b64);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  throw new MemvecError('UNSUPPORTED', 'this runtime has no atob() to decode the embedded WASM');
+}
+
+function compileEngine(): Promise<WebAssembly.Module> {
+  modulePromise ??= WebAssembly.compile(decodeBase64(wasmBase64) as BufferSource).catch((err: unknown) => {
+    modulePromise = undefined;
+    throw new MemvecError('UNSUPPORTED', 'this runtime cannot compile memvec\'s WASM SIMD engine', { cause: err });
+  });
+  return modulePromise;
+}
+
+/**
+ * One engine instance with typed-array views over its memory. Views are rebuilt lazily whenever the
+ * memory has grown (growth detaches the old ArrayBuffer), so callers must fetch views after any call
+ * that may allocate and never keep them across such calls.
+ */
+export class Engine {
+  private buffer: ArrayBuffer;
+  private f32View: Float32Array;
+  private u32View: Uint32Array;
+  private u8View: Uint8Array;
+
+  private constructor(readonly exports: EngineExports) {
+    this.buffer = exports.memory.buffer;
+    this.f32View = new Float32Array(this.buffer);
+    this.u32View = new Uint32Array(this.buffer);
+    this.u8View = new Uint8Array(this.buffer);
+  }
+
+  static async create(): Promise<Engine> {
+    const module = await compileEngine();
+    const instance = await WebAssembly.instantiate(module, {});
+    return new Engine(instance.exports as unknown as EngineExports);
+  }
+
+  private refresh(): void {
+    const buffer = this.exports.memory.buffer;
+    if (buffer === this.buffer) return;
+    this.buffer = buffer;
+    this.f32View = new Float32Array(buffer);
+    this.u32View = new Uint32Array(buffer);
+    this.u8View = new Uint8Array(buffer);
+  }
+
+  /** All of memory as f32; index with ptr >>> 2. */
+  get f32(): Float32Array {
+    this.refresh();
+    return this.f32View;
+  }
+
+  /** All of memory as u32; index with ptr >>> 2. */
+  get u32(): Uint32Array {
+    this.refresh();
+    return this.u32View;
+  }
+
+  /** All of memory as bytes. */
+  get u8(): Uint8Array {
+    this.refresh();
+    return this.u8View;
+  }
+
+  /** Bytes of linear memory in use now. */
+  get memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  /**
+   * Allocates `bytes` in linear memory, or throws CAPACITY before the engine would trap on a failed
+   * memory.grow. `what` names the allocation in the error message.
+   */
+  alloc(bytes: number, what: string): number {
+    ensureRoom(this, bytes, what);
+    const ptr = this.exports.alloc(bytes);
+    if (ptr === 0) throw capacityError(what, bytes);
+    return ptr;
+  }
+}
+
+function capacityError(what: string, bytes: number): MemvecError {
+  return new MemvecError(
+    'CAPACITY',
+    `${what} needs ${bytes} more bytes of WASM memory, past the 4 GiB that 32-bit WebAssembly can address`,
+  );
+}
+
+/**
+ * Throws CAPACITY if `bytes` more could not fit in linear memory. The allocator may double memory when
+ * it grows, so we leave headroom for its bookkeeping rather than trusting an exact fit.
+ */
+export function ensureRoom(engine: Engine, bytes: number, what: string): void {
+  const slack = 1 << 20;
+  if (engine.memoryBytes + bytes + slack > MAX_WASM_BYTES) throw capacityError(what, bytes);
+}

@@ -1,0 +1,31 @@
+/**
+ * Every failure memvec reports on purpose is a MemvecError with a stable `code`, so callers can branch
+ * on `err.code` instead of parsing messages. Codes are part of the public API: never rename one.
+ */
+export type MemvecErrorCode =
+  | 'DIMENSION_MISMATCH' // a vector or query has the wrong length
+  | 'INVALID_VECTOR' // NaN, Infinity, or a shape that is not a vector
+  | 'INVALID_ARGUMENT' // k <= 0, a bad option, a bad key
+  | 'UNKNOWN_ID' // an id or key that the store does not hold, where one is required
+  | 'CLOSED' // the store or index was closed
+  | 'CORRUPT_FILE' // the file is damaged or is not a memvec file
+  | 'UNSUPPORTED_VERSION' // a memvec file from a newer (or unknown) format version
+  | 'CAPACITY' // the operation would exceed 4 GiB of WASM linear memory or a format limit
+  | 'LOCKED' // another writer holds the file
+  | 'ABORTED' // an AbortSignal fired during long work
+  | 'IO' // the storage backend failed (permissions, disk full, ...)
+  | 'UNSUPPORTED'; // the runtime lacks a capability the caller asked for
+
+export class MemvecError extends Error {
+  readonly code: MemvecErrorCode;
+
+  constructor(code: MemvecErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MemvecError';
+    this.code = code;
+  }
+}
+
+export function isMemvecError(err: unknown, code?: MemvecErrorCode): err is MemvecError {
+  return err instanceof MemvecError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,2 @@
+export { MemvecError, isMemvecError } from './errors.js';
+export type { MemvecErrorCode } from './errors.js';
