@@ -1,0 +1,37 @@
+/**
+ * Picks a storage backend for the runtime we find ourselves in. Backends are imported lazily so that a
+ * browser or edge bundle never pulls in node:fs or the native addon.
+ */
+import { MemvecError } from '../errors.js';
+import type { BackendName, StorageBackend } from './types.js';
+
+export type BackendChoice = BackendName | StorageBackend;
+
+const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown; Bun?: unknown };
+
+export function detectRuntime(): 'node' | 'bun' | 'deno' | 'browser' | 'edge' {
+  if (g.Bun !== undefined) return 'bun';
+  if (g.Deno !== undefined) return 'deno';
+  if (g.process?.versions?.node !== undefined) return 'node';
+  if (typeof (globalThis as { document?: unknown }).document !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined') return 'browser';
+  return 'edge';
+}
+
+async function load(name: BackendName): Promise<StorageBackend> {
+  switch (name) {
+    case 'fs':
+      return (await import('./fs.js')).fsBackend;
+    case 'memory':
+      return new (await import('./memory.js')).MemoryBackend();
+    default:
+      throw new MemvecError('UNSUPPORTED', `storage backend '${name}' is not available in this build`);
+  }
+}
+
+/** The caller's explicit backend, or the default for this runtime. */
+export async function resolveBackend(choice?: BackendChoice): Promise<StorageBackend> {
+  if (choice !== undefined && typeof choice !== 'string') return choice;
+  if (choice !== undefined) return load(choice);
+  const runtime = detectRuntime();
+  return load(runtime === 'node' || runtime === 'bun' ? 'fs' : 'memory');
+}
