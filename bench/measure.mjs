@@ -1,0 +1,87 @@
+// Query loops shared by the exact-scan and HNSW sections: latency per query, throughput over repeated
+// passes, and recall@k against exact groundtruth. A handle is { prepare(query), search(prepared, k), ids(result) }.
+import { median, now } from './timing.mjs';
+
+const isThenable = (x) => x !== null && typeof x === 'object' && typeof x.then === 'function';
+
+/** Fraction of the groundtruth top-k of query `qi` found in `ids` (first k of them). */
+export function recallOne(gt, qi, ids) {
+  const k = gt.k;
+  const truth = new Set(gt.ids.subarray(qi * k, (qi + 1) * k));
+  let hits = 0;
+  const seen = new Set();
+  for (let i = 0; i < Math.min(k, ids.length); i++) {
+    const id = ids[i];
+    if (truth.has(id) && !seen.has(id)) hits++;
+    seen.add(id);
+  }
+  return hits / k;
+}
+
+export function prepareQueries(handle, ds) {
+  const out = [];
+  for (let i = 0; i < ds.q; i++) out.push(handle.prepare(ds.queries.subarray(i * ds.dim, (i + 1) * ds.dim)));
+  return out;
+}
+
+/**
+ * Times queries one at a time (cycling through the query set) after one untimed warm-up query, until
+ * at least `minReps` queries and `minMs` of timed work, or every query once. Recall covers the timed queries.
+ */
+export async function latency(handle, ds, gt, k, { minMs, minReps = 5 }) {
+  const prepared = prepareQueries(handle, ds);
+  const first = handle.search(prepared[0], k);
+  const async = isThenable(first);
+  if (async) await first;
+  const samples = [];
+  let total = 0;
+  let recallSum = 0;
+  for (let qi = 0; qi < ds.q && (qi < minReps || total < minMs); qi++) {
+    const t0 = now();
+    let r = handle.search(prepared[qi], k);
+    if (async) r = await r;
+    const dt = now() - t0;
+    samples.push(dt);
+    total += dt;
+    recallSum += recallOne(gt, qi, handle.ids(r));
+  }
+  return { msMedian: median(samples), msMean: total / samples.length, queries: samples.length, recall: recallSum / samples.length };
+}
+
+/**
+ * Throughput: passes over all queries back to back, until at least `minMs` of timed work (at least one
+ * pass). The first pass's results give recall; q/s = queries answered / total time. One untimed
+ * warm-up over the first few queries before timing.
+ */
+export async function throughput(handle, prepared, gt, k, { minMs }) {
+  const q = prepared.length;
+  const probe = handle.search(prepared[0], k);
+  const async = isThenable(probe);
+  if (async) await probe;
+  for (let i = 0; i < Math.min(q, 20); i++) {
+    const r = handle.search(prepared[i], k);
+    if (async) await r;
+  }
+  const results = new Array(q);
+  let answered = 0;
+  let total = 0;
+  let pass = 0;
+  let recall = NaN;
+  do {
+    const t0 = now();
+    if (async) {
+      for (let i = 0; i < q; i++) results[i] = await handle.search(prepared[i], k);
+    } else {
+      for (let i = 0; i < q; i++) results[i] = handle.search(prepared[i], k);
+    }
+    total += now() - t0;
+    answered += q;
+    if (pass === 0) {
+      let s = 0;
+      for (let i = 0; i < q; i++) s += recallOne(gt, i, handle.ids(results[i]));
+      recall = s / q;
+    }
+    pass++;
+  } while (total < minMs);
+  return { qps: (answered / total) * 1000, usPerQuery: (total / answered) * 1000, recall, passes: pass };
+}

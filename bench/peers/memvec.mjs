@@ -1,0 +1,81 @@
+// memvec from the BUILT package (dist/, made by `npm run build`): HnswIndex for graph search and
+// MemMapVector for the exact file-backed scan. Results may come back directly or as promises; the
+// bench awaits only when the library returns a promise, so sync APIs are not charged a microtask.
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT, rootPackageVersion } from './version.mjs';
+
+export const name = 'memvec';
+
+const DIST = join(REPO_ROOT, 'dist', 'index.js');
+
+export async function load() {
+  if (!existsSync(DIST)) throw new Error('dist/index.js is missing: run npm run build');
+  const lib = await import(pathToFileURL(DIST).href);
+  return { lib, version: rootPackageVersion() };
+}
+
+export function hasHnsw({ lib }) {
+  return typeof lib.HnswIndex?.create === 'function';
+}
+
+export function hasMemMap({ lib }) {
+  return typeof lib.MemMapVector?.open === 'function';
+}
+
+/** Maps the ids addVectors returned back to row numbers of the dataset (identity when they are 0..n-1). */
+function rowMapper(ids, n) {
+  if (!ids || typeof ids.length !== 'number') return (id) => Number(id);
+  if (ids.length !== n) throw new Error(`MemMapVector.addVectors returned ${ids.length} ids for ${n} vectors`);
+  let identity = true;
+  for (let i = 0; i < n && identity; i++) identity = Number(ids[i]) === i;
+  if (identity) return (id) => Number(id);
+  const map = new Map();
+  for (let i = 0; i < n; i++) map.set(Number(ids[i]), i);
+  return (id) => map.get(Number(id)) ?? -1;
+}
+
+/** An exact store in a fresh file in os.tmpdir(), filled with ds.base. */
+export async function openExact({ lib }, ds, { batchSize } = {}) {
+  if (!lib.MemMapVector) throw new Error('dist has no MemMapVector export yet');
+  const path = join(tmpdir(), `memvec-bench-${process.pid}-${ds.n}x${ds.dim}.memvec`);
+  rmSync(path, { force: true });
+  const t0 = performance.now();
+  const db = await lib.MemMapVector.open(path, { dimension: ds.dim });
+  const ids = await db.addVectors(ds.base);
+  const loadMs = performance.now() - t0;
+  const toRow = rowMapper(ids, ds.n);
+  const opts = (k) => (batchSize ? { topK: k, batchSize } : { topK: k });
+  return {
+    loadMs,
+    prepare(query) { return query; },
+    search(query, k) { return db.cosineSearch(query, opts(k)); },
+    ids(result) { return result.map((r) => toRow(Array.isArray(r) ? r[0] : r.id)); },
+    async close() {
+      await db.close();
+      rmSync(path, { force: true });
+    },
+  };
+}
+
+export async function buildHnsw({ lib }, ds, { M, efConstruction, seed }) {
+  if (!lib.HnswIndex) throw new Error('dist has no HnswIndex export yet');
+  const { n, dim, base } = ds;
+  const keys = Array.from({ length: n }, (_, i) => String(i));
+  const t0 = performance.now();
+  const index = await lib.HnswIndex.create({ dimension: dim, metric: 'cosine', M, efConstruction, efSearch: 50, seed });
+  await index.batchInsert(base, keys);
+  const buildMs = performance.now() - t0;
+  let ef = 50;
+  return {
+    buildMs,
+    note: 'batchInsert(flat, keys), WASM, 1 thread',
+    setEf(e) { ef = e; },
+    prepare(query) { return query; },
+    search(query, k) { return index.search(query, k, { ef }); },
+    ids(result) { return result.map((r) => Number(r.key)); },
+    async close() { await index.close?.(); },
+  };
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// `npm run bench`: memvec against a plain-JS baseline, hnswlib-node and usearch, on the same seeded
+// data in one run. Prints markdown tables to stdout (progress goes to stderr) and writes them to
+// bench/results/<date>-<machine>.md and bench/results/latest.md.
+//   --quick            smaller sizes for development and smoke runs (~1 minute); writes latest-quick.md
+//   --only=a,b         run some sections only: kernel, exact, hnsw (writes no latest*.md)
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cachedGroundtruth, CACHE_DIR, clusteredDataset, fmtCount } from './data.mjs';
+import { machine, machineTag } from './machine.mjs';
+import * as hnswlib from './peers/hnswlib.mjs';
+import * as memvec from './peers/memvec.mjs';
+import * as usearch from './peers/usearch.mjs';
+import { exactGroundtruth } from './plain-js.mjs';
+import { exactSection } from './sections/exact.mjs';
+import { hnswSection } from './sections/hnsw.mjs';
+import { kernelSection } from './sections/kernel.mjs';
+import { num, secs, table } from './table.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const K = 10;
+const SECTIONS = ['kernel', 'exact', 'hnsw'];
+
+const SIZES = {
+  full: {
+    kernelN: 100_000, kernelDims: [768, 128], kernelMinMs: 1000,
+    datasets: [{ n: 100_000, dim: 128 }, { n: 50_000, dim: 768 }], queries: 500, clusters: 100, seed: 42,
+    exactMinMs: 2000, hnswMinMs: 1000, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
+  },
+  quick: {
+    kernelN: 20_000, kernelDims: [768, 128], kernelMinMs: 200,
+    datasets: [{ n: 10_000, dim: 128 }, { n: 5_000, dim: 768 }], queries: 100, clusters: 100, seed: 42,
+    exactMinMs: 300, hnswMinMs: 150, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
+  },
+};
+
+function parseArgs(argv) {
+  const args = { quick: false, only: SECTIONS };
+  for (const a of argv) {
+    if (a === '--quick') args.quick = true;
+    else if (a.startsWith('--only=')) {
+      args.only = a.slice(7).split(',').filter(Boolean);
+      const bad = args.only.filter((s) => !SECTIONS.includes(s));
+      if (bad.length) throw new Error(`unknown section(s) ${bad.join(', ')}; known: ${SECTIONS.join(', ')}`);
+    } else if (a === '--help' || a === '-h') {
+      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+const started = performance.now();
+const log = (msg) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
+
+async function loadPeer(mod) {
+  try {
+    return await mod.load();
+  } catch (err) {
+    return { error: (err?.message ?? String(err)).split('\n')[0] };
+  }
+}
+
+function gitHead() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: HERE, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'assembly'], { cwd: HERE, encoding: 'utf8' }).trim();
+    return dirty ? `${head} (src/ or assembly/ modified in the worktree)` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function stamp(d) {
+  const p = (x) => String(x).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}`;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const sizes = args.quick ? SIZES.quick : SIZES.full;
+  const m = machine();
+
+  const peers = {
+    memvec: await loadPeer(memvec),
+    hnswlib: await loadPeer(hnswlib),
+    usearch: await loadPeer(usearch),
+  };
+  const peerText = (p, name) => (p.error ? `${name}: not available (${p.error})` : `${name} ${p.version}`);
+
+  const header = [
+    `# memvec benchmark${args.quick ? ' (--quick)' : ''}`,
+    '',
+    `- date: ${m.date.toISOString()}`,
+    `- machine: ${m.cpu}, ${m.cores} logical cores, ${m.memGiB.toFixed(1)} GiB RAM, ${m.platform}`,
+    `- runtime: Node ${m.node} (V8 ${m.v8})`,
+    `- load average at start (1/5/15 min): ${m.load.map((x) => x.toFixed(2)).join(' / ')}`,
+    `- memvec commit: ${gitHead()}`,
+    `- libraries: ${peerText(peers.memvec, 'memvec (dist/)')}; ${peerText(peers.hnswlib, 'hnswlib-node')}; ${peerText(peers.usearch, 'usearch')}`,
+    `- sections: ${args.only.join(', ')}; every number below was measured in this run`,
+    '',
+  ].join('\n');
+  console.log(header);
+  const parts = [header];
+  const emit = (text) => {
+    console.log(`${text}\n`);
+    parts.push(`${text}\n`);
+  };
+
+  let datasets = [];
+  if (args.only.includes('exact') || args.only.includes('hnsw')) {
+    const rows = [];
+    for (const spec of sizes.datasets) {
+      log(`data: ${fmtCount(spec.n)} × ${spec.dim} (+${sizes.queries} queries)`);
+      const ds = clusteredDataset({ ...spec, queries: sizes.queries, clusters: sizes.clusters, seed: sizes.seed });
+      log(`data: groundtruth for ${ds.name}`);
+      ds.gt = cachedGroundtruth(ds, K, exactGroundtruth);
+      datasets.push(ds);
+      rows.push([
+        ds.name, num(ds.n), ds.q, ds.dim, ds.clusters, ds.seed,
+        `${ds.cached ? 'cache' : 'generated'}, ${num(ds.genMs)} ms`, `${ds.gt.cached ? 'cache' : 'plain JS, f64'}, ${num(ds.gt.ms)} ms`,
+      ]);
+    }
+    emit(
+      `## Data\n\nClustered vectors from the seeded generator of test/helpers/random.ts (ported to bench/data.mjs): ` +
+        `\`clusters\` uniform centres in [-1, 1)^d, each point a centre plus noise (sum of 3 uniforms − 1.5) × 0.35 per ` +
+        `coordinate, not normalized. One stream of n + q points; the last q are the held-out queries. Groundtruth: exact cosine ` +
+        `top-${K} by plain JS. Cache: ${CACHE_DIR}.\n\n` +
+        table(['set', '>n', '>queries', '>dim', '>clusters', '>seed', 'data', 'groundtruth'], rows),
+    );
+  }
+
+  const ctx = { sizes, peers, datasets, log, k: K };
+  if (args.only.includes('kernel')) emit(await kernelSection(ctx));
+  if (args.only.includes('exact')) emit(await exactSection(ctx));
+  if (args.only.includes('hnsw')) emit(await hnswSection(ctx));
+
+  const footer = `---\nTotal wall time ${secs(performance.now() - started)}; load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`;
+  console.log(footer);
+  parts.push(footer, '');
+
+  const dir = join(HERE, 'results');
+  mkdirSync(dir, { recursive: true });
+  const partial = args.only.length !== SECTIONS.length;
+  const suffix = `${args.quick ? '-quick' : ''}${partial ? '-partial' : ''}`;
+  const file = join(dir, `${stamp(m.date)}-${machineTag(m)}${suffix}.md`);
+  const text = parts.join('\n');
+  writeFileSync(file, text);
+  if (!partial) writeFileSync(join(dir, `latest${args.quick ? '-quick' : ''}.md`), text);
+  log(`wrote ${file}${partial ? '' : ` and latest${args.quick ? '-quick' : ''}.md`}`);
+}
+
+main().catch((err) => {
+  console.error(err?.stack ?? err);
+  process.exit(1);
+});
