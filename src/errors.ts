@@ -12,6 +12,7 @@ export type MemvecErrorCode =
   | 'UNSUPPORTED_VERSION' // a memvec file from a newer (or unknown) format version
   | 'CAPACITY' // the operation would exceed 4 GiB of WASM linear memory or a format limit
   | 'LOCKED' // another writer holds the file
+  | 'READ_ONLY' // a write to a store opened with { readOnly: true }
   | 'ABORTED' // an AbortSignal fired during long work
   | 'IO' // the storage backend failed (permissions, disk full, ...)
   | 'UNSUPPORTED'; // the runtime lacks a capability the caller asked for

@@ -1,2 +1,12 @@
 export { MemvecError, isMemvecError } from './errors.js';
 export type { MemvecErrorCode } from './errors.js';
+export { MemMapVector } from './memmap-vector.js';
+export type {
+  CosineSearchOptions,
+  LongWorkOptions,
+  MemMapVectorOptions,
+  MemMapVectorStats,
+  SearchResult,
+} from './memmap-vector.js';
+export { MemoryBackend } from './storage/memory.js';
+export type { BackendName, OpenOptions, StorageBackend, StorageFile } from './storage/types.js';

@@ -93,8 +93,8 @@ describe('top-k heap and flat scan', async () => {
     for (const [k, minScore] of [[1, 0], [7, 0], [64, -1], [64, 0.5]] as const) {
       expect(e.topkReset(k, minScore)).toBe(0);
       // Two blocks, as the store streams them.
-      e.flatScanCosine(pq, Math.sqrt(refDot(q, q)), pdata, 150, dim, 0);
-      e.flatScanCosine(pq, Math.sqrt(refDot(q, q)), pdata + 150 * dim * 4, 150, dim, 150);
+      e.flatScanCosine(pq, Math.sqrt(refDot(q, q)), pdata, 150, dim, 0, 0);
+      e.flatScanCosine(pq, Math.sqrt(refDot(q, q)), pdata + 150 * dim * 4, 150, dim, 150, 0);
       const count = e.topkDrain(pids, pscores);
       const got = Array.from({ length: count }, (_, i) => [engine.u32[(pids >>> 2) + i]!, engine.f32[(pscores >>> 2) + i]!]);
       const want = refCosineTopK(data, dim, q, k, minScore);

@@ -40,9 +40,10 @@ export interface EngineExports {
   // assembly/flat.ts: exact cosine scans that feed the top-k heap.
   /**
    * Cosine of the query against `count` vectors at `block` whose ids are baseId, baseId+1, ...;
-   * all-zero (deleted) vectors are skipped. `queryNorm` is the query's L2 norm (> 0).
+   * vectors whose bit is set in `deletedBits` (0 = no bitmap) or that are all zeros are skipped.
+   * `queryNorm` is the query's L2 norm (> 0).
    */
-  flatScanCosine(query: number, queryNorm: number, block: number, count: number, dim: number, baseId: number): void;
+  flatScanCosine(query: number, queryNorm: number, block: number, count: number, dim: number, baseId: number, deletedBits: number): void;
   /** As flatScanCosine, but vector i of the block has id `ids[i]` (u32 array). */
-  flatScanCosineIds(query: number, queryNorm: number, block: number, ids: number, count: number, dim: number): void;
+  flatScanCosineIds(query: number, queryNorm: number, block: number, ids: number, count: number, dim: number, deletedBits: number): void;
 }

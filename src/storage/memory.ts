@@ -121,3 +121,6 @@ export class MemoryBackend implements StorageBackend {
     this.files.delete(from);
   }
 }
+
+/** The backend behind the name 'memory'. */
+export const sharedMemoryBackend = new MemoryBackend();

@@ -22,7 +22,8 @@ async function load(name: BackendName): Promise<StorageBackend> {
     case 'fs':
       return (await import('./fs.js')).fsBackend;
     case 'memory':
-      return new (await import('./memory.js')).MemoryBackend();
+      // One shared in-memory file system per process, so a store saved by path can be opened again.
+      return (await import('./memory.js')).sharedMemoryBackend;
     default:
       throw new MemvecError('UNSUPPORTED', `storage backend '${name}' is not available in this build`);
   }

@@ -1,0 +1,571 @@
+/**
+ * MemMapVector: the exact store. Vectors live in one file (see src/format/flat-header.ts for the
+ * layout and the commit protocol); a search streams the file through a fixed scratch region in WASM
+ * memory, so memory use stays flat however large the file is, and the SIMD scan feeds a top-k heap so
+ * a scan returns k results, not N.
+ *
+ * Every write is durable when the call returns. Bad input throws before anything is written. If the
+ * storage itself fails after a commit has begun, the outcome on disk is either the old or the new
+ * state, never a mix; the store then closes itself, because it can no longer tell which.
+ */
+import { Engine } from './engine/engine.js';
+import { WasmBuffer } from './engine/wasm-buffer.js';
+import { MemvecError } from './errors.js';
+import { crc32 } from './format/crc32.js';
+import {
+  bitmapBytes,
+  chooseFlatHeader,
+  decodeFlatSlot,
+  encodeFlatHeader,
+  type FlatHeader,
+  HEADER_BYTES,
+  MAX_DIMENSION,
+  MAX_VECTORS,
+  SLOT_BYTES,
+  VECTORS_OFFSET,
+} from './format/flat-header.js';
+import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
+import { type BackendChoice, resolveBackend } from './storage/select.js';
+import type { StorageBackend, StorageFile } from './storage/types.js';
+import { checkInt, checkNumber, checkSignal, toBatch, toVector } from './validate.js';
+
+export interface MemMapVectorOptions {
+  /** Dimension for a new file (default 512). For an existing file it may be omitted; if given it must match. */
+  dimension?: number;
+  /** A backend name or instance; default: the runtime's (mmap or node:fs in Node and Bun). */
+  backend?: BackendChoice;
+  /** Open without writing: every write throws READ_ONLY. */
+  readOnly?: boolean;
+}
+
+export interface CosineSearchOptions {
+  /** How many results at most (default 10). */
+  topK?: number;
+  /** Only results with cosine similarity >= minScore (default 0). */
+  minScore?: number;
+  /**
+   * Vectors read per step of the scan. Default: as many as fit in 32 MiB, at most 500,000. The scratch
+   * region in WASM memory is this many vectors, whatever the size of the file.
+   */
+  batchSize?: number;
+}
+
+export interface LongWorkOptions {
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface MemMapVectorStats {
+  /** Vectors in the file, deleted ones included (the next id is this number). */
+  totalVectors: number;
+  validVectors: number;
+  deletedVectors: number;
+  fileSize: number;
+  /** Bytes of live vectors over the file size. */
+  spaceUtilization: number;
+  /** Bytes that compact() would give back. */
+  reclaimableBytes: number;
+  deletedIds: number[];
+}
+
+export type SearchResult = [id: number, score: number];
+
+const DEFAULT_DIMENSION = 512;
+const DEFAULT_SCAN_BYTES = 32 << 20;
+const MAX_DEFAULT_BATCH = 500_000;
+const MAX_TOP_K = 1 << 26;
+const COPY_CHUNK_BYTES = 8 << 20;
+
+/** Little-endian bytes of a Float32Array without copying (every runtime we target is little-endian). */
+function bytesOf(data: Float32Array): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function isAllZero(data: Float32Array, start: number, dim: number): boolean {
+  for (let j = start; j < start + dim; j++) if (data[j] !== 0) return false;
+  return true;
+}
+
+export class MemMapVector implements AsyncDisposable {
+  private file: StorageFile | null;
+  private header: FlatHeader;
+  /** Which header slot holds `header`; the next commit writes the other one. */
+  private slot: number;
+  private readonly rowBytes: number;
+  private readonly bitmap: WasmBuffer;
+  private readonly query: WasmBuffer;
+  private readonly scratch: WasmBuffer;
+  private readonly ids: WasmBuffer;
+  private readonly out: WasmBuffer;
+
+  private constructor(
+    private readonly backend: StorageBackend,
+    readonly path: string,
+    file: StorageFile,
+    header: FlatHeader,
+    slot: number,
+    private readonly engine: Engine,
+    readonly readOnly: boolean,
+  ) {
+    this.file = file;
+    this.header = header;
+    this.slot = slot;
+    this.rowBytes = header.dimension * 4;
+    this.bitmap = new WasmBuffer(engine, 'the deletion bitmap');
+    this.query = new WasmBuffer(engine, 'the query');
+    this.scratch = new WasmBuffer(engine, 'the scan buffer');
+    this.ids = new WasmBuffer(engine, 'the id list');
+    this.out = new WasmBuffer(engine, 'the results');
+    this.query.ensure(this.rowBytes);
+  }
+
+  /** Opens the store at `path`, creating it if it does not exist (unless readOnly). */
+  static async open(path: string, options: MemMapVectorOptions = {}): Promise<MemMapVector> {
+    if (typeof path !== 'string' || path.length === 0) {
+      throw new MemvecError('INVALID_ARGUMENT', 'path must be a non-empty string');
+    }
+    const wanted = options.dimension === undefined ? undefined : checkInt(options.dimension, 'dimension', 1, MAX_DIMENSION);
+    const readOnly = options.readOnly ?? false;
+    const backend = await resolveBackend(options.backend);
+    if (!(await backend.exists(path))) {
+      if (readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
+      await createFile(backend, path, wanted ?? DEFAULT_DIMENSION);
+    }
+    const engine = await Engine.create();
+    const file = await backend.open(path, { readOnly });
+    try {
+      const { header, slot } = readHeader(file, path);
+      if (wanted !== undefined && wanted !== header.dimension) {
+        throw new MemvecError('DIMENSION_MISMATCH', `${path} holds vectors of dimension ${header.dimension}, not ${wanted}`);
+      }
+      const store = new MemMapVector(backend, path, file, header, slot, engine, readOnly);
+      store.loadBitmap();
+      return store;
+    } catch (err) {
+      file.close();
+      throw err;
+    }
+  }
+
+  get dimension(): number {
+    return this.header.dimension;
+  }
+
+  // ---------------------------------------------------------------- reading the committed state
+
+  private openFile(): StorageFile {
+    if (this.file === null) throw new MemvecError('CLOSED', `the store at ${this.path} is closed`);
+    return this.file;
+  }
+
+  private writableFile(): StorageFile {
+    const file = this.openFile();
+    if (this.readOnly) throw new MemvecError('READ_ONLY', `the store at ${this.path} was opened read-only`);
+    return file;
+  }
+
+  /** Reads the committed bitmap into WASM memory and checks it against the header. */
+  private loadBitmap(): void {
+    const h = this.header;
+    const length = bitmapBytes(h.count);
+    this.bitmap.ensure(Math.max(length, 64));
+    // Bits past the last vector must read as "not deleted" when vectors are appended later.
+    this.bitmap.view().fill(0, length);
+    const view = this.bitmap.view(length);
+    if (this.openFile().read(h.bitmapRegion + h.activeArea * h.bitmapCapacity, view) !== length) {
+      throw new MemvecError('CORRUPT_FILE', `${this.path}: the deletion bitmap is cut short`);
+    }
+    if (crc32(view) !== h.bitmapCrc) throw new MemvecError('CORRUPT_FILE', `${this.path}: deletion bitmap checksum mismatch`);
+    let deleted = 0;
+    for (let i = 0; i < length; i++) deleted += popcount8(view[i]!);
+    const tail = h.count % 8;
+    if (tail !== 0 && view[length - 1]! >> tail !== 0) {
+      throw new MemvecError('CORRUPT_FILE', `${this.path}: deletion bitmap marks vectors that do not exist`);
+    }
+    if (deleted !== h.deletedCount) throw new MemvecError('CORRUPT_FILE', `${this.path}: deletion count does not match the bitmap`);
+  }
+
+  private isDeleted(id: number): boolean {
+    return (this.engine.u8[this.bitmap.ptr + (id >>> 3)]! & (1 << (id & 7))) !== 0;
+  }
+
+  private rowOffset(id: number): number {
+    return VECTORS_OFFSET + id * this.rowBytes;
+  }
+
+  // ---------------------------------------------------------------- the commit protocol
+
+  /**
+   * Writes `next` as the newest header after the data it points to is durable: sync, header into the
+   * other slot, sync. Any failure from the header write on leaves the outcome unknown, so the store
+   * closes itself; a failure before it leaves the committed state untouched.
+   */
+  private commit(file: StorageFile, next: FlatHeader): void {
+    file.sync();
+    const slot = 1 - this.slot;
+    try {
+      file.write(slot * SLOT_BYTES, encodeFlatHeader(next));
+      file.sync();
+    } catch (err) {
+      this.poison();
+      throw err;
+    }
+    this.header = next;
+    this.slot = slot;
+  }
+
+  private poison(): void {
+    const file = this.file;
+    this.file = null;
+    try {
+      file?.close();
+    } catch {
+      // Already failing: the original error is the one worth reporting.
+    }
+  }
+
+  /** Writes the in-memory bitmap into the inactive area; returns the header fields that point to it. */
+  private writeBitmap(file: StorageFile, count: number, plan: RegionPlan, area: number): Pick<FlatHeader, 'activeArea' | 'bitmapCrc'> {
+    const view = this.bitmap.view(bitmapBytes(count));
+    file.write(plan.bitmapRegion + area * plan.bitmapCapacity, view);
+    return { activeArea: area, bitmapCrc: crc32(view) };
+  }
+
+  /** Moves the bitmap past where `count` vectors will end: a commit of its own, changing nothing else. */
+  private relocateBitmap(file: StorageFile, count: number): RegionPlan {
+    const h = this.header;
+    const plan = planRegion(count, this.rowBytes);
+    // The new region starts past both the future vectors and the committed bitmap's areas.
+    const floor = h.bitmapRegion + 2 * h.bitmapCapacity;
+    if (plan.bitmapRegion < floor) plan.bitmapRegion = Math.ceil(floor / 4096) * 4096;
+    file.truncate(Math.max(file.size(), regionEnd(plan)));
+    const written = this.writeBitmap(file, h.count, plan, 0);
+    this.commit(file, { ...h, ...plan, ...written, sequence: h.sequence + 1 });
+    return plan;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Appends a flat Float32Array of n·d, or an array of vectors; returns their ids. */
+  addVectors(vectors: Float32Array | ReadonlyArray<ArrayLike<number>>): number[] {
+    const file = this.writableFile();
+    const { data, count } = toBatch(vectors, this.dimension);
+    for (let i = 0; i < count; i++) {
+      if (isAllZero(data, i * this.dimension, this.dimension)) {
+        throw new MemvecError('INVALID_VECTOR', `vector ${i} is all zeros: it has no cosine direction (and all-zero rows mark deleted vectors)`);
+      }
+    }
+    if (count === 0) return [];
+    const first = this.header.count;
+    const total = first + count;
+    if (total > MAX_VECTORS) throw new MemvecError('CAPACITY', `a store holds at most ${MAX_VECTORS} vectors`);
+    // Room for the larger bitmap is taken before any byte is written, so CAPACITY changes nothing.
+    this.bitmap.ensure(bitmapBytes(total), true);
+
+    let plan: RegionPlan = this.header;
+    if (outgrows(plan, total, this.rowBytes)) plan = this.relocateBitmap(file, total);
+    file.write(this.rowOffset(first), bytesOf(data));
+    const written = this.writeBitmap(file, total, plan, 1 - this.header.activeArea);
+    this.commit(file, { ...this.header, ...written, count: total, sequence: this.header.sequence + 1 });
+    return Array.from({ length: count }, (_, i) => first + i);
+  }
+
+  /** Same as addVectors, for a list of vectors. */
+  addVectorList(list: ReadonlyArray<Float32Array | readonly number[]>): number[] {
+    if (!Array.isArray(list)) throw new MemvecError('INVALID_VECTOR', 'addVectorList takes an array of vectors');
+    return this.addVectors(list);
+  }
+
+  /**
+   * Marks vectors deleted and zero-fills them; returns how many were newly marked. An id that was never
+   * added throws UNKNOWN_ID and marks nothing.
+   */
+  markDeleted(ids: number | readonly number[] | Uint32Array): number {
+    const file = this.writableFile();
+    const list = this.checkIds(typeof ids === 'number' ? [ids] : ids);
+    const fresh = [...new Set(list)].filter((id) => !this.isDeleted(id)).sort((a, b) => a - b);
+    if (fresh.length === 0) return 0;
+
+    // Every id in `fresh` has its bit clear, so XOR sets them all, and XOR again undoes exactly that.
+    const flip = () => {
+      const u8 = this.engine.u8;
+      for (const id of fresh) u8[this.bitmap.ptr + (id >>> 3)]! ^= 1 << (id & 7);
+    };
+    flip();
+    try {
+      const h = this.header;
+      const written = this.writeBitmap(file, h.count, h, 1 - h.activeArea);
+      this.commit(file, { ...h, ...written, deletedCount: h.deletedCount + fresh.length, sequence: h.sequence + 1 });
+    } catch (err) {
+      if (this.file !== null) flip();
+      throw err;
+    }
+    // Committed: the bitmap is the authority now, so zeroing the rows is safe to interrupt.
+    this.zeroRows(file, fresh);
+    return fresh.length;
+  }
+
+  private zeroRows(file: StorageFile, sortedIds: number[]): void {
+    const zeros = new Uint8Array(Math.min(COPY_CHUNK_BYTES, sortedIds.length * this.rowBytes));
+    const perChunk = zeros.length / this.rowBytes;
+    try {
+      for (let i = 0; i < sortedIds.length; ) {
+        // Write runs of consecutive ids in one call.
+        let j = i + 1;
+        while (j < sortedIds.length && j - i < perChunk && sortedIds[j] === sortedIds[j - 1]! + 1) j++;
+        file.write(this.rowOffset(sortedIds[i]!), zeros.subarray(0, (j - i) * this.rowBytes));
+        i = j;
+      }
+      file.sync();
+    } catch (err) {
+      this.poison();
+      throw err;
+    }
+  }
+
+  /**
+   * Rewrites the file without deleted vectors; returns [oldId, newId] for every vector kept. The new
+   * file is written beside the old one and renamed over it, so a crash leaves one or the other whole.
+   */
+  async compact(options: LongWorkOptions = {}): Promise<Array<[number, number]>> {
+    const file = this.writableFile();
+    checkSignal(options.signal);
+    const h = this.header;
+    const map: Array<[number, number]> = [];
+    if (h.deletedCount === 0) {
+      for (let id = 0; id < h.count; id++) map.push([id, id]);
+      return map;
+    }
+    const tmpPath = `${this.path}.compact.tmp`;
+    await this.backend.remove(tmpPath);
+    const tmp = await this.backend.open(tmpPath, { create: true });
+    try {
+      const live = h.count - h.deletedCount;
+      const perChunk = Math.max(1, Math.floor(COPY_CHUNK_BYTES / this.rowBytes));
+      const chunk = new Uint8Array(perChunk * this.rowBytes);
+      let written = 0;
+      for (let start = 0; start < h.count; start += perChunk) {
+        checkSignal(options.signal);
+        const n = Math.min(perChunk, h.count - start);
+        file.read(this.rowOffset(start), chunk.subarray(0, n * this.rowBytes));
+        let kept = 0;
+        for (let i = 0; i < n; i++) {
+          if (this.isDeleted(start + i)) continue;
+          if (kept !== i) chunk.copyWithin(kept * this.rowBytes, i * this.rowBytes, (i + 1) * this.rowBytes);
+          map.push([start + i, written + kept]);
+          kept++;
+        }
+        tmp.write(VECTORS_OFFSET + written * this.rowBytes, chunk.subarray(0, kept * this.rowBytes));
+        written += kept;
+        options.onProgress?.(start + n, h.count);
+        // Let an AbortSignal fire between chunks.
+        await Promise.resolve();
+      }
+      writeFreshHeader(tmp, h.dimension, live, true);
+      tmp.close();
+    } catch (err) {
+      tmp.close();
+      await this.backend.remove(tmpPath);
+      throw err;
+    }
+    checkSignal(options.signal);
+    // Close before the rename (some platforms refuse to replace an open file), then reopen whatever the
+    // path holds: the compacted file, or the old one if the rename failed.
+    this.poison();
+    let renameError: unknown;
+    await this.backend.rename(tmpPath, this.path).catch((err: unknown) => (renameError = err));
+    const reopened = await this.backend.open(this.path);
+    try {
+      const { header, slot } = readHeader(reopened, this.path);
+      this.file = reopened;
+      this.header = header;
+      this.slot = slot;
+      this.loadBitmap();
+    } catch (err) {
+      this.poison();
+      throw err;
+    }
+    if (renameError !== undefined) throw renameError;
+    return map;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private checkIds(ids: ArrayLike<number>): number[] {
+    if (typeof ids !== 'object' || ids === null || typeof ids.length !== 'number') {
+      throw new MemvecError('INVALID_ARGUMENT', 'ids must be an array of vector ids');
+    }
+    const out = Array.from(ids);
+    for (const id of out) {
+      if (typeof id !== 'number' || !Number.isInteger(id)) throw new MemvecError('INVALID_ARGUMENT', `${String(id)} is not a vector id`);
+      if (id < 0 || id >= this.header.count) throw new MemvecError('UNKNOWN_ID', `no vector with id ${id} (the store has ${this.header.count})`);
+    }
+    return out;
+  }
+
+  /** The vector with this id as it was added, or null for an unknown or deleted id. */
+  getVectorByVectorId(id: number): Float32Array | null {
+    const file = this.openFile();
+    if (typeof id !== 'number' || !Number.isInteger(id)) throw new MemvecError('INVALID_ARGUMENT', `${String(id)} is not a vector id`);
+    if (id < 0 || id >= this.header.count || this.isDeleted(id)) return null;
+    const out = new Float32Array(this.dimension);
+    file.read(this.rowOffset(id), new Uint8Array(out.buffer));
+    return out;
+  }
+
+  getTotalVectors(): number {
+    this.openFile();
+    return this.header.count;
+  }
+
+  stat(): MemMapVectorStats {
+    const file = this.openFile();
+    const h = this.header;
+    const live = h.count - h.deletedCount;
+    const fileSize = file.size();
+    const deletedIds: number[] = [];
+    for (let id = 0; id < h.count && deletedIds.length < h.deletedCount; id++) if (this.isDeleted(id)) deletedIds.push(id);
+    const compactedSize = regionEnd(planRegion(live, this.rowBytes, true));
+    return {
+      totalVectors: h.count,
+      validVectors: live,
+      deletedVectors: h.deletedCount,
+      fileSize,
+      spaceUtilization: fileSize === 0 ? 0 : (live * this.rowBytes) / fileSize,
+      reclaimableBytes: Math.max(0, fileSize - compactedSize),
+      deletedIds,
+    };
+  }
+
+  /** Exact cosine search over every live vector; best first, ties by lower id. */
+  cosineSearch(query: ArrayLike<number>, options: CosineSearchOptions = {}): SearchResult[] {
+    const file = this.openFile();
+    const { topK, batch, queryNorm } = this.prepareSearch(query, options);
+    const count = this.header.count;
+    const rows = Math.max(1, Math.min(batch, count));
+    const scratch = this.scratch.ensure(rows * this.rowBytes);
+    const e = this.engine.exports;
+    for (let start = 0; start < count; start += rows) {
+      const n = Math.min(rows, count - start);
+      this.readRows(file, start, n, 0);
+      e.flatScanCosine(this.query.ptr, queryNorm, scratch, n, this.dimension, start, this.bitmap.ptr);
+    }
+    return this.drain(topK);
+  }
+
+  /** Exact cosine search restricted to `ids` (unknown ids throw UNKNOWN_ID; deleted ones are skipped). */
+  cosineSearchInVectorIds(query: ArrayLike<number>, ids: readonly number[] | Uint32Array, options: CosineSearchOptions = {}): SearchResult[] {
+    const file = this.openFile();
+    const wanted = [...new Set(this.checkIds(ids))].sort((a, b) => a - b);
+    const { topK, batch, queryNorm } = this.prepareSearch(query, options);
+    const rows = Math.max(1, Math.min(batch, wanted.length));
+    const scratch = this.scratch.ensure(rows * this.rowBytes);
+    const idsPtr = this.ids.ensure(rows * 4);
+    const e = this.engine.exports;
+    for (let start = 0; start < wanted.length; start += rows) {
+      const n = Math.min(rows, wanted.length - start);
+      this.engine.u32.set(wanted.slice(start, start + n), idsPtr >>> 2);
+      // Runs of consecutive ids are read with one call.
+      for (let i = 0; i < n; ) {
+        let j = i + 1;
+        while (j < n && wanted[start + j] === wanted[start + j - 1]! + 1) j++;
+        this.readRows(file, wanted[start + i]!, j - i, i);
+        i = j;
+      }
+      e.flatScanCosineIds(this.query.ptr, queryNorm, scratch, idsPtr, n, this.dimension, this.bitmap.ptr);
+    }
+    return this.drain(topK);
+  }
+
+  /** Checks the query and options, copies the query into WASM memory and resets the top-k heap. */
+  private prepareSearch(query: ArrayLike<number>, options: CosineSearchOptions) {
+    const q = toVector(query, this.dimension, 'query');
+    const topK = checkInt(options.topK ?? 10, 'topK', 1, MAX_TOP_K);
+    const minScore = checkNumber(options.minScore ?? 0, 'minScore');
+    const defaultBatch = Math.max(1, Math.min(MAX_DEFAULT_BATCH, Math.floor(DEFAULT_SCAN_BYTES / this.rowBytes)));
+    const batch = checkInt(options.batchSize ?? defaultBatch, 'batchSize', 1);
+    this.out.ensure(topK * 8);
+    this.engine.f32.set(q, this.query.ptr >>> 2);
+    const queryNorm = Math.sqrt(this.engine.exports.normSq(this.query.ptr, this.dimension));
+    if (queryNorm === 0) throw new MemvecError('INVALID_VECTOR', 'the query is all zeros: cosine similarity is undefined');
+    if (this.engine.exports.topkReset(topK, minScore) !== 0) throw new MemvecError('CAPACITY', `topK ${topK} is too large`);
+    return { topK, batch, queryNorm };
+  }
+
+  /** Reads `n` rows starting at id `first` into the scratch buffer at row `at`. */
+  private readRows(file: StorageFile, first: number, n: number, at: number): void {
+    const view = this.scratch.view().subarray(at * this.rowBytes, (at + n) * this.rowBytes);
+    if (file.read(this.rowOffset(first), view) !== view.length) {
+      throw new MemvecError('CORRUPT_FILE', `${this.path} ends inside its vectors`);
+    }
+  }
+
+  private drain(topK: number): SearchResult[] {
+    const idsPtr = this.out.ptr;
+    const scoresPtr = idsPtr + topK * 4;
+    const n = this.engine.exports.topkDrain(idsPtr, scoresPtr);
+    const u32 = this.engine.u32;
+    const f32 = this.engine.f32;
+    const results: SearchResult[] = new Array(n);
+    for (let i = 0; i < n; i++) results[i] = [u32[(idsPtr >>> 2) + i]!, f32[(scoresPtr >>> 2) + i]!];
+    return results;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Releases the file. Every write was already durable, so there is nothing to flush. */
+  close(): void {
+    const file = this.file;
+    this.file = null;
+    file?.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+}
+
+function popcount8(b: number): number {
+  b = b - ((b >> 1) & 0x55);
+  b = (b & 0x33) + ((b >> 2) & 0x33);
+  return (b + (b >> 4)) & 0x0f;
+}
+
+function readHeader(file: StorageFile, path: string): { header: FlatHeader; slot: number } {
+  const size = file.size();
+  if (size < VECTORS_OFFSET) throw new MemvecError('CORRUPT_FILE', `${path} is too short (${size} bytes) to be a memvec vector file`);
+  const slots = [0, 1].map((slot) => {
+    const bytes = new Uint8Array(HEADER_BYTES);
+    file.read(slot * SLOT_BYTES, bytes);
+    return decodeFlatSlot(bytes, size);
+  });
+  const header = chooseFlatHeader(slots, path);
+  const slot = slots.findIndex((s) => s.kind === 'valid' && s.header === header);
+  return { header, slot };
+}
+
+/** Commits slot 0 of a file whose `count` vectors are already written, none of them deleted. */
+function writeFreshHeader(file: StorageFile, dimension: number, count: number, tight = false): void {
+  const plan = planRegion(count, dimension * 4, tight);
+  file.truncate(regionEnd(plan));
+  const bitmap = new Uint8Array(bitmapBytes(count));
+  file.write(plan.bitmapRegion, bitmap);
+  file.write(SLOT_BYTES, new Uint8Array(HEADER_BYTES)); // slot 1 starts invalid
+  file.sync();
+  const header: FlatHeader = { sequence: 1, dimension, count, deletedCount: 0, ...plan, activeArea: 0, bitmapCrc: crc32(bitmap) };
+  file.write(0, encodeFlatHeader(header));
+  file.sync();
+}
+
+/** Creates an empty store beside `path` and renames it into place, so `path` is never half-made. */
+async function createFile(backend: StorageBackend, path: string, dimension: number): Promise<void> {
+  const tmpPath = `${path}.create.tmp`;
+  await backend.remove(tmpPath);
+  const tmp = await backend.open(tmpPath, { create: true });
+  try {
+    writeFreshHeader(tmp, dimension, 0);
+  } finally {
+    tmp.close();
+  }
+  await backend.rename(tmpPath, path);
+}

@@ -1,0 +1,431 @@
+// The MemMapVector behaviour every backend must show. Called once per backend by the runtime's test file.
+import { afterAll, describe, expect, it } from 'vitest';
+import { MemvecError } from '../../src/errors.js';
+import { FLAT_MAGIC, HEADER_BYTES, SLOT_BYTES } from '../../src/format/flat-header.js';
+import { MemMapVector } from '../../src/memmap-vector.js';
+import { crc32 } from '../../src/format/crc32.js';
+import type { BackendTarget } from '../support/backends.js';
+import { FailingBackend } from '../support/failing-backend.js';
+import { randomVectors } from '../helpers/random.js';
+import { refCosineTopK } from '../helpers/reference.js';
+
+function expectCode(fn: () => unknown, code: string): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught, `expected MemvecError ${code}`).toBeInstanceOf(MemvecError);
+  expect((caught as MemvecError).code).toBe(code);
+}
+
+async function expectCodeAsync(fn: () => Promise<unknown>, code: string): Promise<void> {
+  const err = await fn().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, `expected MemvecError ${code}`).toBeInstanceOf(MemvecError);
+  expect((err as MemvecError).code).toBe(code);
+}
+
+/** Everything observable about a store, to prove an operation changed nothing. */
+function snapshot(db: MemMapVector, queries: Float32Array, dim: number) {
+  const { fileSize: _ignored, ...stat } = db.stat();
+  const results = [];
+  for (let q = 0; q < queries.length / dim; q++) results.push(db.cosineSearch(queries.subarray(q * dim, (q + 1) * dim), { topK: 5, minScore: -1 }));
+  const vectors = Array.from({ length: db.getTotalVectors() }, (_, id) => db.getVectorByVectorId(id));
+  return { stat, results, vectors };
+}
+
+/** Reference data with deletions applied the way the store applies them: deleted rows read as zero. */
+function withDeleted(data: Float32Array, dim: number, deleted: Iterable<number>): Float32Array {
+  const out = data.slice();
+  for (const id of deleted) out.fill(0, id * dim, (id + 1) * dim);
+  return out;
+}
+
+export function memMapVectorSuite(target: BackendTarget): void {
+  describe(`MemMapVector on the ${target.name} backend`, () => {
+    afterAll(() => target.cleanup());
+    const open = async (path: string, options: { dimension?: number; readOnly?: boolean } = {}) =>
+      MemMapVector.open(path, { ...options, backend: await target.backend() });
+
+    it('search is exact: same ids and scores as a JS loop, for every batch size and minScore', async () => {
+      const dim = 37;
+      const data = randomVectors(1000, dim, 11);
+      const queries = randomVectors(5, dim, 12);
+      await using db = await open(target.path('exact'), { dimension: dim });
+      expect(db.addVectors(data.subarray(0, 600 * dim))).toEqual(Array.from({ length: 600 }, (_, i) => i));
+      expect(db.addVectors(data.subarray(600 * dim))[0]).toBe(600);
+      for (let q = 0; q < 5; q++) {
+        const query = queries.subarray(q * dim, (q + 1) * dim);
+        for (const [topK, minScore, batchSize] of [[10, 0, undefined], [1, -1, 1], [25, 0.1, 7], [2000, -1, 333]] as const) {
+          const got = db.cosineSearch(Array.from(query), { topK, minScore, batchSize });
+          const want = refCosineTopK(data, dim, query, topK, minScore);
+          expect(got.map((r) => r[0])).toEqual(want.map((r) => r[0]));
+          got.forEach((r, i) => expect(r[1]).toBeCloseTo(want[i]![1], 5));
+        }
+      }
+    });
+
+    it('adds flat arrays, arrays of vectors and vector lists, and gets them back as added', async () => {
+      const dim = 4;
+      await using db = await open(target.path('add'), { dimension: dim });
+      expect(db.addVectors([[1, 2, 3, 4], [5, 6, 7, 8]])).toEqual([0, 1]);
+      expect(db.addVectorList([new Float32Array([0.5, 0, 0, 0]), [0, 0, 0, -2]])).toEqual([2, 3]);
+      expect(db.addVectors(new Float32Array([9, 9, 9, 9]))).toEqual([4]);
+      expect(db.addVectors([])).toEqual([]);
+      expect(Array.from(db.getVectorByVectorId(1)!)).toEqual([5, 6, 7, 8]);
+      expect(Array.from(db.getVectorByVectorId(3)!)).toEqual([0, 0, 0, -2]);
+      expect(db.getVectorByVectorId(5)).toBeNull();
+      expect(db.getVectorByVectorId(-1)).toBeNull();
+      expect(db.getTotalVectors()).toBe(5);
+    });
+
+    it('markDeleted hides vectors, zero-fills them, and counts only new marks', async () => {
+      const dim = 16;
+      const data = randomVectors(200, dim, 21);
+      const path = target.path('delete');
+      const db = await open(path, { dimension: dim });
+      db.addVectors(data);
+      expect(db.markDeleted([3, 5, 5, 199])).toBe(3);
+      expect(db.markDeleted(5)).toBe(0);
+      expect(db.markDeleted(new Uint32Array([5, 6]))).toBe(1);
+      expect(db.getVectorByVectorId(5)).toBeNull();
+      const deleted = [3, 5, 6, 199];
+      const query = data.subarray(5 * dim, 6 * dim);
+      const got = db.cosineSearch(query, { topK: 300, minScore: -1 });
+      expect(got.length).toBe(196);
+      expect(got.map((r) => r[0])).toEqual(refCosineTopK(withDeleted(data, dim, deleted), dim, query, 300, -1).map((r) => r[0]));
+      const stat = db.stat();
+      expect(stat).toMatchObject({ totalVectors: 200, validVectors: 196, deletedVectors: 4, deletedIds: deleted });
+      expect(stat.spaceUtilization).toBeGreaterThan(0);
+      expect(stat.spaceUtilization).toBeLessThanOrEqual(1);
+      db.close();
+      // The rows on disk are zeros now.
+      const backend = await target.backend();
+      const file = await backend.open(path, { readOnly: true });
+      const row = new Float32Array(dim);
+      file.read(8192 + 5 * dim * 4, new Uint8Array(row.buffer));
+      file.close();
+      expect(Array.from(row)).toEqual(new Array(dim).fill(0));
+    });
+
+    it('compact drops deleted vectors, returns the id map, and search agrees before and after', async () => {
+      const dim = 24;
+      const data = randomVectors(500, dim, 31);
+      const path = target.path('compact');
+      const db = await open(path, { dimension: dim });
+      db.addVectors(data);
+      const deleted = Array.from({ length: 500 }, (_, i) => i).filter((i) => i % 3 === 0 || i > 480);
+      db.markDeleted(deleted);
+      const query = data.subarray(10 * dim, 11 * dim);
+      const before = db.cosineSearch(query, { topK: 50 });
+      const sizeBefore = db.stat().fileSize;
+      const progress: number[] = [];
+      const map = await db.compact({ onProgress: (done) => progress.push(done) });
+      expect(progress.at(-1)).toBe(500);
+      const kept = Array.from({ length: 500 }, (_, i) => i).filter((i) => !deleted.includes(i));
+      expect(map).toEqual(kept.map((old, i) => [old, i]));
+      const oldOf = new Map(map.map(([o, n]) => [n, o]));
+      const after = db.cosineSearch(query, { topK: 50 });
+      expect(after.map(([id]) => oldOf.get(id))).toEqual(before.map(([id]) => id));
+      after.forEach((r, i) => expect(r[1]).toBeCloseTo(before[i]![1], 6));
+      expect(db.stat()).toMatchObject({ totalVectors: kept.length, deletedVectors: 0, deletedIds: [], reclaimableBytes: 0 });
+      expect(db.stat().fileSize).toBeLessThan(sizeBefore);
+      expect(Array.from(db.getVectorByVectorId(map[7]![1])!)).toEqual(Array.from(data.subarray(map[7]![0] * dim, (map[7]![0] + 1) * dim)));
+      // Appends after a compaction get the next ids and are not "deleted" by stale bits.
+      expect(db.addVectors(data.subarray(0, 2 * dim))).toEqual([kept.length, kept.length + 1]);
+      expect(db.getVectorByVectorId(kept.length)).not.toBeNull();
+      db.close();
+      await using again = await open(path);
+      expect(again.getTotalVectors()).toBe(kept.length + 2);
+      expect(await again.compact()).toEqual(Array.from({ length: kept.length + 2 }, (_, i) => [i, i]));
+    });
+
+    it('searches within a set of ids, skipping deleted ones', async () => {
+      const dim = 9;
+      const data = randomVectors(300, dim, 41);
+      await using db = await open(target.path('inids'), { dimension: dim });
+      db.addVectors(data);
+      db.markDeleted([10, 11]);
+      const ids = [5, 10, 11, 12, 13, 14, 100, 101, 299, 13, 250];
+      const query = data.subarray(0, dim);
+      for (const batchSize of [undefined, 1, 3]) {
+        const got = db.cosineSearchInVectorIds(query, ids, { topK: 4, minScore: -1, batchSize });
+        const want = refCosineTopK(withDeleted(data, dim, [10, 11]), dim, query, 4, -1, [...new Set(ids)]);
+        expect(got.map((r) => r[0])).toEqual(want.map((r) => r[0]));
+      }
+      expect(db.cosineSearchInVectorIds(query, [], { topK: 4 })).toEqual([]);
+    });
+
+    it('reopens from storage with the same contents and results', async () => {
+      const dim = 64;
+      const data = randomVectors(400, dim, 51);
+      const path = target.path('reopen');
+      const query = data.subarray(dim, 2 * dim);
+      let before;
+      {
+        await using db = await open(path, { dimension: dim });
+        for (let i = 0; i < 400; i += 50) db.addVectors(data.subarray(i * dim, (i + 50) * dim));
+        db.markDeleted([1, 2, 3]);
+        before = db.cosineSearch(query, { topK: 20 });
+      }
+      await using db = await open(path, { dimension: dim });
+      expect(db.cosineSearch(query, { topK: 20 })).toEqual(before);
+      expect(db.stat().deletedIds).toEqual([1, 2, 3]);
+      await using reader = await open(path, { readOnly: true });
+      expect(reader.cosineSearch(query, { topK: 20 })).toEqual(before);
+      expectCode(() => reader.addVectors(data.subarray(0, dim)), 'READ_ONLY');
+      expectCode(() => reader.markDeleted(4), 'READ_ONLY');
+      await expectCodeAsync(() => reader.compact(), 'READ_ONLY');
+    });
+
+    it('grows through many small commits (bitmap moves) and stays consistent', async () => {
+      const dim = 128;
+      const data = randomVectors(700, dim, 61);
+      const path = target.path('grow');
+      {
+        await using db = await open(path, { dimension: dim });
+        for (let i = 0; i < 700; i++) {
+          db.addVectors(data.subarray(i * dim, (i + 1) * dim));
+          if (i % 97 === 0) db.markDeleted(i);
+        }
+      }
+      await using db = await open(path);
+      const deleted = Array.from({ length: 700 }, (_, i) => i).filter((i) => i % 97 === 0);
+      expect(db.stat()).toMatchObject({ totalVectors: 700, deletedIds: deleted });
+      const query = data.subarray(0, dim);
+      expect(db.cosineSearch(query, { topK: 10 }).map((r) => r[0])).toEqual(
+        refCosineTopK(withDeleted(data, dim, deleted), dim, query, 10).map((r) => r[0]),
+      );
+    });
+
+    it('bad input throws a typed error and changes nothing', async () => {
+      const dim = 8;
+      const data = randomVectors(50, dim, 71);
+      const queries = randomVectors(3, dim, 72);
+      const path = target.path('errors');
+      await using db = await open(path, { dimension: dim });
+      db.addVectors(data);
+      db.markDeleted([4]);
+      const before = snapshot(db, queries, dim);
+      const q = Array.from(queries.subarray(0, dim));
+      const bad = Array.from(data.subarray(0, 2 * dim));
+      bad[dim + 3] = Number.NaN;
+
+      expectCode(() => db.addVectors([[1, 2, 3]]), 'DIMENSION_MISMATCH');
+      expectCode(() => db.addVectors(new Float32Array(dim + 1)), 'DIMENSION_MISMATCH');
+      expectCode(() => db.addVectors(new Float32Array(bad)), 'INVALID_VECTOR');
+      expectCode(() => db.addVectors([Array.from(data.subarray(0, dim)), [...q.slice(0, -1), Infinity]]), 'INVALID_VECTOR');
+      expectCode(() => db.addVectors([new Array(dim).fill(0)]), 'INVALID_VECTOR');
+      expectCode(() => db.addVectors('nope' as never), 'INVALID_VECTOR');
+      expectCode(() => db.addVectorList([[1, 2]]), 'DIMENSION_MISMATCH');
+      expectCode(() => db.cosineSearch([1, 2]), 'DIMENSION_MISMATCH');
+      expectCode(() => db.cosineSearch([...q.slice(0, -1), Number.NaN]), 'INVALID_VECTOR');
+      expectCode(() => db.cosineSearch(new Array(dim).fill(0)), 'INVALID_VECTOR');
+      for (const topK of [0, -1, 1.5, Number.NaN]) expectCode(() => db.cosineSearch(q, { topK }), 'INVALID_ARGUMENT');
+      expectCode(() => db.cosineSearch(q, { minScore: Number.NaN }), 'INVALID_ARGUMENT');
+      expectCode(() => db.cosineSearch(q, { batchSize: 0 }), 'INVALID_ARGUMENT');
+      expectCode(() => db.markDeleted([1, 50]), 'UNKNOWN_ID');
+      expectCode(() => db.markDeleted([-1]), 'UNKNOWN_ID');
+      expectCode(() => db.markDeleted([0.5]), 'INVALID_ARGUMENT');
+      expectCode(() => db.cosineSearchInVectorIds(q, [1, 1000]), 'UNKNOWN_ID');
+      expectCode(() => db.getVectorByVectorId('1' as never), 'INVALID_ARGUMENT');
+      await expectCodeAsync(() => open(path, { dimension: dim + 1 }), 'DIMENSION_MISMATCH');
+      await expectCodeAsync(() => open(target.path('bad-dim'), { dimension: 0 }), 'INVALID_ARGUMENT');
+      const aborted = AbortSignal.abort();
+      await expectCodeAsync(() => db.compact({ signal: aborted }), 'ABORTED');
+
+      expect(snapshot(db, queries, dim)).toEqual(before);
+    });
+
+    it('a closed store throws CLOSED from every method', async () => {
+      const db = await open(target.path('closed'), { dimension: 3 });
+      db.addVectors([[1, 2, 3]]);
+      db.close();
+      db.close();
+      for (const call of [
+        () => db.addVectors([[1, 2, 3]]),
+        () => db.addVectorList([[1, 2, 3]]),
+        () => db.markDeleted(0),
+        () => db.cosineSearch([1, 2, 3]),
+        () => db.cosineSearchInVectorIds([1, 2, 3], [0]),
+        () => db.getVectorByVectorId(0),
+        () => db.getTotalVectors(),
+        () => db.stat(),
+      ]) {
+        expectCode(call, 'CLOSED');
+      }
+      await expectCodeAsync(() => db.compact(), 'CLOSED');
+    });
+
+    it('corrupt, foreign, truncated and newer-version files give typed errors', async () => {
+      const dim = 8;
+      const backend = await target.backend();
+      const path = target.path('corrupt');
+      {
+        await using db = await open(path, { dimension: dim });
+        db.addVectors(randomVectors(100, dim, 81));
+        db.markDeleted([1, 2]);
+      }
+      const file = await backend.open(path, { readOnly: true });
+      const good = new Uint8Array(file.size());
+      file.read(0, good);
+      file.close();
+
+      const variants: Array<[string, Uint8Array, string]> = [];
+      variants.push(['zero-length', new Uint8Array(0), 'CORRUPT_FILE']);
+      variants.push(['random bytes', randomBytes(good.length, 82), 'CORRUPT_FILE']);
+      variants.push(['truncated inside the header', good.slice(0, 100), 'CORRUPT_FILE']);
+      variants.push(['truncated inside the vectors', good.slice(0, 8192 + 50 * dim * 4), 'CORRUPT_FILE']);
+      variants.push(['truncated before the bitmap', good.slice(0, good.length - 200), 'CORRUPT_FILE']);
+      const zeroedHeaders = good.slice();
+      zeroedHeaders.fill(0, 0, 2 * SLOT_BYTES);
+      variants.push(['zeroed headers', zeroedHeaders, 'CORRUPT_FILE']);
+      // Flip a byte in both header slots: both checksums fail.
+      for (const at of [8, 24, 48, 64, 72, 84, 120]) {
+        const flipped = good.slice();
+        flipped[at]! ^= 0x10;
+        flipped[SLOT_BYTES + at]! ^= 0x10;
+        variants.push([`header byte ${at} flipped in both slots`, flipped, 'CORRUPT_FILE']);
+      }
+      // Counts that point past the end, with a valid checksum, in the newest slot.
+      variants.push(['count past the end', rewriteHeader(good, (v) => v.setBigUint64(48, 1n << 40n, true)), 'CORRUPT_FILE']);
+      variants.push(['bitmap past the end', rewriteHeader(good, (v) => v.setBigUint64(64, 1n << 50n, true)), 'CORRUPT_FILE']);
+      variants.push(['dimension zero', rewriteHeader(good, (v) => v.setUint32(24, 0, true)), 'CORRUPT_FILE']);
+      variants.push(['huge dimension', rewriteHeader(good, (v) => v.setUint32(24, 0xffffffff, true)), 'CORRUPT_FILE']);
+      variants.push(['deleted count lies', rewriteHeader(good, (v) => v.setBigUint64(56, 5n, true)), 'CORRUPT_FILE']);
+      variants.push(['version 2', rewriteHeader(good, (v) => v.setUint32(8, 2, true)), 'UNSUPPORTED_VERSION']);
+      // A flipped bit in the committed bitmap.
+      const bitmapFlip = good.slice();
+      const h = new DataView(bitmapFlip.buffer, newestSlot(good) * SLOT_BYTES);
+      const active = Number(h.getBigUint64(64, true)) + h.getUint32(80, true) * Number(h.getBigUint64(72, true));
+      bitmapFlip[active]! ^= 0x80;
+      variants.push(['bitmap bit flipped', bitmapFlip, 'CORRUPT_FILE']);
+
+      for (const [name, bytes, code] of variants) {
+        const p = target.path(`corrupt-${name.replace(/\W+/g, '-')}`);
+        const f = await backend.open(p, { create: true });
+        f.write(0, bytes);
+        f.close();
+        await expectCodeAsync(() => open(p), code).catch((err) => {
+          throw new Error(`${name}: ${String(err)}`);
+        });
+      }
+    });
+
+    it('a torn newest header falls back to the previous commit', async () => {
+      const dim = 8;
+      const backend = await target.backend();
+      const path = target.path('torn');
+      const data = randomVectors(20, dim, 91);
+      {
+        await using db = await open(path, { dimension: dim });
+        db.addVectors(data.subarray(0, 10 * dim));
+        db.addVectors(data.subarray(10 * dim));
+      }
+      const file = await backend.open(path);
+      const bytes = new Uint8Array(file.size());
+      file.read(0, bytes);
+      const slot = newestSlot(bytes);
+      file.write(slot * SLOT_BYTES + 40, new Uint8Array(20).fill(0xab)); // a write torn half way
+      file.close();
+      await using db = await open(path);
+      expect(db.getTotalVectors()).toBe(10);
+    });
+
+    it('a failure at any I/O step of any write leaves the old state or the new one, never a mix', async () => {
+      const dim = 12;
+      const data = randomVectors(2000, dim, 101);
+      const queries = randomVectors(2, dim, 102);
+      const operations: Array<[string, (db: MemMapVector) => unknown]> = [
+        ['addVectors', (db) => db.addVectors(data.subarray(100 * dim, 300 * dim))],
+        // Enough rows to run into the bitmap region: the append first moves the bitmap (two commits).
+        ['addVectors past the bitmap', (db) => db.addVectors(data.subarray(100 * dim))],
+        ['markDeleted', (db) => db.markDeleted([0, 5, 99])],
+        ['compact', (db) => db.compact()],
+      ];
+      for (const [name, operation] of operations) {
+        // Count the I/O calls the operation makes, then fail each one in turn.
+        const probe = new FailingBackend(await target.backend());
+        const probePath = target.path(`fail-probe-${name}`);
+        const probeDb = await MemMapVector.open(probePath, { dimension: dim, backend: probe });
+        probeDb.addVectors(data.subarray(0, 100 * dim));
+        probeDb.markDeleted([7]);
+        const before = snapshot(probeDb, queries, dim);
+        probe.calls = 0;
+        await operation(probeDb);
+        const total = probe.calls;
+        const after = snapshot(probeDb, queries, dim);
+        probeDb.close();
+        expect(total).toBeGreaterThan(2);
+
+        for (let failAt = 1; failAt <= total; failAt++) {
+          const backend = new FailingBackend(await target.backend());
+          const path = target.path(`fail-${name}-${failAt}`);
+          const db = await MemMapVector.open(path, { dimension: dim, backend });
+          db.addVectors(data.subarray(0, 100 * dim));
+          db.markDeleted([7]);
+          backend.calls = 0;
+          backend.failAt = failAt;
+          const outcome = await Promise.resolve()
+            .then(() => operation(db))
+            .then(
+              () => 'ok',
+              (err: unknown) => err,
+            );
+          backend.failAt = Infinity;
+          if (outcome !== 'ok') {
+            expect(outcome).toBeInstanceOf(MemvecError);
+            // Still open: it must be exactly as before. Closed itself: only the file can tell.
+            let stillOpen = true;
+            try {
+              db.getTotalVectors();
+            } catch {
+              stillOpen = false;
+            }
+            if (stillOpen) expect(snapshot(db, queries, dim), `${name} failing at call ${failAt}`).toEqual(before);
+          }
+          db.close();
+          const reopened = await MemMapVector.open(path, { backend });
+          const state = snapshot(reopened, queries, dim);
+          reopened.close();
+          expect([before, after], `${name} failing at call ${failAt}: reopened state`).toContainEqual(state);
+        }
+      }
+    });
+  });
+}
+
+function randomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+function newestSlot(bytes: Uint8Array): number {
+  const seq = (slot: number) => {
+    const v = new DataView(bytes.buffer, bytes.byteOffset + slot * SLOT_BYTES, HEADER_BYTES);
+    const magic = new TextDecoder().decode(bytes.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + 8));
+    return magic === FLAT_MAGIC ? v.getBigUint64(16, true) : -1n;
+  };
+  return seq(1) > seq(0) ? 1 : 0;
+}
+
+/** A copy of the file whose newest header slot is edited and re-checksummed, so only the field check can catch it. */
+function rewriteHeader(good: Uint8Array, edit: (view: DataView) => void): Uint8Array {
+  const bytes = good.slice();
+  const slot = newestSlot(bytes);
+  const view = new DataView(bytes.buffer, slot * SLOT_BYTES, HEADER_BYTES);
+  edit(view);
+  view.setUint32(HEADER_BYTES - 4, crc32(bytes.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + HEADER_BYTES - 4)), true);
+  // Invalidate the older slot too, so the edited one is the only candidate.
+  bytes.fill(0, (1 - slot) * SLOT_BYTES, (1 - slot) * SLOT_BYTES + HEADER_BYTES);
+  return bytes;
+}

@@ -1,0 +1,31 @@
+// The storage backends a test run in this runtime can use, each with a fresh place to put files.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveBackend } from '../../src/storage/select.js';
+import type { BackendName, StorageBackend } from '../../src/storage/types.js';
+
+export interface BackendTarget {
+  name: BackendName;
+  backend: () => Promise<StorageBackend>;
+  /** A path for a new file, unique per call. */
+  path: (name: string) => string;
+  cleanup: () => void;
+}
+
+let counter = 0;
+
+export function nodeBackendTargets(names: BackendName[]): BackendTarget[] {
+  return names.map((name) => {
+    if (name === 'memory') {
+      return { name, backend: () => resolveBackend('memory'), path: (n) => `/mem/${n}-${counter++}`, cleanup: () => {} };
+    }
+    const dir = mkdtempSync(join(tmpdir(), `memvec-${name}-`));
+    return {
+      name,
+      backend: () => resolveBackend(name),
+      path: (n) => join(dir, `${n}-${counter++}.mvec`),
+      cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    };
+  });
+}
