@@ -1,0 +1,188 @@
+//! A file opened for memvec: an advisory lock, a lazily mapped set of fixed-size windows for reads,
+//! and positional writes. Knows nothing about JS; src/bindings.rs wraps it.
+//!
+//! Why reads go through the mapping but writes go through pwrite (LMDB makes the same choice):
+//! - a read is a memcpy from the page cache with no syscall once the window is mapped;
+//! - a write through a shared mapping into a hole (sparse file, disk full, quota) kills the process
+//!   with SIGBUS, while pwrite returns ENOSPC as an error we can throw; pwrite also avoids a write
+//!   fault per page on every first write after a sync. Both paths hit the same page cache, so the
+//!   mapping sees written bytes at once.
+use crate::error::{NativeError, Result};
+use crate::mapping::Mapping;
+use crate::sys;
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::os::unix::io::AsRawFd;
+use std::sync::Arc;
+
+pub struct MappedFile {
+    path: String,
+    file: Option<File>,
+    read_only: bool,
+    window_bits: u32,
+    /// Cached length. Exact because the lock keeps every other writer out, and only we resize.
+    size: u64,
+    windows: BTreeMap<u64, Arc<Mapping>>,
+}
+
+impl MappedFile {
+    pub fn open(path: &str, create: bool, read_only: bool, window_bits: u32) -> Result<MappedFile> {
+        if !(12..=40).contains(&window_bits) {
+            return Err(NativeError::Invalid(format!("window size 2^{} is out of range", window_bits)));
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(!read_only)
+            .create(create && !read_only)
+            .open(path)
+            .map_err(|e| NativeError::os(format!("open {}", path), e))?;
+        let meta = file.metadata().map_err(|e| NativeError::os(format!("stat {}", path), e))?;
+        if !meta.is_file() {
+            return Err(NativeError::Invalid(format!("{} is not a regular file", path)));
+        }
+        // Non-blocking on purpose: a second writer must be told at once, not hang behind the first.
+        let op = if read_only { sys::LOCK_SH } else { sys::LOCK_EX };
+        // SAFETY: flock on a descriptor we own.
+        if unsafe { sys::flock(file.as_raw_fd(), op | sys::LOCK_NB) } != 0 {
+            let err = std::io::Error::last_os_error();
+            return Err(if err.kind() == std::io::ErrorKind::WouldBlock {
+                NativeError::Locked(path.to_string())
+            } else {
+                NativeError::os(format!("lock {}", path), err)
+            });
+        }
+        let size = file.metadata().map_err(|e| NativeError::os(format!("stat {}", path), e))?.len();
+        Ok(MappedFile { path: path.to_string(), file: Some(file), read_only, window_bits, size, windows: BTreeMap::new() })
+    }
+
+    fn file(&self) -> Result<&File> {
+        self.file.as_ref().ok_or_else(|| NativeError::Closed(self.path.clone()))
+    }
+
+    pub fn window_size(&self) -> u64 {
+        1u64 << self.window_bits
+    }
+
+    pub fn size(&self) -> Result<u64> {
+        self.file()?;
+        Ok(self.size)
+    }
+
+    /// The mapping of window `index`, mapped on first use.
+    pub fn window(&mut self, index: u64) -> Result<Arc<Mapping>> {
+        if let Some(m) = self.windows.get(&index) {
+            return Ok(m.clone());
+        }
+        let fd = self.file()?.as_raw_fd();
+        let m = Arc::new(Mapping::map(fd, index << self.window_bits, self.window_size() as usize, !self.read_only, &self.path)?);
+        self.windows.insert(index, m.clone());
+        Ok(m)
+    }
+
+    /// Copies up to `len` bytes at `offset` into `into`; short only at EOF. `into` may even point into
+    /// one of our own mappings (a JS view), hence raw pointers and memmove semantics.
+    ///
+    /// # Safety
+    /// `into` must be valid for `len` bytes of writes.
+    pub unsafe fn read(&mut self, offset: u64, into: *mut u8, len: usize) -> Result<usize> {
+        let size = self.size()?;
+        if offset >= size {
+            return Ok(0);
+        }
+        let n = (len as u64).min(size - offset) as usize;
+        let mask = self.window_size() - 1;
+        let mut done = 0usize;
+        while done < n {
+            let pos = offset + done as u64;
+            let within = (pos & mask) as usize;
+            let chunk = (n - done).min(self.window_size() as usize - within);
+            let m = self.window(pos >> self.window_bits)?;
+            std::ptr::copy(m.ptr().add(within), into.add(done), chunk);
+            done += chunk;
+        }
+        Ok(n)
+    }
+
+    pub fn write(&mut self, offset: u64, data: &[u8]) -> Result<()> {
+        self.writable()?;
+        let result = self.file()?.write_all_at(data, offset);
+        if let Err(e) = result {
+            // A partial write may still have grown the file.
+            self.size = self.file()?.metadata().map(|m| m.len()).unwrap_or(self.size);
+            return Err(NativeError::os(format!("write {}", self.path), e));
+        }
+        self.size = self.size.max(offset + data.len() as u64);
+        Ok(())
+    }
+
+    pub fn truncate(&mut self, new_size: u64) -> Result<()> {
+        self.writable()?;
+        self.file()?.set_len(new_size).map_err(|e| NativeError::os(format!("resize {}", self.path), e))?;
+        if new_size < self.size {
+            let bits = self.window_bits;
+            // A window that JS still holds a view of is retired: its pages past the new EOF turn into
+            // zero pages (no SIGBUS through a stale view) and the next access maps a fresh window.
+            // Windows wholly past EOF are dropped to give back address space.
+            self.windows.retain(|&index, m| {
+                let base = index << bits;
+                if base + (1u64 << bits) <= new_size {
+                    return true;
+                }
+                if Arc::strong_count(m) > 1 {
+                    m.detach_from_file(new_size.saturating_sub(base) as usize);
+                    return false;
+                }
+                base < new_size
+            });
+        }
+        self.size = new_size;
+        Ok(())
+    }
+
+    /// Durable on return: msync(MS_SYNC) of every mapped byte (views may have been written to), then
+    /// fdatasync for everything pwrite put in the page cache and for the file length.
+    pub fn sync(&mut self) -> Result<()> {
+        self.file()?;
+        if self.read_only {
+            return Ok(());
+        }
+        let (size, bits) = (self.size, self.window_bits);
+        for (&index, m) in &self.windows {
+            let base = index << bits;
+            if base < size {
+                m.msync((size - base) as usize).map_err(|e| NativeError::os(format!("msync {}", self.path), e))?;
+            }
+        }
+        self.file()?.sync_data().map_err(|e| NativeError::os(format!("fdatasync {}", self.path), e))
+    }
+
+    /// Releases the lock and the descriptor. Idempotent.
+    pub fn close(&mut self) {
+        let Some(file) = self.file.take() else { return };
+        // Unlock explicitly: a mapping that outlives the descriptor (a view awaiting GC) keeps the open
+        // file description alive, and with it a flock that would otherwise lock out the next opener.
+        // SAFETY: flock on a descriptor we still own.
+        unsafe { sys::flock(file.as_raw_fd(), sys::LOCK_UN) };
+        for m in self.windows.values() {
+            if Arc::strong_count(m) > 1 {
+                m.detach_from_file(0);
+            }
+        }
+        self.windows.clear();
+        drop(file);
+    }
+
+    fn writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(NativeError::Invalid(format!("{} is open read-only", self.path)));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for MappedFile {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

@@ -1,0 +1,80 @@
+//! One window of a file mapped into memory. A window is always mapped at its full size, even past the
+//! end of the file, so growing the file never moves it: the pages past EOF become valid as soon as
+//! the file covers them. Callers must never touch a byte at or past EOF (that is SIGBUS).
+use crate::error::{NativeError, Result};
+use crate::sys;
+use std::os::raw::c_void;
+
+pub struct Mapping {
+    addr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the mapping is plain memory; every access is bounds-checked by MappedFile or owned by a JS
+// ArrayBuffer whose finalizer holds an Arc to keep it alive.
+unsafe impl Send for Mapping {}
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    pub fn map(fd: i32, offset: u64, len: usize, writable: bool, path: &str) -> Result<Mapping> {
+        let prot = if writable { sys::PROT_READ | sys::PROT_WRITE } else { sys::PROT_READ };
+        // SAFETY: a fresh mapping at an address the kernel picks; fd is open for as long as we call.
+        let addr = unsafe { sys::mmap(std::ptr::null_mut(), len, prot, sys::MAP_SHARED, fd, offset as i64) };
+        if addr == sys::MAP_FAILED {
+            return Err(NativeError::last_os(format!("mmap {} at {}", path, offset)));
+        }
+        // Streaming scans are the main job; deeper readahead halves the page faults on a cold file.
+        // SAFETY: advice on our own mapping; failure only loses a hint.
+        unsafe { sys::madvise(addr, len, sys::MADV_SEQUENTIAL) };
+        Ok(Mapping { addr: addr as *mut u8, len })
+    }
+
+    pub fn ptr(&self) -> *mut u8 {
+        self.addr
+    }
+
+    /// Flushes the first `len` bytes of the window to disk.
+    pub fn msync(&self, len: usize) -> std::io::Result<()> {
+        let len = len.min(self.len);
+        if len == 0 {
+            return Ok(());
+        }
+        // SAFETY: the range lies inside our mapping, and addr is page-aligned.
+        if unsafe { sys::msync(self.addr as *mut c_void, len, sys::MS_SYNC) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Cuts the window loose from the file from byte `from` on, replacing those pages with private
+    /// zero pages at the same address. Used when the file shrinks or closes while a JS view may still
+    /// point here: a stale view then reads zeros instead of faulting (SIGBUS past EOF), and the file
+    /// can be shrunk by the next owner without reaching into this process.
+    pub fn detach_from_file(&self, from: usize) {
+        let page = sys::page_size();
+        let start = (from.min(self.len) + page - 1) / page * page;
+        if start >= self.len {
+            return;
+        }
+        let flags = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | sys::MAP_FIXED | sys::MAP_NORESERVE;
+        // SAFETY: MAP_FIXED over a range we own; on failure the old pages stay (the views that could
+        // reach them have already been detached on the JS side).
+        unsafe {
+            sys::mmap(
+                self.addr.add(start) as *mut c_void,
+                self.len - start,
+                sys::PROT_READ | sys::PROT_WRITE,
+                flags,
+                -1,
+                0,
+            );
+        }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: the last Arc is gone, so no Rust code and no live JS ArrayBuffer points here.
+        unsafe { sys::munmap(self.addr as *mut c_void, self.len) };
+    }
+}
