@@ -14,16 +14,14 @@ import { MemvecError } from './errors.js';
 import { crc32 } from './format/crc32.js';
 import {
   bitmapBytes,
-  chooseFlatHeader,
-  decodeFlatSlot,
   encodeFlatHeader,
   type FlatHeader,
-  HEADER_BYTES,
   MAX_DIMENSION,
   MAX_VECTORS,
   SLOT_BYTES,
   VECTORS_OFFSET,
 } from './format/flat-header.js';
+import { createFile, popcount8, readHeader, writeFreshHeader } from './flat/flat-file.js';
 import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
 import { type BackendChoice, resolveBackend } from './storage/select.js';
 import type { StorageBackend, StorageFile } from './storage/types.js';
@@ -525,47 +523,3 @@ export class MemMapVector implements AsyncDisposable {
   }
 }
 
-function popcount8(b: number): number {
-  b = b - ((b >> 1) & 0x55);
-  b = (b & 0x33) + ((b >> 2) & 0x33);
-  return (b + (b >> 4)) & 0x0f;
-}
-
-function readHeader(file: StorageFile, path: string): { header: FlatHeader; slot: number } {
-  const size = file.size();
-  if (size < VECTORS_OFFSET) throw new MemvecError('CORRUPT_FILE', `${path} is too short (${size} bytes) to be a memvec vector file`);
-  const slots = [0, 1].map((slot) => {
-    const bytes = new Uint8Array(HEADER_BYTES);
-    file.read(slot * SLOT_BYTES, bytes);
-    return decodeFlatSlot(bytes, size);
-  });
-  const header = chooseFlatHeader(slots, path);
-  const slot = slots.findIndex((s) => s.kind === 'valid' && s.header === header);
-  return { header, slot };
-}
-
-/** Commits slot 0 of a file whose `count` vectors are already written, none of them deleted. */
-function writeFreshHeader(file: StorageFile, dimension: number, count: number, tight = false): void {
-  const plan = planRegion(count, dimension * 4, tight);
-  file.truncate(regionEnd(plan));
-  const bitmap = new Uint8Array(bitmapBytes(count));
-  file.write(plan.bitmapRegion, bitmap);
-  file.write(SLOT_BYTES, new Uint8Array(HEADER_BYTES)); // slot 1 starts invalid
-  file.sync();
-  const header: FlatHeader = { sequence: 1, dimension, count, deletedCount: 0, ...plan, activeArea: 0, bitmapCrc: crc32(bitmap) };
-  file.write(0, encodeFlatHeader(header));
-  file.sync();
-}
-
-/** Creates an empty store beside `path` and renames it into place, so `path` is never half-made. */
-async function createFile(backend: StorageBackend, path: string, dimension: number): Promise<void> {
-  const tmpPath = `${path}.create.tmp`;
-  await backend.remove(tmpPath);
-  const tmp = await backend.open(tmpPath, { create: true });
-  try {
-    writeFreshHeader(tmp, dimension, 0);
-  } finally {
-    tmp.close();
-  }
-  await backend.rename(tmpPath, path);
-}
