@@ -368,7 +368,9 @@ export class MemMapVector implements AsyncDisposable {
     }
     checkSignal(options.signal);
     // Close before the rename (some platforms refuse to replace an open file), then reopen whatever the
-    // path holds: the compacted file, or the old one if the rename failed.
+    // path holds: the compacted file, or the old one if the rename failed. Between the close and the
+    // reopen another process could take the write lock; we would then close with LOCKED, and the file
+    // would still be whole.
     this.poison();
     let renameError: unknown;
     await this.backend.rename(tmpPath, this.path).catch((err: unknown) => (renameError = err));

@@ -1,5 +1,5 @@
-// Node: the MemMapVector suite on every backend Node has.
-import { nodeBackendTargets } from './support/backends.js';
+// The MemMapVector suite on every backend this runtime has.
+import { backendTargets } from './support/backends.js';
 import { memMapVectorSuite } from './suites/memmap-vector.suite.js';
 
-for (const target of nodeBackendTargets(['fs', 'memory'])) memMapVectorSuite(target);
+for (const target of backendTargets()) memMapVectorSuite(target);

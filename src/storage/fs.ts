@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { MemvecError } from '../errors.js';
 import type { OpenOptions, StorageBackend, StorageFile } from './types.js';
+import { acquireLock } from './fs-lock.js';
 import { ioError } from './io-error.js';
 
 class FsFile implements StorageFile {
@@ -16,6 +17,7 @@ class FsFile implements StorageFile {
     fd: number,
     private readonly path: string,
     private readonly readOnly: boolean,
+    private readonly unlock: () => void,
   ) {
     this.fd = fd;
   }
@@ -73,7 +75,11 @@ class FsFile implements StorageFile {
     if (this.fd === null) return;
     const fd = this.fd;
     this.fd = null;
-    fs.closeSync(fd);
+    try {
+      fs.closeSync(fd);
+    } finally {
+      this.unlock();
+    }
   }
 }
 
@@ -94,6 +100,9 @@ export const fsBackend: StorageBackend = {
   name: 'fs',
   async open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
     const readOnly = options.readOnly ?? false;
+    if (!readOnly && !options.create && !fs.existsSync(path)) throw ioError(`open ${path}`, new Error('no such file'));
+    // Readers take no lock: the commit protocol keeps what they see whole.
+    const unlock = readOnly ? () => {} : acquireLock(path);
     let fd: number;
     try {
       if (readOnly) fd = fs.openSync(path, 'r');
@@ -103,9 +112,10 @@ export const fsBackend: StorageBackend = {
         if (!existed) syncDir(nodePath.dirname(nodePath.resolve(path)));
       } else fd = fs.openSync(path, 'r+');
     } catch (err) {
+      unlock();
       throw ioError(`open ${path}`, err);
     }
-    return new FsFile(fd, path, readOnly);
+    return new FsFile(fd, path, readOnly, unlock);
   },
   async exists(path: string): Promise<boolean> {
     return fs.existsSync(path);

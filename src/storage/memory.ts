@@ -9,6 +9,8 @@ import type { OpenOptions, StorageBackend, StorageFile } from './types.js';
 class GrowableBytes {
   bytes = new Uint8Array(0);
   length = 0;
+  /** One writer at a time, as on disk. */
+  writer = false;
 
   ensure(size: number): void {
     if (size <= this.bytes.length) return;
@@ -65,7 +67,9 @@ class MemoryFile implements StorageFile {
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    if (!this.readOnly) this.data.writer = false;
   }
 }
 
@@ -103,7 +107,12 @@ export class MemoryBackend implements StorageBackend {
       data = new GrowableBytes();
       this.files.set(path, data);
     }
-    return new MemoryFile(data, path, options.readOnly ?? false);
+    const readOnly = options.readOnly ?? false;
+    if (!readOnly) {
+      if (data.writer) throw new MemvecError('LOCKED', `${path} is already open for writing`);
+      data.writer = true;
+    }
+    return new MemoryFile(data, path, readOnly);
   }
 
   async exists(path: string): Promise<boolean> {

@@ -19,8 +19,12 @@ export function detectRuntime(): 'node' | 'bun' | 'deno' | 'browser' | 'edge' {
 
 async function load(name: BackendName): Promise<StorageBackend> {
   switch (name) {
+    case 'mmap':
+      return (await import('./mmap.js')).createMmapBackend();
     case 'fs':
       return (await import('./fs.js')).fsBackend;
+    case 'deno':
+      return (await import('./deno.js')).denoBackend;
     case 'memory':
       // One shared in-memory file system per process, so a store saved by path can be opened again.
       return (await import('./memory.js')).sharedMemoryBackend;
@@ -29,10 +33,29 @@ async function load(name: BackendName): Promise<StorageBackend> {
   }
 }
 
+let warnedNoAddon = false;
+
+/**
+ * Node and Bun: mmap through the native addon, else node:fs, saying why once per process (a missing
+ * addon is a slower memvec, not a broken one, so it must not be silent nor repeat on every open).
+ * Bun gets the same addon: BUN_NOTE_PLACEHOLDER
+ */
+async function defaultFileBackend(): Promise<StorageBackend> {
+  const { loadNativeAddon } = await import('./native-addon.js');
+  const loaded = loadNativeAddon();
+  if (loaded.addon) return load('mmap');
+  if (!warnedNoAddon) {
+    warnedNoAddon = true;
+    console.warn(`memvec: native addon unavailable (${loaded.reason}); using node:fs`);
+  }
+  return load('fs');
+}
+
 /** The caller's explicit backend, or the default for this runtime. */
 export async function resolveBackend(choice?: BackendChoice): Promise<StorageBackend> {
   if (choice !== undefined && typeof choice !== 'string') return choice;
   if (choice !== undefined) return load(choice);
   const runtime = detectRuntime();
-  return load(runtime === 'node' || runtime === 'bun' ? 'fs' : 'memory');
+  if (runtime === 'deno') return load('deno');
+  return runtime === 'node' || runtime === 'bun' ? defaultFileBackend() : load('memory');
 }

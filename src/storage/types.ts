@@ -24,10 +24,15 @@ export interface StorageFile {
   close(): void;
 }
 
+/**
+ * Opening for writing takes an exclusive lock on the file: a second writer, in this process or
+ * another, gets MemvecError LOCKED at once (it never waits). Readers take no lock; the commit
+ * protocol keeps what they see whole.
+ */
 export interface OpenOptions {
   /** Create the file if it does not exist (default false). */
   create?: boolean;
-  /** Open for reading only: writes throw, and only a shared lock is taken. */
+  /** Open for reading only: writes throw, and no lock is taken. */
   readOnly?: boolean;
 }
 

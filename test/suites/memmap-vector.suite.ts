@@ -235,12 +235,27 @@ export function memMapVectorSuite(target: BackendTarget): void {
       expectCode(() => db.markDeleted([0.5]), 'INVALID_ARGUMENT');
       expectCode(() => db.cosineSearchInVectorIds(q, [1, 1000]), 'UNKNOWN_ID');
       expectCode(() => db.getVectorByVectorId('1' as never), 'INVALID_ARGUMENT');
-      await expectCodeAsync(() => open(path, { dimension: dim + 1 }), 'DIMENSION_MISMATCH');
+      await expectCodeAsync(() => open(path, { dimension: dim + 1, readOnly: true }), 'DIMENSION_MISMATCH');
+      await expectCodeAsync(() => open(path), 'LOCKED');
       await expectCodeAsync(() => open(target.path('bad-dim'), { dimension: 0 }), 'INVALID_ARGUMENT');
       const aborted = AbortSignal.abort();
       await expectCodeAsync(() => db.compact({ signal: aborted }), 'ABORTED');
 
       expect(snapshot(db, queries, dim)).toEqual(before);
+    });
+
+    it('one writer per file: a second writer gets LOCKED until the first closes; readers are welcome', async () => {
+      const path = target.path('lock');
+      const writer = await open(path, { dimension: 3 });
+      writer.addVectors([[1, 2, 3]]);
+      await expectCodeAsync(() => open(path), 'LOCKED');
+      const reader = await open(path, { readOnly: true });
+      expect(reader.getTotalVectors()).toBe(1);
+      writer.addVectors([[4, 5, 6]]);
+      reader.close();
+      writer.close();
+      await using again = await open(path);
+      expect(again.getTotalVectors()).toBe(2);
     });
 
     it('a closed store throws CLOSED from every method', async () => {

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveBackend } from '../../src/storage/select.js';
+import { detectRuntime, resolveBackend } from '../../src/storage/select.js';
 import type { BackendName, StorageBackend } from '../../src/storage/types.js';
 
 export interface BackendTarget {
@@ -15,7 +15,17 @@ export interface BackendTarget {
 
 let counter = 0;
 
-export function nodeBackendTargets(names: BackendName[]): BackendTarget[] {
+/** The backends each server-side runtime offers; every one of them is tested by name. */
+export function runtimeBackendNames(): BackendName[] {
+  switch (detectRuntime()) {
+    case 'deno':
+      return ['deno', 'memory'];
+    default:
+      return ['fs', 'memory'];
+  }
+}
+
+export function backendTargets(names: BackendName[] = runtimeBackendNames()): BackendTarget[] {
   return names.map((name) => {
     if (name === 'memory') {
       return { name, backend: () => resolveBackend('memory'), path: (n) => `/mem/${n}-${counter++}`, cleanup: () => {} };
