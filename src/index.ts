@@ -10,3 +10,14 @@ export type {
 } from './memmap-vector.js';
 export { MemoryBackend } from './storage/memory.js';
 export type { BackendName, OpenOptions, StorageBackend, StorageFile } from './storage/types.js';
+export { HnswIndex } from './hnsw-index.js';
+export type {
+  HnswEntry,
+  HnswIndexOptions,
+  HnswLoadOptions,
+  HnswMetric,
+  HnswProgressOptions,
+  HnswSaveOptions,
+  HnswSearchOptions,
+  HnswSearchResult,
+} from './hnsw-index.js';

@@ -46,4 +46,54 @@ export interface EngineExports {
   flatScanCosine(query: number, queryNorm: number, block: number, count: number, dim: number, baseId: number, deletedBits: number): void;
   /** As flatScanCosine, but vector i of the block has id `ids[i]` (u32 array). */
   flatScanCosineIds(query: number, queryNorm: number, block: number, ids: number, count: number, dim: number, deletedBits: number): void;
+
+  // assembly/hnsw.ts (+ hnsw-store.ts, hnsw-heap.ts, hnsw-tx.ts): the HNSW index, one per instance.
+  // Statuses: 0 ok, -1 CAPACITY (linear memory would pass its limit), -2 invalid argument, -3 corrupt.
+  // u32 results (ids, counts, pointers) arrive as signed i32: read them with `>>> 0`.
+  /** Configures an empty index; call once per instance. M in [2, 256], efConstruction in [1, 2^20]. */
+  hnswInit(dim: number, metric: number, M: number, efConstruction: number, seedLo: number, seedHi: number): number;
+  /** Room for `n` more slots, so vectors can be written at hnswVecPtr(count ...). */
+  hnswReserve(n: number): number;
+  /** Inserts the vector written at slot hnswCount(); returns its slot or a negative status. Call inside a transaction. */
+  hnswInsert(): number;
+  hnswTxBegin(): void;
+  hnswTxCommit(): void;
+  /** Restores the graph, counters and RNG to hnswTxBegin; slots appended since are forgotten. */
+  hnswTxRollback(): void;
+  hnswMarkDeleted(slot: number): number;
+  /** Marks (on = 1) or clears a live slot as replaced by the open transaction: kept out of new links, still returned. */
+  hnswSetReplaced(slot: number, on: number): number;
+  /**
+   * Searches for the query written at hnswQueryPtr(); writes up to k (id u32, distance f32) pairs,
+   * nearest first, at hnswOutIdsPtr()/hnswOutDistsPtr(); returns how many or a negative status.
+   * filtered = 1 admits only slots whose byte at hnswAllowPtr() is set; `allowed` counts them.
+   */
+  hnswSearch(k: number, ef: number, filtered: number, allowed: number): number;
+  /** Room for a snapshot of n slots and `blocks` upper-layer blocks, in a fresh index. */
+  hnswLoadReserve(n: number, blocks: number): number;
+  /** Validates the arrays copied in and adopts the counters; -3 if the graph is unsafe. */
+  hnswLoadFinish(n: number, poolUsed: number, entryPoint: number, maxLevel: number, rngLo: number, rngHi: number): number;
+  hnswCount(): number;
+  hnswDeletedCount(): number;
+  hnswPoolUsed(): number;
+  /** 0xFFFFFFFF (-1 as i32) when empty. */
+  hnswEntryPoint(): number;
+  hnswMaxLevel(): number;
+  hnswRngLo(): number;
+  hnswRngHi(): number;
+  /** Vectors and layer-0 lists are contiguous within runs of this many slots (aligned to it). */
+  hnswChunkSlots(): number;
+  hnswVecPtr(slot: number): number;
+  hnswLink0Ptr(slot: number): number;
+  hnswNormsPtr(): number;
+  hnswLevelsPtr(): number;
+  hnswUpperOffsetsPtr(): number;
+  hnswPoolPtr(): number;
+  hnswFlagsPtr(): number;
+  hnswAllowPtr(): number;
+  hnswQueryPtr(): number;
+  hnswOutIdsPtr(): number;
+  hnswOutDistsPtr(): number;
+  /** Test hook: caps linear memory at `pages` of 64 KiB so CAPACITY paths can be tested. */
+  hnswSetMemoryLimitPages(pages: number): void;
 }

@@ -1,0 +1,291 @@
+// Where the HNSW index lives in linear memory: configuration, per-slot arrays, the upper-layer pool,
+// scratch buffers, the level RNG, and the checked growth of all of them. State is module globals
+// because each index owns a whole WASM instance.
+//
+// Layout (struct of arrays, fixed-size lists, so a snapshot is a straight copy):
+// - vectors: `dim` f32 per slot; layer-0 lists: (1 + 2M) u32 per slot, [count, ids...]. These two are
+//   the big ones, so they live in chunks of at most 64 MiB (one chunk covers 2^chunkShift slots):
+//   TLSF cannot hand out a block past 1 GiB, and growing by appending a chunk copies nothing.
+// - per slot: norm f32, level u8, upper-pool offset u32, flags u8 (deleted / replaced), filter allow
+//   u8, visited epoch u16, undo stamp u32, and one candidate-heap entry u64.
+// - upper layers: a pool of blocks of (1 + M) u32; a node of level L owns L consecutive blocks
+//   starting at its offset, block i holding its list at layer i + 1.
+import { METRIC_EUCLIDEAN, dotInline, l2sqInline } from './kernels';
+
+export const ST_OK: i32 = 0;
+export const ST_CAPACITY: i32 = -1;
+export const ST_INVALID: i32 = -2;
+export const ST_CORRUPT: i32 = -3;
+
+export const NONE: u32 = 0xffffffff;
+/** Levels past this are clamped: with M = 2 it is reached with probability about 2^-33. */
+export const MAX_LEVEL: i32 = 48;
+export const FLAG_DELETED: u8 = 1;
+/** Set while a transaction is replacing the slot's key: kept out of new links, still returned by searches. */
+export const FLAG_REPLACED: u8 = 2;
+
+const CHUNK_BYTES: usize = 64 << 20;
+// TLSF's largest block is 1 GiB minus its header; stay clearly below it.
+const MAX_BLOCK: u64 = (1 << 30) - 4096;
+// Headroom for TLSF's own headers and rounding when it grows memory.
+const SLACK: u64 = 1 << 20;
+
+/** Linear memory may not grow past this many 64 KiB pages (wasm32: 4 GiB). Lowered only by tests. */
+export let memLimitPages: i32 = 65536;
+
+// Configuration, fixed at init.
+export let dim: i32 = 0;
+export let metric: i32 = 0;
+export let M: i32 = 0;
+export let M0: i32 = 0;
+export let efConstruction: i32 = 0;
+export let levelMult: f64 = 0;
+export let vecBytes: usize = 0;
+export let link0Bytes: usize = 0;
+export let blockBytes: usize = 0;
+
+// Slots: `count` used, `cap` available in the chunked arrays, `flatCap` (>= cap) in the flat ones.
+export let count: u32 = 0;
+export let cap: u32 = 0;
+let flatCap: u32 = 0;
+export let chunkShift: u32 = 0;
+export let chunkMask: u32 = 0;
+let chunkTableCap: u32 = 0;
+export let vecChunks: usize = 0;
+export let link0Chunks: usize = 0;
+
+export let norms: usize = 0;
+export let levels: usize = 0;
+export let upperOff: usize = 0;
+export let flags: usize = 0;
+export let allow: usize = 0;
+export let visited: usize = 0;
+export let stamps: usize = 0;
+export let candHeap: usize = 0;
+
+// Graph.
+export let entry: u32 = NONE;
+export let maxLevel: i32 = -1;
+export let pool: usize = 0;
+export let poolUsed: u32 = 0;
+let poolCap: u32 = 0;
+export let deletedCount: u32 = 0;
+export let rngState: u64 = 0;
+
+// Scratch, sized for the largest ef seen.
+export let scratchCap: i32 = 0;
+export let topHeap: usize = 0;
+export let sortBuf: usize = 0;
+export let outIds: usize = 0;
+export let outDists: usize = 0;
+export let nbrBuf: usize = 0;
+export let selBuf: usize = 0;
+export let query: usize = 0;
+
+export let visitEpoch: u32 = 0;
+
+// @ts-ignore: decorator
+@inline export function vecPtr(id: u32): usize {
+  return <usize>load<u32>(vecChunks + (<usize>(id >> chunkShift) << 2)) + <usize>(id & chunkMask) * vecBytes;
+}
+
+// @ts-ignore: decorator
+@inline export function link0Ptr(id: u32): usize {
+  return <usize>load<u32>(link0Chunks + (<usize>(id >> chunkShift) << 2)) + <usize>(id & chunkMask) * link0Bytes;
+}
+
+/** The list of `id` at `layer` >= 1; the node must have a level >= layer. */
+// @ts-ignore: decorator
+@inline export function upperPtr(id: u32, layer: i32): usize {
+  return pool + <usize>(load<u32>(upperOff + (<usize>id << 2)) + <u32>(layer - 1)) * blockBytes;
+}
+
+// @ts-ignore: decorator
+@inline export function listPtr(id: u32, layer: i32): usize {
+  return layer == 0 ? link0Ptr(id) : upperPtr(id, layer);
+}
+
+// @ts-ignore: decorator
+@inline export function levelOf(id: u32): i32 {
+  return <i32>load<u8>(levels + <usize>id);
+}
+
+// @ts-ignore: decorator
+@inline export function flagsOf(id: u32): u8 {
+  return load<u8>(flags + <usize>id);
+}
+
+/** The metric's distance, lower is nearer: squared L2, or 1 - dot (cosine runs on unit vectors). */
+// @ts-ignore: decorator
+@inline export function distance(a: usize, b: usize): f32 {
+  if (metric == METRIC_EUCLIDEAN) return l2sqInline(a, b, dim);
+  return <f32>1 - dotInline(a, b, dim);
+}
+
+/** Starts a visited set for one traversal; the epoch stamp means the array is never cleared per search. */
+// @ts-ignore: decorator
+@inline export function nextVisitEpoch(): u16 {
+  visitEpoch++;
+  if (visitEpoch > 0xffff) {
+    memory.fill(visited, 0, <usize>flatCap << 1);
+    visitEpoch = 1;
+  }
+  return <u16>visitEpoch;
+}
+
+/** True if `bytes` more could be allocated without memory.grow failing (which would trap TLSF). */
+export function roomFor(bytes: u64): bool {
+  return (<u64>memory.size() << 16) + bytes + SLACK <= (<u64>memLimitPages << 16);
+}
+
+export function setMemoryLimitPages(pages: i32): void {
+  memLimitPages = pages < 1 ? 1 : pages > 65536 ? 65536 : pages;
+}
+
+function grow(ptr: usize, oldBytes: usize, newBytes: usize): usize {
+  const p = ptr == 0 ? heap.alloc(newBytes) : heap.realloc(ptr, newBytes);
+  memory.fill(p + oldBytes, 0, newBytes - oldBytes);
+  return p;
+}
+
+const FLAT_BYTES_PER_SLOT: u64 = 4 + 1 + 4 + 1 + 1 + 2 + 4 + 8;
+
+export function configure(d: i32, m: i32, mm: i32, efc: i32, seedLo: u32, seedHi: u32): void {
+  dim = d;
+  metric = m;
+  M = mm;
+  M0 = 2 * mm;
+  efConstruction = efc;
+  levelMult = 1.0 / Math.log(<f64>mm);
+  vecBytes = <usize>d << 2;
+  link0Bytes = <usize>(1 + M0) << 2;
+  blockBytes = <usize>(1 + mm) << 2;
+  const largest = vecBytes > link0Bytes ? vecBytes : link0Bytes;
+  let shift: u32 = 0;
+  while (shift < 24 && (largest << (shift + 1)) <= CHUNK_BYTES) shift++;
+  chunkShift = shift;
+  chunkMask = (<u32>1 << shift) - 1;
+  rngState = (<u64>seedHi << 32) | <u64>seedLo;
+}
+
+/** Makes room for `need` slots in total. Returns ST_OK or ST_CAPACITY, having changed nothing on failure. */
+export function reserveSlots(need: u64): i32 {
+  if (need <= <u64>cap) return ST_OK;
+  if (need >= <u64>NONE) return ST_CAPACITY;
+  const full: u64 = <u64>1 << chunkShift;
+  let newCap: u64;
+  if (need <= full) {
+    newCap = max(need, max(<u64>cap << 1, 64));
+    if (newCap > full) newCap = full;
+  } else {
+    newCap = (need + full - 1) & ~(full - 1);
+  }
+  const newFlat: u64 = newCap > <u64>flatCap ? max(newCap, <u64>flatCap << 1) : <u64>flatCap;
+  const chunksNeeded: u64 = (newCap + full - 1) >> chunkShift;
+
+  // Check everything before allocating anything.
+  if ((newFlat + 1) * 8 > MAX_BLOCK || chunksNeeded * 8 > MAX_BLOCK) return ST_CAPACITY;
+  const chunkBytes: u64 = (newCap - <u64>cap) * <u64>(vecBytes + link0Bytes);
+  const flatBytes: u64 = newFlat > <u64>flatCap ? newFlat * FLAT_BYTES_PER_SLOT + 8 : 0;
+  if (!roomFor(chunkBytes + flatBytes + chunksNeeded * 8)) return ST_CAPACITY;
+
+  if (chunksNeeded > <u64>chunkTableCap) {
+    const n = <u32>max(chunksNeeded, <u64>chunkTableCap << 1);
+    vecChunks = grow(vecChunks, <usize>chunkTableCap << 2, <usize>n << 2);
+    link0Chunks = grow(link0Chunks, <usize>chunkTableCap << 2, <usize>n << 2);
+    chunkTableCap = n;
+  }
+  // Chunk 0 grows in place (small indexes never pay for a whole chunk); later chunks are whole.
+  const cap0: u64 = min(<u64>cap, full);
+  const newCap0: u64 = min(newCap, full);
+  if (newCap0 > cap0) {
+    store<u32>(vecChunks, grow(load<u32>(vecChunks), <usize>cap0 * vecBytes, <usize>newCap0 * vecBytes));
+    store<u32>(link0Chunks, grow(load<u32>(link0Chunks), <usize>cap0 * link0Bytes, <usize>newCap0 * link0Bytes));
+  }
+  const haveChunks: u64 = cap == 0 ? 0 : (<u64>cap + full - 1) >> chunkShift;
+  for (let c: u64 = max(haveChunks, 1); c < chunksNeeded; c++) {
+    store<u32>(vecChunks + (<usize>c << 2), grow(0, 0, <usize>full * vecBytes));
+    store<u32>(link0Chunks + (<usize>c << 2), grow(0, 0, <usize>full * link0Bytes));
+  }
+  cap = <u32>newCap;
+
+  if (newFlat > <u64>flatCap) {
+    const o = <usize>flatCap;
+    const n = <usize>newFlat;
+    norms = grow(norms, o << 2, n << 2);
+    levels = grow(levels, o, n);
+    upperOff = grow(upperOff, o << 2, n << 2);
+    flags = grow(flags, o, n);
+    allow = grow(allow, o, n);
+    visited = grow(visited, o << 1, n << 1);
+    stamps = grow(stamps, o << 2, n << 2);
+    candHeap = grow(candHeap, (o + 1) << 3, (n + 1) << 3);
+    flatCap = <u32>newFlat;
+  }
+  return ST_OK;
+}
+
+/** Makes room for `need` upper-layer blocks in total. */
+export function reservePool(need: u64): i32 {
+  if (need <= <u64>poolCap) return ST_OK;
+  const n: u64 = max(need, max(<u64>poolCap << 1, 64));
+  const bytes: u64 = n * <u64>blockBytes;
+  if (n >= <u64>NONE || bytes > MAX_BLOCK || !roomFor(bytes)) return ST_CAPACITY;
+  pool = grow(pool, <usize>poolCap * blockBytes, <usize>bytes);
+  poolCap = <u32>n;
+  return ST_OK;
+}
+
+/** Makes the traversal scratch big enough for a result heap of `ef` entries. */
+export function reserveScratch(ef: i32): i32 {
+  if (query == 0) {
+    const bytes: u64 = (<u64>vecBytes + 16) + (<u64>M0 + 2) * 16;
+    if (!roomFor(bytes)) return ST_CAPACITY;
+    query = heap.alloc(vecBytes + 16);
+    nbrBuf = heap.alloc(<usize>(M0 + 2) << 3);
+    selBuf = heap.alloc(<usize>(M0 + 2) << 3);
+  }
+  if (ef <= scratchCap) return ST_OK;
+  const n: u64 = max(<u64>ef, <u64>scratchCap << 1);
+  // top heap and sort buffer: u64 each; outputs: u32 ids and f32 distances.
+  const bytes: u64 = (n + 2) * 24;
+  if ((n + 2) * 8 > MAX_BLOCK || !roomFor(bytes)) return ST_CAPACITY;
+  const o = <usize>scratchCap + 2;
+  const m = <usize>n + 2;
+  topHeap = grow(topHeap, scratchCap == 0 ? 0 : o << 3, m << 3);
+  sortBuf = grow(sortBuf, scratchCap == 0 ? 0 : o << 3, m << 3);
+  outIds = grow(outIds, scratchCap == 0 ? 0 : o << 2, m << 2);
+  outDists = grow(outDists, scratchCap == 0 ? 0 : o << 2, m << 2);
+  scratchCap = <i32>n;
+  return ST_OK;
+}
+
+/** Draws a node level: floor(-ln(u) · mL) with u uniform in (0, 1], from a splitmix64 stream. */
+export function drawLevel(): i32 {
+  rngState += 0x9e3779b97f4a7c15;
+  let z = rngState;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+  z ^= z >> 31;
+  const u = (<f64>(z >> 11) + 1.0) * 1.1102230246251565e-16; // 2^-53
+  const level = <i32>Math.floor(-Math.log(u) * levelMult);
+  return level > MAX_LEVEL ? MAX_LEVEL : level;
+}
+
+// Setters for the graph scalars, which hnsw.ts and hnsw-tx.ts change.
+export function setCount(n: u32): void {
+  count = n;
+}
+export function setEntry(ep: u32, level: i32): void {
+  entry = ep;
+  maxLevel = level;
+}
+export function setPoolUsed(n: u32): void {
+  poolUsed = n;
+}
+export function setDeletedCount(n: u32): void {
+  deletedCount = n;
+}
+export function setRngState(s: u64): void {
+  rngState = s;
+}

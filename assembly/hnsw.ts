@@ -1,0 +1,485 @@
+// HNSW (Malkov & Yashunin) after hnswlib's hnswalg.h: levels drawn with mL = 1/ln(M), M links per
+// node on upper layers and 2·M on layer 0, the neighbour-selection heuristic (getNeighborsByHeuristic2),
+// efConstruction at insert, ef at search, greedy descent through the upper layers. Everything a search
+// touches is preallocated in linear memory (hnsw-store.ts), so a search allocates nothing and makes no
+// call back to JS. Functions return status codes (ST_*) and never trap on bad input.
+import { METRIC_COSINE, METRIC_DOT, dotInline, normalize } from './kernels';
+import { distKey, keyDist, keyId, maxDrainAscending, maxPush, maxSiftDown, minPush, minSiftDown, sortKeys } from './hnsw-heap';
+import {
+  FLAG_DELETED, FLAG_REPLACED, MAX_LEVEL, NONE, ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK,
+  allow, blockBytes, candHeap, configure, count, deletedCount, dim, distance, drawLevel, efConstruction, entry,
+  flags, flagsOf, levelOf, levels, link0Ptr, listPtr, M, M0, maxLevel, metric, nbrBuf, nextVisitEpoch, norms,
+  outDists, outIds, pool, poolUsed, query, reservePool, reserveScratch, reserveSlots, rngState, setCount,
+  setDeletedCount, setEntry, setPoolUsed, setRngState, sortBuf, topHeap, upperOff, upperPtr, vecPtr, visited,
+  cap, chunkShift, setMemoryLimitPages, vecBytes,
+} from './hnsw-store';
+import { inTx, txBase, txBegin, txCommit, txRollback, txSaveNode } from './hnsw-tx';
+
+// Which nodes may enter a result set. Every node stays navigable whatever its flags.
+const MODE_BUILD: i32 = 0; // inserts: live nodes not being replaced
+const MODE_ALL: i32 = 1; // searches with no deletions and no open transaction
+const MODE_LIVE: i32 = 2; // searches: not deleted, and committed (below the limit)
+const MODE_ALLOW: i32 = 3; // filtered searches: the facade's allow array (live, committed, matching)
+
+// @ts-ignore: decorator
+@inline function admits(id: u32, mode: i32, limit: u32): bool {
+  if (mode == MODE_ALL) return true;
+  if (mode == MODE_BUILD) return flagsOf(id) == 0;
+  if (mode == MODE_LIVE) return id < limit && (flagsOf(id) & FLAG_DELETED) == 0;
+  return id < limit && load<u8>(allow + <usize>id) != 0;
+}
+
+/**
+ * Best-first search of one layer from `ep` (searchBaseLayerST / searchBaseLayer). Leaves up to `ef`
+ * admitted nodes in the max-heap `topHeap` and returns how many. While fewer than `ef` nodes are
+ * admitted it keeps expanding, which is what lets deletions and filters still fill the result.
+ */
+function searchLayer(ep: u32, epDist: f32, q: usize, layer: i32, ef: i32, mode: i32, limit: u32): i32 {
+  const epoch = nextVisitEpoch();
+  const vis = visited;
+  const cand = candHeap;
+  const top = topHeap;
+  let candSize = 0;
+  let topSize = 0;
+  let lowerBound: f32 = Infinity;
+
+  store<u16>(vis + (<usize>ep << 1), epoch);
+  const epKey = distKey(epDist, ep);
+  if (admits(ep, mode, limit)) {
+    maxPush(top, 0, epKey);
+    topSize = 1;
+    lowerBound = epDist;
+  }
+  minPush(cand, 0, epKey);
+  candSize = 1;
+
+  while (candSize > 0) {
+    const ck = load<u64>(cand);
+    if (keyDist(ck) > lowerBound && topSize >= ef) break;
+    candSize--;
+    if (candSize > 0) minSiftDown(cand, candSize, load<u64>(cand + (<usize>candSize << 3)));
+
+    const list = listPtr(keyId(ck), layer);
+    const n = load<u32>(list);
+    for (let j: u32 = 1; j <= n; j++) {
+      const nb = load<u32>(list + (<usize>j << 2));
+      const vp = vis + (<usize>nb << 1);
+      if (load<u16>(vp) == epoch) continue;
+      store<u16>(vp, epoch);
+      const d = distance(q, vecPtr(nb));
+      if (topSize < ef || d < lowerBound) {
+        const key = distKey(d, nb);
+        minPush(cand, candSize, key);
+        candSize++;
+        if (admits(nb, mode, limit)) {
+          if (topSize < ef) {
+            maxPush(top, topSize, key);
+            topSize++;
+          } else {
+            maxSiftDown(top, topSize, key); // replaces the farthest
+          }
+          lowerBound = keyDist(load<u64>(top));
+        }
+      }
+    }
+  }
+  return topSize;
+}
+
+let greedyDist: f32 = 0;
+
+/** Greedy descent from layer `from` down to (not into) layer `to`; the distance is left in greedyDist. */
+function greedy(q: usize, start: u32, startDist: f32, from: i32, to: i32): u32 {
+  let cur = start;
+  let curDist = startDist;
+  for (let layer = from; layer > to; layer--) {
+    let changed = true;
+    while (changed) {
+      changed = false;
+      const list = upperPtr(cur, layer);
+      const n = load<u32>(list);
+      for (let j: u32 = 1; j <= n; j++) {
+        const c = load<u32>(list + (<usize>j << 2));
+        const d = distance(q, vecPtr(c));
+        if (d < curDist) {
+          curDist = d;
+          cur = c;
+          changed = true;
+        }
+      }
+    }
+  }
+  greedyDist = curDist;
+  return cur;
+}
+
+/**
+ * getNeighborsByHeuristic2, in place: `keys` holds `n` candidates sorted nearest first; a candidate is
+ * kept only if it is nearer to the base than to every candidate kept before it. The kept ones end up
+ * in keys[0..result), still nearest first. Fewer than `maxM` candidates are all kept, as in hnswlib.
+ */
+function selectNeighbors(keys: usize, n: i32, maxM: i32): i32 {
+  if (n < maxM) return n;
+  let m = 0;
+  for (let i = 0; i < n && m < maxM; i++) {
+    const key = load<u64>(keys + (<usize>i << 3));
+    const dq = keyDist(key);
+    const cv = vecPtr(keyId(key));
+    let good = true;
+    for (let j = 0; j < m; j++) {
+      if (distance(vecPtr(keyId(load<u64>(keys + (<usize>j << 3)))), cv) < dq) {
+        good = false;
+        break;
+      }
+    }
+    if (good) {
+      store<u64>(keys + (<usize>m << 3), key);
+      m++;
+    }
+  }
+  return m;
+}
+
+/**
+ * mutuallyConnectNewElement: links `id` at `layer` to the heuristic's pick among the `n` candidates in
+ * topHeap, and each pick back to `id`, re-running the heuristic on a pick whose list is full. Returns
+ * the nearest pick (where the next layer's search starts) or a negative status.
+ */
+function connect(id: u32, layer: i32, n: i32): i64 {
+  const keys = sortBuf;
+  maxDrainAscending(topHeap, n, keys);
+  const m = selectNeighbors(keys, n, M);
+  const own = listPtr(id, layer);
+  store<u32>(own, <u32>m);
+  for (let i = 0; i < m; i++) store<u32>(own + 4 + (<usize>i << 2), keyId(load<u64>(keys + (<usize>i << 3))));
+
+  const mmax = layer == 0 ? M0 : M;
+  const buf = nbrBuf;
+  for (let i = 0; i < m; i++) {
+    const s = keyId(load<u64>(keys + (<usize>i << 3)));
+    if (s == id) continue;
+    if (txSaveNode(s) != ST_OK) return ST_CAPACITY;
+    const list = listPtr(s, layer);
+    const c = <i32>load<u32>(list);
+    if (c < mmax) {
+      store<u32>(list + 4 + (<usize>c << 2), id);
+      store<u32>(list, <u32>(c + 1));
+      continue;
+    }
+    const base = vecPtr(s);
+    store<u64>(buf, distKey(distance(base, vecPtr(id)), id));
+    for (let j = 0; j < c; j++) {
+      const nb = load<u32>(list + 4 + (<usize>j << 2));
+      store<u64>(buf + (<usize>(j + 1) << 3), distKey(distance(base, vecPtr(nb)), nb));
+    }
+    sortKeys(buf, c + 1);
+    const kept = selectNeighbors(buf, c + 1, mmax);
+    store<u32>(list, <u32>kept);
+    for (let j = 0; j < kept; j++) store<u32>(list + 4 + (<usize>j << 2), keyId(load<u64>(buf + (<usize>j << 3))));
+  }
+  return <i64>keyId(load<u64>(keys));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Exports
+
+/** Sets up an empty index. Returns ST_OK or ST_INVALID (bad parameters) or ST_CAPACITY. */
+export function hnswInit(d: i32, m: i32, mm: i32, efc: i32, seedLo: u32, seedHi: u32): i32 {
+  if (vecBytes != 0) return ST_INVALID; // one index per instance
+  if (d < 1 || d > 65536 || m < METRIC_COSINE || m > METRIC_DOT || mm < 2 || mm > 256 || efc < 1 || efc > (1 << 20)) {
+    return ST_INVALID;
+  }
+  configure(d, m, mm, efc < mm ? mm : efc, seedLo, seedHi);
+  return reserveScratch(efConstruction);
+}
+
+/** Makes room for `n` more slots, so the facade can write vectors at hnswVecPtr(count ..). */
+export function hnswReserve(n: u32): i32 {
+  return reserveSlots(<u64>count + <u64>n);
+}
+
+/**
+ * Inserts the vector the facade wrote at slot `count` as a new node. Returns the slot, or a negative
+ * status. Call inside a transaction: on ST_CAPACITY part of the graph may have changed and only
+ * hnswTxRollback restores it.
+ */
+export function hnswInsert(): i32 {
+  if (count >= cap) return ST_INVALID;
+  const id = count;
+  const v = vecPtr(id);
+  const rngBefore = rngState;
+  const norm: f32 = metric == METRIC_COSINE ? normalize(v, dim) : Mathf.sqrt(dotInline(v, v, dim));
+  const level = drawLevel();
+  if (level > 0 && reservePool(<u64>poolUsed + <u64>level) != ST_OK) {
+    setRngState(rngBefore);
+    return ST_CAPACITY;
+  }
+
+  store<f32>(norms + (<usize>id << 2), norm);
+  store<u8>(levels + <usize>id, <u8>level);
+  store<u8>(flags + <usize>id, 0);
+  store<u32>(link0Ptr(id), 0);
+  if (level > 0) {
+    store<u32>(upperOff + (<usize>id << 2), poolUsed);
+    for (let l = 0; l < level; l++) store<u32>(pool + <usize>(poolUsed + <u32>l) * blockBytes, 0);
+    setPoolUsed(poolUsed + <u32>level);
+  } else {
+    store<u32>(upperOff + (<usize>id << 2), 0);
+  }
+  setCount(id + 1);
+
+  if (entry == NONE) {
+    setEntry(id, level);
+    return <i32>id;
+  }
+  const ep = entry;
+  const top = maxLevel;
+  let cur = ep;
+  let curDist = distance(v, vecPtr(cur));
+  if (level < top) {
+    cur = greedy(v, cur, curDist, top, level);
+    curDist = greedyDist;
+  }
+  // A deleted or replaced entry point is never admitted by the search, but linking to it keeps the
+  // new node reachable from the top (hnswlib does the same).
+  const epFlagged = flagsOf(ep) != 0;
+  for (let layer = level < top ? level : top; layer >= 0; layer--) {
+    let n = searchLayer(cur, curDist, v, layer, efConstruction, MODE_BUILD, NONE);
+    if (epFlagged) {
+      const key = distKey(distance(v, vecPtr(ep)), ep);
+      if (n < efConstruction) {
+        maxPush(topHeap, n, key);
+        n++;
+      } else if (key < load<u64>(topHeap)) {
+        maxSiftDown(topHeap, n, key);
+      }
+    }
+    if (n == 0) continue;
+    const next = connect(id, layer, n);
+    if (next < 0) return <i32>next;
+    cur = <u32>next;
+    curDist = distance(v, vecPtr(cur));
+  }
+  if (level > top) setEntry(id, level);
+  return <i32>id;
+}
+
+export function hnswTxBegin(): void {
+  txBegin();
+}
+
+export function hnswTxCommit(): void {
+  txCommit();
+}
+
+export function hnswTxRollback(): void {
+  txRollback();
+}
+
+/** Marks a slot deleted: it stays navigable but is never returned again. */
+export function hnswMarkDeleted(slot: u32): i32 {
+  if (slot >= count) return ST_INVALID;
+  const p = flags + <usize>slot;
+  if ((load<u8>(p) & FLAG_DELETED) == 0) setDeletedCount(deletedCount + 1);
+  store<u8>(p, FLAG_DELETED);
+  return ST_OK;
+}
+
+/** Marks (on != 0) or unmarks a live slot as being replaced by an open transaction. */
+export function hnswSetReplaced(slot: u32, on: i32): i32 {
+  if (slot >= count) return ST_INVALID;
+  const p = flags + <usize>slot;
+  if ((load<u8>(p) & FLAG_DELETED) != 0) return ST_INVALID;
+  store<u8>(p, on != 0 ? FLAG_REPLACED : 0);
+  return ST_OK;
+}
+
+/** Scans the allowed committed slots exactly, keeping the k nearest in topHeap; returns how many. */
+function exactScan(q: usize, k: i32, limit: u32): i32 {
+  const top = topHeap;
+  let n = 0;
+  for (let id: u32 = 0; id < limit; id++) {
+    if (load<u8>(allow + <usize>id) == 0) continue;
+    const key = distKey(distance(q, vecPtr(id)), id);
+    if (n < k) {
+      maxPush(top, n, key);
+      n++;
+    } else if (key < load<u64>(top)) {
+      maxSiftDown(top, n, key);
+    }
+  }
+  return n;
+}
+
+/**
+ * k-nearest search for the query the facade wrote at hnswQueryPtr() (normalized here for cosine).
+ * Writes up to k ids and distances, nearest first, to hnswOutIdsPtr()/hnswOutDistsPtr() and returns
+ * how many, or a negative status. With `filtered`, only slots whose allow byte is set are returned;
+ * `allowed` is how many are set. A graph search that finds fewer than min(k, allowed) of them (a very
+ * selective filter, or matches the graph cannot reach) is redone as an exact scan of the allowed
+ * slots, and when the filter is selective enough that the scan is the cheaper plan it runs first.
+ */
+export function hnswSearch(k: i32, ef: i32, filtered: i32, allowed: u32): i32 {
+  if (k < 1 || ef < 1) return ST_INVALID;
+  const limit = inTx ? txBase : count;
+  if (limit == 0 || entry == NONE) return 0;
+  if (filtered != 0 && allowed == 0) return 0;
+  const kk: i32 = <u32>k > limit ? <i32>limit : k;
+  let e: i32 = ef < kk ? kk : ef;
+  if (<u32>e > count) e = <i32>count;
+  if (reserveScratch(e) != ST_OK) return ST_CAPACITY;
+
+  const q = query;
+  if (metric == METRIC_COSINE) normalize(q, dim);
+  let n = 0;
+  // Graph search cost grows like ef·M0/selectivity, an exact scan like `allowed`: scan when
+  // allowed² <= ef·M0·limit/2.
+  if (filtered != 0 && <u64>allowed * <u64>allowed <= (<u64>e * <u64>M0 * <u64>limit) >> 1) {
+    n = exactScan(q, kk, limit);
+  } else {
+    const mode = filtered != 0 ? MODE_ALLOW : deletedCount == 0 && !inTx ? MODE_ALL : MODE_LIVE;
+    let cur = entry;
+    let curDist = distance(q, vecPtr(cur));
+    if (maxLevel > 0) {
+      cur = greedy(q, cur, curDist, maxLevel, 0);
+      curDist = greedyDist;
+    }
+    n = searchLayer(cur, curDist, q, 0, e, mode, limit);
+    while (n > kk) {
+      n--;
+      maxSiftDown(topHeap, n, load<u64>(topHeap + (<usize>n << 3)));
+    }
+    if (filtered != 0 && <u32>n < (<u32>kk < allowed ? <u32>kk : allowed)) n = exactScan(q, kk, limit);
+  }
+  maxDrainAscending(topHeap, n, sortBuf);
+  for (let i = 0; i < n; i++) {
+    const key = load<u64>(sortBuf + (<usize>i << 3));
+    store<u32>(outIds + (<usize>i << 2), keyId(key));
+    store<f32>(outDists + (<usize>i << 2), keyDist(key));
+  }
+  return n;
+}
+
+/** Before a load: room for `n` slots and `blocks` upper-layer blocks in a fresh index. */
+export function hnswLoadReserve(n: u32, blocks: u32): i32 {
+  if (count != 0 || entry != NONE) return ST_INVALID;
+  let st = reserveSlots(n > 0 ? <u64>n : 1);
+  if (st == ST_OK && blocks > 0) st = reservePool(<u64>blocks);
+  return st;
+}
+
+/**
+ * After the facade copied a snapshot's arrays in: checks that the graph is safe to traverse (every
+ * count within its list, every id below n, every upper list inside the pool and on a level its node
+ * has, a valid entry point, finite vectors) and adopts the counters. ST_CORRUPT leaves the index empty.
+ */
+export function hnswLoadFinish(n: u32, used: u32, ep: u32, maxLvl: i32, rngLo: u32, rngHi: u32): i32 {
+  if (count != 0 || entry != NONE) return ST_INVALID;
+  if (n > cap) return ST_CORRUPT;
+  if (n == 0) {
+    if (ep != NONE || maxLvl != -1 || used != 0) return ST_CORRUPT;
+  } else {
+    if (ep >= n || maxLvl < 0 || maxLvl > MAX_LEVEL || levelOf(ep) != maxLvl) return ST_CORRUPT;
+    if (used > 0 && reservePool(<u64>used) != ST_OK) return ST_CORRUPT;
+  }
+  let deleted: u32 = 0;
+  for (let id: u32 = 0; id < n; id++) {
+    const f = flagsOf(id);
+    if (f > FLAG_DELETED) return ST_CORRUPT;
+    if (f == FLAG_DELETED) deleted++;
+    const level = levelOf(id);
+    if (level > maxLvl) return ST_CORRUPT;
+    const norm = load<f32>(norms + (<usize>id << 2));
+    if (!(norm >= 0) || norm == Infinity) return ST_CORRUPT;
+    const v = vecPtr(id);
+    for (let j = 0; j < dim; j++) {
+      const x = load<f32>(v + (<usize>j << 2));
+      if (x - x != 0) return ST_CORRUPT;
+    }
+    const l0 = link0Ptr(id);
+    const c0 = load<u32>(l0);
+    if (c0 > <u32>M0) return ST_CORRUPT;
+    for (let j: u32 = 1; j <= c0; j++) if (load<u32>(l0 + (<usize>j << 2)) >= n) return ST_CORRUPT;
+    if (level > 0) {
+      if (<u64>load<u32>(upperOff + (<usize>id << 2)) + <u64>level > <u64>used) return ST_CORRUPT;
+      for (let layer = 1; layer <= level; layer++) {
+        const list = upperPtr(id, layer);
+        const c = load<u32>(list);
+        if (c > <u32>M) return ST_CORRUPT;
+        for (let j: u32 = 1; j <= c; j++) {
+          const nb = load<u32>(list + (<usize>j << 2));
+          if (nb >= n || levelOf(nb) < layer) return ST_CORRUPT;
+        }
+      }
+    }
+  }
+  setCount(n);
+  setPoolUsed(used);
+  setEntry(n == 0 ? NONE : ep, n == 0 ? -1 : maxLvl);
+  setDeletedCount(deleted);
+  setRngState((<u64>rngHi << 32) | <u64>rngLo);
+  return ST_OK;
+}
+
+export function hnswCount(): u32 {
+  return count;
+}
+export function hnswDeletedCount(): u32 {
+  return deletedCount;
+}
+export function hnswPoolUsed(): u32 {
+  return poolUsed;
+}
+export function hnswEntryPoint(): u32 {
+  return entry;
+}
+export function hnswMaxLevel(): i32 {
+  return maxLevel;
+}
+export function hnswRngLo(): u32 {
+  return <u32>rngState;
+}
+export function hnswRngHi(): u32 {
+  return <u32>(rngState >> 32);
+}
+/** Slots per chunk of the vector and layer-0 arrays: a run of slots inside one chunk is contiguous. */
+export function hnswChunkSlots(): u32 {
+  return <u32>1 << chunkShift;
+}
+export function hnswVecPtr(slot: u32): usize {
+  return slot < cap ? vecPtr(slot) : 0;
+}
+export function hnswLink0Ptr(slot: u32): usize {
+  return slot < cap ? link0Ptr(slot) : 0;
+}
+export function hnswNormsPtr(): usize {
+  return norms;
+}
+export function hnswLevelsPtr(): usize {
+  return levels;
+}
+export function hnswUpperOffsetsPtr(): usize {
+  return upperOff;
+}
+export function hnswPoolPtr(): usize {
+  return pool;
+}
+export function hnswFlagsPtr(): usize {
+  return flags;
+}
+export function hnswAllowPtr(): usize {
+  return allow;
+}
+export function hnswQueryPtr(): usize {
+  return query;
+}
+export function hnswOutIdsPtr(): usize {
+  return outIds;
+}
+export function hnswOutDistsPtr(): usize {
+  return outDists;
+}
+/** Test hook: lowers the memory ceiling so CAPACITY paths can be exercised without 4 GiB of RAM. */
+export function hnswSetMemoryLimitPages(pages: i32): void {
+  setMemoryLimitPages(pages);
+}
