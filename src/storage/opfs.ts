@@ -1,0 +1,171 @@
+/**
+ * The Origin Private File System through FileSystemSyncAccessHandle: synchronous, positional, and only
+ * available inside a dedicated Worker. A sync access handle is exclusive per file, which gives us the
+ * one-writer lock for free: a second writer (another tab's worker, say) gets LOCKED, never a half-open
+ * store. Readers ask for Chromium's 'read-only' mode, which lets several readers share a file.
+ * On a page's main thread there is no sync access: use the memory backend and export its bytes.
+ */
+import { MemvecError } from '../errors.js';
+import { ioError } from './io-error.js';
+import type { OpenOptions, StorageBackend, StorageFile } from './types.js';
+
+interface SyncAccessHandle {
+  read(into: Uint8Array, options: { at: number }): number;
+  write(data: Uint8Array, options: { at: number }): number;
+  truncate(size: number): void;
+  getSize(): number;
+  flush(): void;
+  close(): void;
+}
+
+interface OpfsFileHandle {
+  createSyncAccessHandle(options?: { mode?: 'readwrite' | 'read-only' }): Promise<SyncAccessHandle>;
+  move(dir: OpfsDirHandle, name: string): Promise<void>;
+}
+
+interface OpfsDirHandle {
+  getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<OpfsDirHandle>;
+  getFileHandle(name: string, options?: { create?: boolean }): Promise<OpfsFileHandle>;
+  removeEntry(name: string): Promise<void>;
+}
+
+async function root(): Promise<OpfsDirHandle> {
+  const storage = (globalThis as unknown as { navigator?: { storage?: { getDirectory?: () => Promise<OpfsDirHandle> } } }).navigator?.storage;
+  if (typeof storage?.getDirectory !== 'function') {
+    throw new MemvecError('UNSUPPORTED', 'this runtime has no Origin Private File System (navigator.storage.getDirectory)');
+  }
+  return storage.getDirectory();
+}
+
+/** Splits "a/b/c.mvec" into the directory handle for "a/b" and the name "c.mvec". */
+async function locate(path: string, create: boolean): Promise<{ dir: OpfsDirHandle; name: string }> {
+  const parts = path.split('/').filter((p) => p.length > 0 && p !== '.');
+  const name = parts.pop();
+  if (!name || parts.includes('..')) throw new MemvecError('INVALID_ARGUMENT', `'${path}' is not a valid OPFS file path`);
+  let dir = await root();
+  for (const part of parts) dir = await dir.getDirectoryHandle(part, { create });
+  return { dir, name };
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as { name?: string })?.name === 'NotFoundError' || (err as { name?: string })?.name === 'TypeMismatchError';
+}
+
+class OpfsFile implements StorageFile {
+  readonly backend = 'opfs' as const;
+  private handle: SyncAccessHandle | null;
+
+  constructor(
+    handle: SyncAccessHandle,
+    private readonly path: string,
+    private readonly readOnly: boolean,
+  ) {
+    this.handle = handle;
+  }
+
+  private open(write = false): SyncAccessHandle {
+    if (this.handle === null) throw new MemvecError('CLOSED', `file ${this.path} is closed`);
+    if (write && this.readOnly) throw new MemvecError('IO', `file ${this.path} is open read-only`);
+    return this.handle;
+  }
+
+  size(): number {
+    return this.open().getSize();
+  }
+
+  read(offset: number, into: Uint8Array): number {
+    const handle = this.open();
+    let done = 0;
+    while (done < into.length) {
+      const n = handle.read(into.subarray(done), { at: offset + done });
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    const handle = this.open(true);
+    try {
+      let done = 0;
+      while (done < data.length) done += handle.write(data.subarray(done), { at: offset + done });
+    } catch (err) {
+      throw ioError(`write to ${this.path}`, err);
+    }
+  }
+
+  truncate(size: number): void {
+    try {
+      this.open(true).truncate(size);
+    } catch (err) {
+      throw ioError(`resize ${this.path}`, err);
+    }
+  }
+
+  sync(): void {
+    if (this.readOnly) return;
+    try {
+      this.open().flush();
+    } catch (err) {
+      throw ioError(`sync ${this.path}`, err);
+    }
+  }
+
+  close(): void {
+    const handle = this.handle;
+    this.handle = null;
+    handle?.close();
+  }
+}
+
+export const opfsBackend: StorageBackend = {
+  name: 'opfs',
+  async open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
+    const readOnly = options.readOnly ?? false;
+    const create = !readOnly && (options.create ?? false);
+    let file: OpfsFileHandle;
+    try {
+      const { dir, name } = await locate(path, create);
+      file = await dir.getFileHandle(name, { create });
+    } catch (err) {
+      throw ioError(`open ${path}`, err);
+    }
+    try {
+      const handle = await file.createSyncAccessHandle(readOnly ? { mode: 'read-only' } : undefined);
+      return new OpfsFile(handle, path, readOnly);
+    } catch (err) {
+      if ((err as { name?: string })?.name === 'NoModificationAllowedError') {
+        throw new MemvecError('LOCKED', `${path} is open in another worker or tab`, { cause: err });
+      }
+      throw ioError(`open ${path}`, err);
+    }
+  },
+  async exists(path: string): Promise<boolean> {
+    try {
+      const { dir, name } = await locate(path, false);
+      await dir.getFileHandle(name);
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw ioError(`look up ${path}`, err);
+    }
+  },
+  async remove(path: string): Promise<void> {
+    try {
+      const { dir, name } = await locate(path, false);
+      await dir.removeEntry(name);
+    } catch (err) {
+      if (!isNotFound(err)) throw ioError(`remove ${path}`, err);
+    }
+  },
+  async rename(from: string, to: string): Promise<void> {
+    try {
+      const source = await locate(from, false);
+      const target = await locate(to, true);
+      const file = await source.dir.getFileHandle(source.name);
+      await file.move(target.dir, target.name);
+    } catch (err) {
+      throw ioError(`rename ${from} to ${to}`, err);
+    }
+  },
+};
