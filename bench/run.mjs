@@ -32,7 +32,7 @@ const SIZES = {
   },
   quick: {
     kernelN: 20_000, kernelDims: [768, 128], kernelMinMs: 200,
-    datasets: [{ n: 10_000, dim: 128 }, { n: 5_000, dim: 768 }], queries: 100, clusters: 100, seed: 42,
+    datasets: [{ n: 20_000, dim: 128 }, { n: 5_000, dim: 768 }], queries: 200, clusters: 100, seed: 42,
     exactMinMs: 300, hnswMinMs: 150, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
   },
 };
@@ -134,9 +134,16 @@ async function main() {
   }
 
   const ctx = { sizes, peers, datasets, log, k: K };
-  if (args.only.includes('kernel')) emit(await kernelSection(ctx));
-  if (args.only.includes('exact')) emit(await exactSection(ctx));
-  if (args.only.includes('hnsw')) emit(await hnswSection(ctx));
+  // Each section notes the 1-minute load average before and after it: above the core count, the
+  // machine was shared while it ran and its timings are pessimistic.
+  const section = async (fn) => {
+    const before = loadavg()[0];
+    const text = await fn(ctx);
+    emit(`${text}\n\n_Load average (1 min) before / after this section: ${before.toFixed(2)} / ${loadavg()[0].toFixed(2)} on ${m.cores} cores._`);
+  };
+  if (args.only.includes('kernel')) await section(kernelSection);
+  if (args.only.includes('exact')) await section(exactSection);
+  if (args.only.includes('hnsw')) await section(hnswSection);
 
   const footer = `---\nTotal wall time ${secs(performance.now() - started)}; load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`;
   console.log(footer);

@@ -47,9 +47,12 @@ export async function openExact({ lib }, ds, { batchSize } = {}) {
   const ids = await db.addVectors(ds.base);
   const loadMs = performance.now() - t0;
   const toRow = rowMapper(ids, ds.n);
-  const opts = (k) => (batchSize ? { topK: k, batchSize } : { topK: k });
+  // minScore −1: keep every candidate, like the plain-JS and usearch scans (the default 0 drops negatives).
+  const opts = (k) => (batchSize ? { topK: k, minScore: -1, batchSize } : { topK: k, minScore: -1 });
   return {
     loadMs,
+    // The storage backend the store picked (a runtime detail, not public API: only reported).
+    backend: typeof db.backend?.name === 'string' ? db.backend.name : undefined,
     prepare(query) { return query; },
     search(query, k) { return db.cosineSearch(query, opts(k)); },
     ids(result) { return result.map((r) => toRow(Array.isArray(r) ? r[0] : r.id)); },

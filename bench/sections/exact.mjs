@@ -53,7 +53,8 @@ export async function exactSection({ datasets, peers, sizes, log, k }) {
       try {
         h = await memvec.openExact(mv, ds);
         const r = await latency(h, ds, gt, k, opts);
-        rows.push(row('memvec MemMapVector.cosineSearch', r, `; addVectors ${num(h.loadMs)} ms`));
+        const impl = `memvec MemMapVector.cosineSearch${h.backend ? ` (${h.backend} backend)` : ''}`;
+        rows.push(row(impl, r, `; addVectors ${num(h.loadMs)} ms`));
       } catch (err) {
         skip(ds, 'memvec MemMapVector.cosineSearch', `failed on ${ds.name}: ${err?.message ?? err}`);
       } finally {
