@@ -79,7 +79,13 @@ export let sortBuf: usize = 0;
 export let outIds: usize = 0;
 export let outDists: usize = 0;
 export let nbrBuf: usize = 0;
-export let selBuf: usize = 0;
+/** The unvisited neighbours of the node being expanded, gathered before any distance is computed. */
+export let batchBuf: usize = 0;
+/** Written by the gather loop so its touching loads are not optimized away. */
+export let touchSink: u32 = 0;
+export function setTouchSink(v: u32): void {
+  touchSink = v;
+}
 export let query: usize = 0;
 
 export let visitEpoch: u32 = 0;
@@ -243,7 +249,7 @@ export function reserveScratch(ef: i32): i32 {
     if (!roomFor(bytes)) return ST_CAPACITY;
     query = heap.alloc(vecBytes + 16);
     nbrBuf = heap.alloc(<usize>(M0 + 2) << 3);
-    selBuf = heap.alloc(<usize>(M0 + 2) << 3);
+    batchBuf = heap.alloc(<usize>(M0 + 2) << 3);
   }
   if (ef <= scratchCap) return ST_OK;
   const n: u64 = max(<u64>ef, <u64>scratchCap << 1);

@@ -8,12 +8,13 @@ import { distKey, keyDist, keyId, maxDrainAscending, maxPush, maxSiftDown, minPu
 import {
   FLAG_DELETED, FLAG_REPLACED, MAX_LEVEL, NONE, ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK,
   allow, blockBytes, candHeap, configure, count, deletedCount, dim, distance, drawLevel, efConstruction, entry,
-  flags, flagsOf, levelOf, levels, link0Ptr, listPtr, M, M0, maxLevel, metric, nbrBuf, nextVisitEpoch, norms,
+  flags, flagsOf, levelOf, levels, link0Ptr, listPtr, M, M0, maxLevel, metric, nbrBuf, batchBuf, touchSink, setTouchSink, nextVisitEpoch, norms,
   outDists, outIds, pool, poolUsed, query, reservePool, reserveScratch, reserveSlots, rngState, setCount,
   setDeletedCount, setEntry, setPoolUsed, setRngState, sortBuf, topHeap, upperOff, upperPtr, vecPtr, visited,
   cap, chunkShift, setMemoryLimitPages, vecBytes,
 } from './hnsw-store';
 import { inTx, txBase, txBegin, txCommit, txRollback, txSaveNode } from './hnsw-tx';
+import { reorder, reorderMap, reorderRelease } from './hnsw-reorder';
 
 // Which nodes may enter a result set. Every node stays navigable whatever its flags.
 const MODE_BUILD: i32 = 0; // inserts: live nodes not being replaced
@@ -39,6 +40,7 @@ function searchLayer(ep: u32, epDist: f32, q: usize, layer: i32, ef: i32, mode: 
   const vis = visited;
   const cand = candHeap;
   const top = topHeap;
+  const batch = batchBuf;
   let candSize = 0;
   let topSize = 0;
   let lowerBound: f32 = Infinity;
@@ -61,11 +63,22 @@ function searchLayer(ep: u32, epDist: f32, q: usize, layer: i32, ef: i32, mode: 
 
     const list = listPtr(keyId(ck), layer);
     const n = load<u32>(list);
+    // Gather the unvisited neighbours first and touch each one's vector: WASM has no prefetch, but
+    // these loads start every cache miss at once instead of one distance at a time.
+    let m = 0;
+    let touch: u32 = 0;
     for (let j: u32 = 1; j <= n; j++) {
       const nb = load<u32>(list + (<usize>j << 2));
       const vp = vis + (<usize>nb << 1);
       if (load<u16>(vp) == epoch) continue;
       store<u16>(vp, epoch);
+      store<u32>(batch + (<usize>m << 2), nb);
+      m++;
+      touch += load<u32>(vecPtr(nb));
+    }
+    setTouchSink(touchSink ^ touch);
+    for (let j = 0; j < m; j++) {
+      const nb = load<u32>(batch + (<usize>j << 2));
       const d = distance(q, vecPtr(nb));
       if (topSize < ef || d < lowerBound) {
         const key = distKey(d, nb);
@@ -482,4 +495,19 @@ export function hnswOutDistsPtr(): usize {
 /** Test hook: lowers the memory ceiling so CAPACITY paths can be exercised without 4 GiB of RAM. */
 export function hnswSetMemoryLimitPages(pages: i32): void {
   setMemoryLimitPages(pages);
+}
+
+/**
+ * Renumbers slots [base, count) in breadth-first order of the graph, for memory locality
+ * (hnsw-reorder.ts). Returns ST_OK, after which hnswReorderMapPtr() holds count - base u32: the old
+ * slot of each new slot from base on, until hnswReorderRelease(). In a transaction base >= txBase.
+ */
+export function hnswReorder(base: u32): i32 {
+  return reorder(base);
+}
+export function hnswReorderMapPtr(): usize {
+  return reorderMap();
+}
+export function hnswReorderRelease(): void {
+  reorderRelease();
 }

@@ -8,5 +8,5 @@ export {
   hnswSearch, hnswLoadReserve, hnswLoadFinish, hnswCount, hnswDeletedCount, hnswPoolUsed, hnswEntryPoint,
   hnswMaxLevel, hnswRngLo, hnswRngHi, hnswChunkSlots, hnswVecPtr, hnswLink0Ptr, hnswNormsPtr, hnswLevelsPtr,
   hnswUpperOffsetsPtr, hnswPoolPtr, hnswFlagsPtr, hnswAllowPtr, hnswQueryPtr, hnswOutIdsPtr, hnswOutDistsPtr,
-  hnswSetMemoryLimitPages,
+  hnswSetMemoryLimitPages, hnswReorder, hnswReorderMapPtr, hnswReorderRelease,
 } from './hnsw';

@@ -96,4 +96,13 @@ export interface EngineExports {
   hnswOutDistsPtr(): number;
   /** Test hook: caps linear memory at `pages` of 64 KiB so CAPACITY paths can be tested. */
   hnswSetMemoryLimitPages(pages: number): void;
+  /**
+   * Renumbers slots [base, count) in breadth-first order of the graph, for memory locality; the graph
+   * is the same up to the renaming. 0 = done: hnswReorderMapPtr() then holds count - base u32, the old
+   * slot of each new slot from base on, until hnswReorderRelease(). Nonzero = nothing changed (fewer
+   * than 2 slots, base below the open transaction's first slot, or no memory for the maps).
+   */
+  hnswReorder(base: number): number;
+  hnswReorderMapPtr(): number;
+  hnswReorderRelease(): void;
 }
