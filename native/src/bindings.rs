@@ -78,8 +78,8 @@ unsafe fn detach_views(env: napi_env, h: &mut Handle, keep_below: u64) {
     });
 }
 
-/// open(path, create, readOnly, windowBits?) → handle. Throws code LOCKED if another holder's flock
-/// conflicts (exclusive for writers, shared for readers).
+/// open(path, create, readOnly, windowBits?) → handle. A writer takes an exclusive flock and throws
+/// code LOCKED at once if another handle, in any process, has the file open for writing.
 unsafe extern "C" fn js_open(env: napi_env, info: napi_callback_info) -> napi_value {
     call(env, || {
         let [path, create, read_only, bits] = args::<4>(env, info)?;

