@@ -4,20 +4,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const WASM_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'memvec.wasm');
+const BUILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'build');
+/** The SIMD build (what every current runtime runs). */
+export const WASM_PATH = join(BUILD, 'memvec.wasm');
+/** The no-SIMD fallback build, when scripts/build-wasm.mjs produces one. */
+export const SCALAR_WASM_PATH = join(BUILD, 'memvec-scalar.wasm');
 
 export const METRIC_COSINE = 0;
 export const METRIC_EUCLIDEAN = 1;
 export const METRIC_DOT = 2;
 
 /** @returns {Promise<{ exports: any, f32: () => Float32Array, bytes: number }>} */
-export async function loadEngine() {
-  if (!existsSync(WASM_PATH)) throw new Error(`${WASM_PATH} is missing: run npm run build:wasm`);
-  const bytes = readFileSync(WASM_PATH);
+export async function loadEngine(path = WASM_PATH) {
+  if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build:wasm`);
+  const bytes = readFileSync(path);
   const { instance } = await WebAssembly.instantiate(bytes, {});
   const ex = instance.exports;
   for (const name of ['memory', 'alloc', 'free', 'scoreBlock']) {
-    if (!(name in ex)) throw new Error(`build/memvec.wasm has no export ${name}`);
+    if (!(name in ex)) throw new Error(`${path} has no export ${name}`);
   }
   // A view rebuilt whenever memory has grown (growth detaches the old buffer).
   let buf = ex.memory.buffer;

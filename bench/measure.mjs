@@ -4,8 +4,8 @@ import { median, now } from './timing.mjs';
 
 const isThenable = (x) => x !== null && typeof x === 'object' && typeof x.then === 'function';
 
-/** Fraction of the groundtruth top-k of query `qi` found in `ids` (first k of them). */
-export function recallOne(gt, qi, ids) {
+/** How many of the groundtruth top-k of query `qi` appear among the first k of `ids` (recall = hits / k). */
+export function hitsOne(gt, qi, ids) {
   const k = gt.k;
   const truth = new Set(gt.ids.subarray(qi * k, (qi + 1) * k));
   let hits = 0;
@@ -15,7 +15,7 @@ export function recallOne(gt, qi, ids) {
     if (truth.has(id) && !seen.has(id)) hits++;
     seen.add(id);
   }
-  return hits / k;
+  return hits;
 }
 
 export function prepareQueries(handle, ds) {
@@ -35,7 +35,7 @@ export async function latency(handle, ds, gt, k, { minMs, minReps = 5 }) {
   if (async) await first;
   const samples = [];
   let total = 0;
-  let recallSum = 0;
+  let hits = 0;
   for (let qi = 0; qi < ds.q && (qi < minReps || total < minMs); qi++) {
     const t0 = now();
     let r = handle.search(prepared[qi], k);
@@ -43,9 +43,9 @@ export async function latency(handle, ds, gt, k, { minMs, minReps = 5 }) {
     const dt = now() - t0;
     samples.push(dt);
     total += dt;
-    recallSum += recallOne(gt, qi, handle.ids(r));
+    hits += hitsOne(gt, qi, handle.ids(r));
   }
-  return { msMedian: median(samples), msMean: total / samples.length, queries: samples.length, recall: recallSum / samples.length };
+  return { msMedian: median(samples), msMean: total / samples.length, queries: samples.length, recall: hits / (samples.length * gt.k) };
 }
 
 /**
@@ -85,9 +85,9 @@ export async function throughput(handle, prepared, gt, k, { minMs, minPasses = 3
       if (dt < best[c]) best[c] = dt;
     }
     if (passes === 0) {
-      let s = 0;
-      for (let i = 0; i < q; i++) s += recallOne(gt, i, handle.ids(results[i]));
-      recall = s / q;
+      let hits = 0;
+      for (let i = 0; i < q; i++) hits += hitsOne(gt, i, handle.ids(results[i]));
+      recall = hits / (q * gt.k);
     }
     passes++;
   }

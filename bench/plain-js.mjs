@@ -28,6 +28,23 @@ export function dotBlockUnrolled(query, block, count, dim, out) {
   }
 }
 
+/** Cosine of `query` with each row, q·x and |x|² in one pass per row (the query norm computed once). */
+export function cosineBlock(query, block, count, dim, out) {
+  let qn = 0;
+  for (let j = 0; j < dim; j++) qn += query[j] * query[j];
+  qn = Math.sqrt(qn);
+  for (let i = 0; i < count; i++) {
+    const off = i * dim;
+    let s = 0, nn = 0;
+    for (let j = 0; j < dim; j++) {
+      const x = block[off + j];
+      s += query[j] * x;
+      nn += x * x;
+    }
+    out[i] = qn === 0 || nn === 0 ? 0 : s / (qn * Math.sqrt(nn));
+  }
+}
+
 /**
  * A bounded top-k of (id, score), best first, kept as two small sorted arrays with insertion: for k = 10
  * this beats a heap in JS. Ties keep the lower id first (ids arrive in increasing order).

@@ -5,7 +5,7 @@
 //   --quick            smaller sizes for development and smoke runs (~1 minute); writes latest-quick.md
 //   --only=a,b         run some sections only: kernel, exact, hnsw (writes no latest*.md)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,12 +66,25 @@ async function loadPeer(mod) {
 
 function gitHead() {
   try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: HERE, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'assembly'], { cwd: HERE, encoding: 'utf8' }).trim();
-    return dirty ? `${head} (src/ or assembly/ modified in the worktree)` : head;
+    const root = join(HERE, '..');
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'assembly'], { cwd: root, encoding: 'utf8' }).trim();
+    return dirty ? `${head}, with uncommitted changes in src/ or assembly/` : head;
   } catch {
     return 'unknown';
   }
+}
+
+/** When dist/ and build/memvec.wasm were built: the bench measures those, whatever src/ says now. */
+function builtAt() {
+  const at = (p) => {
+    try {
+      return statSync(join(HERE, '..', p)).mtime.toISOString();
+    } catch {
+      return 'missing';
+    }
+  };
+  return `dist/index.js ${at('dist/index.js')}, build/memvec.wasm ${at('build/memvec.wasm')}`;
 }
 
 function stamp(d) {
@@ -98,7 +111,7 @@ async function main() {
     `- machine: ${m.cpu}, ${m.cores} logical cores, ${m.memGiB.toFixed(1)} GiB RAM, ${m.platform}`,
     `- runtime: Node ${m.node} (V8 ${m.v8})`,
     `- load average at start (1/5/15 min): ${m.load.map((x) => x.toFixed(2)).join(' / ')}`,
-    `- memvec commit: ${gitHead()}`,
+    `- memvec commit: ${gitHead()}; built: ${builtAt()}`,
     `- libraries: ${peerText(peers.memvec, 'memvec (dist/)')}; ${peerText(peers.hnswlib, 'hnswlib-node')}; ${peerText(peers.usearch, 'usearch')}`,
     `- sections: ${args.only.join(', ')}; every number below was measured in this run`,
     '',

@@ -4,7 +4,8 @@
 export function table(headers, rows) {
   const right = headers.map((h) => h.startsWith('>'));
   const heads = headers.map((h) => (h.startsWith('>') ? h.slice(1) : h));
-  const cells = rows.map((r) => r.map((c) => (c === undefined || c === null ? '—' : String(c))));
+  // A '|' inside a cell (an error message, say) would split it: escape it.
+  const cells = rows.map((r) => r.map((c) => (c === undefined || c === null ? '—' : String(c).replace(/\|/g, '\\|'))));
   const widths = heads.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length), 3));
   const pad = (s, i) => (right[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]));
   const line = (r) => `| ${r.map((c, i) => pad(c ?? '', i)).join(' | ')} |`;

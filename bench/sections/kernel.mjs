@@ -1,29 +1,66 @@
-// Section 1: the dot-product kernel over one block of vectors, memvec's SIMD scoreBlock against plain
-// JS loops over the same floats. FLOPs count 2 per element (multiply + add); bytes count the block
-// read once per pass (the query stays in cache).
+// Section 1: the scoring kernels over one block of vectors, memvec's WASM scoreBlock against plain
+// JS loops over the same floats. FLOPs: 2 per element for dot (multiply + add), 4 for cosine (q·x and
+// |x|² in one pass); bytes: the block read once per pass (the query stays in cache).
 import { randomVectors } from '../data.mjs';
-import { loadEngine, METRIC_COSINE, METRIC_DOT } from '../kernel-wasm.mjs';
-import { dotBlock, dotBlockUnrolled } from '../plain-js.mjs';
+import { loadEngine, METRIC_COSINE, METRIC_DOT, SCALAR_WASM_PATH, WASM_PATH } from '../kernel-wasm.mjs';
+import { cosineBlock, dotBlock, dotBlockUnrolled } from '../plain-js.mjs';
 import { fixed, num, ratio, table } from '../table.mjs';
 import { timeCalls } from '../timing.mjs';
 
+async function tryLoad(path) {
+  try {
+    return { engine: await loadEngine(path) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Copies block and query into the engine and returns a function timing scoreBlock for a metric. */
+function wasmRunner(engine, block, query, n, dim) {
+  const ex = engine.exports;
+  const pBlock = ex.alloc(n * dim * 4);
+  const pQuery = ex.alloc(dim * 4);
+  const pOut = ex.alloc(n * 4);
+  if (!pBlock || !pQuery || !pOut) throw new Error('WASM alloc failed');
+  engine.f32().set(block, pBlock >>> 2);
+  engine.f32().set(query, pQuery >>> 2);
+  return {
+    time: (metric, opts) => timeCalls(() => ex.scoreBlock(metric, pQuery, pBlock, n, dim, pOut), opts),
+    scores: (metric) => {
+      ex.scoreBlock(metric, pQuery, pBlock, n, dim, pOut);
+      return engine.f32().slice(pOut >>> 2, (pOut >>> 2) + n);
+    },
+    free: () => {
+      ex.free(pOut);
+      ex.free(pQuery);
+      ex.free(pBlock);
+    },
+  };
+}
+
+function maxRelDiff(a, b) {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return m;
+}
+
 export async function kernelSection({ sizes, log }) {
   const out = [];
-  out.push(`## 1. Dot-product kernel: memvec WASM SIMD vs plain JS\n`);
+  out.push(`## 1. Scoring kernels: memvec WASM SIMD vs plain JS\n`);
   out.push(
-    `One query against a block of uniform random vectors in [-1, 1) (seeded), scores written to an output array. ` +
-      `Median of repeated full passes over the block (≥ ${sizes.kernelMinMs} ms of timed work each). ` +
-      `GFLOP/s = 2·n·d / time; GB/s = block bytes (n·d·4) / time. memvec runs \`scoreBlock\` from build/memvec.wasm ` +
-      `(f32x4, four accumulators); plain JS runs over a Float32Array in the JS heap, f64 accumulation.\n`,
+    `One query against a block of uniform random vectors in [-1, 1) (seeded), one score per vector written to an ` +
+      `output array. Median of repeated full passes over the block (≥ ${sizes.kernelMinMs} ms of timed work each). ` +
+      `GFLOP/s = flops / time (dot: 2·n·d; cosine: 4·n·d, q·x and |x|² in one pass); GB/s = block bytes (n·d·4) / time. ` +
+      `memvec runs \`scoreBlock\` from build/memvec.wasm (f32x4, four accumulators) and, as the no-SIMD fallback, ` +
+      `build/memvec-scalar.wasm; plain JS runs over a Float32Array in the JS heap (f64 accumulation). ` +
+      `"× plain JS" compares with the plain one-accumulator JS loop of the same kernel.\n`,
   );
 
-  let engine;
-  let engineError;
-  try {
-    engine = await loadEngine();
-  } catch (err) {
-    engineError = err instanceof Error ? err.message : String(err);
-  }
+  const simd = await tryLoad(WASM_PATH);
+  const scalar = await tryLoad(SCALAR_WASM_PATH);
+  const missing = [];
+  if (simd.error) missing.push(`memvec SIMD build: ${simd.error}`);
+  if (scalar.error) missing.push(`memvec scalar build: ${scalar.error}`);
 
   const rows = [];
   const checks = [];
@@ -32,49 +69,52 @@ export async function kernelSection({ sizes, log }) {
     log(`kernel: ${n} × ${dim}`);
     const block = randomVectors(n, dim, 1000 + dim);
     const query = randomVectors(1, dim, 2000 + dim);
-    const outJs = new Float32Array(n);
-    const flops = 2 * n * dim;
     const bytes = n * dim * 4;
-    const row = (impl, t, base) => [
-      `${num(n)} × ${dim}`, impl, fixed(t.median, 2), fixed(flops / t.median / 1e6, 2), fixed(bytes / t.median / 1e6, 1),
+    const label = `${num(n)} × ${dim}`;
+    const opts = { warmup: 2, minReps: 5, minMs: sizes.kernelMinMs };
+    const row = (kernel, impl, t, flopsPerElt, base) => [
+      label, kernel, impl, fixed(t.median, 2), fixed((flopsPerElt * n * dim) / t.median / 1e6, 2), fixed(bytes / t.median / 1e6, 1),
       base ? ratio(base.median, t.median) : '1×',
     ];
-    const opts = { warmup: 2, minReps: 5, minMs: sizes.kernelMinMs };
-    const tJs = timeCalls(() => dotBlock(query, block, n, dim, outJs), opts);
-    rows.push(row('plain JS loop (1 accumulator)', tJs));
-    const outJs4 = new Float32Array(n);
-    const tJs4 = timeCalls(() => dotBlockUnrolled(query, block, n, dim, outJs4), opts);
-    rows.push(row('plain JS loop (4 accumulators)', tJs4, tJs));
+    const na = (kernel, impl) => [label, kernel, impl, 'n/a'];
 
-    if (!engine) {
-      rows.push([`${num(n)} × ${dim}`, 'memvec scoreBlock (WASM SIMD)', 'n/a']);
-      continue;
+    const outDot = new Float32Array(n);
+    const tDot = timeCalls(() => dotBlock(query, block, n, dim, outDot), opts);
+    rows.push(row('dot', 'plain JS loop (1 accumulator)', tDot, 2));
+    const out4 = new Float32Array(n);
+    rows.push(row('dot', 'plain JS loop (4 accumulators)', timeCalls(() => dotBlockUnrolled(query, block, n, dim, out4), opts), 2, tDot));
+    const outCos = new Float32Array(n);
+    const tCos = timeCalls(() => cosineBlock(query, block, n, dim, outCos), opts);
+
+    const runners = [];
+    for (const [name, lib] of [['WASM SIMD', simd], ['WASM scalar build', scalar]]) {
+      if (lib.error) {
+        runners.push([name, undefined]);
+        continue;
+      }
+      runners.push([name, wasmRunner(lib.engine, block, query, n, dim)]);
     }
-    const ex = engine.exports;
-    const pBlock = ex.alloc(bytes);
-    const pQuery = ex.alloc(dim * 4);
-    const pOut = ex.alloc(n * 4);
-    if (!pBlock || !pQuery || !pOut) throw new Error('WASM alloc failed');
-    engine.f32().set(block, pBlock >>> 2);
-    engine.f32().set(query, pQuery >>> 2);
-    const tW = timeCalls(() => ex.scoreBlock(METRIC_DOT, pQuery, pBlock, n, dim, pOut), opts);
-    rows.push(row('memvec scoreBlock dot (WASM SIMD)', tW, tJs));
-    const tC = timeCalls(() => ex.scoreBlock(METRIC_COSINE, pQuery, pBlock, n, dim, pOut), opts);
-    const r = row('memvec scoreBlock cosine (SIMD, dot + norm fused; 4 flop/elt)', tC, tJs);
-    r[3] = fixed((2 * flops) / tC.median / 1e6, 2);
-    rows.push(r);
-    // Sanity: the WASM dot scores agree with plain JS on this block.
-    ex.scoreBlock(METRIC_DOT, pQuery, pBlock, n, dim, pOut);
-    const w = engine.f32().subarray(pOut >>> 2, (pOut >>> 2) + n);
-    let maxErr = 0;
-    for (let i = 0; i < n; i++) maxErr = Math.max(maxErr, Math.abs(w[i] - outJs[i]) / Math.max(1, Math.abs(outJs[i])));
-    checks.push(`${n} × ${dim}: max relative difference WASM vs JS dot = ${maxErr.toExponential(1)}`);
-    ex.free(pOut);
-    ex.free(pQuery);
-    ex.free(pBlock);
+    for (const [name, r] of runners) {
+      if (!r) rows.push(na('dot', `memvec scoreBlock (${name})`));
+      else rows.push(row('dot', `memvec scoreBlock (${name})`, r.time(METRIC_DOT, opts), 2, tDot));
+    }
+    rows.push(row('cosine', 'plain JS loop (q·x and x·x in one pass)', tCos, 4));
+    for (const [name, r] of runners) {
+      if (!r) rows.push(na('cosine', `memvec scoreBlock (${name})`));
+      else rows.push(row('cosine', `memvec scoreBlock (${name})`, r.time(METRIC_COSINE, opts), 4, tCos));
+    }
+    // Sanity: memvec's scores agree with plain JS on this block.
+    for (const [name, r] of runners) {
+      if (!r) continue;
+      checks.push(
+        `${label} ${name}: max relative difference vs plain JS dot ${maxRelDiff(r.scores(METRIC_DOT), outDot).toExponential(1)}, ` +
+          `cosine ${maxRelDiff(r.scores(METRIC_COSINE), outCos).toExponential(1)}`,
+      );
+      r.free();
+    }
   }
-  out.push(table(['block', 'implementation', '>ms / pass', '>GFLOP/s', '>GB/s', '>× plain JS (1 acc)'], rows));
-  if (engineError) out.push(`\nNot measured (n/a): memvec scoreBlock: ${engineError}.`);
+  out.push(table(['block', 'kernel', 'implementation', '>ms / pass', '>GFLOP/s', '>GB/s', '>× plain JS'], rows));
+  if (missing.length) out.push(`\nNot measured (n/a): ${missing.join('; ')}.`);
   if (checks.length) out.push(`\nCheck: ${checks.join('; ')}.`);
   return out.join('\n');
 }
