@@ -34,7 +34,7 @@ pub unsafe fn bool_arg(env: napi_env, v: napi_value, name: &str) -> Result<bool>
 pub unsafe fn offset_arg(env: napi_env, v: napi_value, name: &str) -> Result<u64> {
     let mut d = f64::NAN;
     napi_get_value_double(env, v, &mut d);
-    if !(d >= 0.0 && d <= MAX_OFFSET && d.fract() == 0.0) {
+    if !((0.0..=MAX_OFFSET).contains(&d) && d.fract() == 0.0) {
         return Err(NativeError::Invalid(format!("{} must be an integer in [0, 2^53), got {}", name, d)));
     }
     Ok(d as u64)

@@ -11,6 +11,8 @@ mod sys;
 /// The N-API version we need: 8 for type tags (7 for detaching ArrayBuffers).
 const NAPI_VERSION: i32 = 8;
 
+/// # Safety
+/// Called once per JS environment by Node, Bun or Deno with a live `env` and `exports` object.
 #[no_mangle]
 pub unsafe extern "C" fn napi_register_module_v1(env: napi::napi_env, exports: napi::napi_value) -> napi::napi_value {
     bindings::register(env, exports)

@@ -36,7 +36,8 @@ pub struct MappedFile {
 
 impl MappedFile {
     pub fn open(path: &str, create: bool, read_only: bool, window_bits: u32) -> Result<MappedFile> {
-        if !(12..=40).contains(&window_bits) {
+        // Windows start at multiples of their size, and mmap offsets must be page-aligned.
+        if !(12..=40).contains(&window_bits) || (1usize << window_bits) < sys::page_size() {
             return Err(NativeError::Invalid(format!("window size 2^{} is out of range", window_bits)));
         }
         let file = OpenOptions::new()
