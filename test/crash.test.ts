@@ -55,7 +55,7 @@ function runAndKill(path: string, start: number, backend: string, delayMs: numbe
   });
 }
 
-for (const backend of ['fs']) {
+for (const backend of ['mmap', 'fs']) {
   describe(`crash safety (${backend} backend)`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'memvec-crash-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,7 +67,7 @@ for (const backend of ['fs']) {
       const kills: string[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const lastDone = await runAndKill(path, committed, backend, Math.floor(random() * 150));
-        await using db = await MemMapVector.open(path, { backend: backend as 'fs' });
+        await using db = await MemMapVector.open(path, { backend: backend as 'mmap' | 'fs' });
         // The op after lastDone may or may not have committed; nothing else is allowed.
         const candidates = [lastDone + 1, lastDone + 2];
         const found = candidates.find((ops) => matches(db, modelAfter(ops)));

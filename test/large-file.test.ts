@@ -39,7 +39,7 @@ function rssAnonBytes(): number {
   return Number(m![1]) * 1024;
 }
 
-const backends: BackendName[] = ['fs'];
+const backends: BackendName[] = ['mmap', 'fs'];
 
 for (const backend of backends) {
   describe(`large files (${backend} backend)`, () => {

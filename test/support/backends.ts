@@ -21,7 +21,8 @@ export function runtimeBackendNames(): BackendName[] {
     case 'deno':
       return ['deno', 'memory'];
     default:
-      return ['fs', 'memory'];
+      // Node and Bun: the addon is built by npm install here, so mmap is tested, never skipped.
+      return ['mmap', 'fs', 'memory'];
   }
 }
 
