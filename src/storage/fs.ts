@@ -8,6 +8,7 @@ import { MemvecError } from '../errors.js';
 import type { OpenOptions, StorageBackend, StorageFile } from './types.js';
 import { acquireLock } from './fs-lock.js';
 import { ioError } from './io-error.js';
+import { syncDir } from './sync-dir.js';
 
 class FsFile implements StorageFile {
   readonly backend = 'fs' as const;
@@ -80,19 +81,6 @@ class FsFile implements StorageFile {
     } finally {
       this.unlock();
     }
-  }
-}
-
-/** fsync the directory so a rename or a newly created file survives a power cut. */
-function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename itself is still atomic.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
