@@ -1,12 +1,83 @@
-import { defineConfig } from 'tsup';
+/**
+ * One package, four builds, chosen by the export conditions in package.json:
+ *   dist/index.js + index.cjs  Node, Bun, Deno, and anything unnamed ("default"): every backend;
+ *                              node: built-ins stay imports and are loaded lazily by the backends.
+ *   dist/browser.js            no node: import anywhere: opfs (in a Worker) and memory backends.
+ *   dist/workerd.js            as browser, and the WASM is imported as a module (./memvec-simd.wasm),
+ *                              because workerd forbids compiling WASM from bytes.
+ *   dist/edge-light.js         as workerd, with Vercel's `./memvec-simd.wasm?module` import.
+ * All four embed or import the same engine and export the same API; the three ESM-only builds reuse
+ * index.d.ts through a one-line re-export.
+ */
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Plugin } from 'esbuild';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
+type Entry = 'default' | 'browser' | 'workerd' | 'edge-light';
+
+// tsup builds the configs below concurrently into the same dist/, so none of them may clean it:
+// it is emptied once here, when the config loads.
+rmSync('dist', { recursive: true, force: true });
+
+const storageDir = resolve('src/storage');
+
+/**
+ * For the browser and edge builds: the Node/Bun file backends become a stub that throws UNSUPPORTED,
+ * the WASM source becomes the runtime's own (imported .wasm module on workerd and edge-light), and any
+ * `node:` import that is still reachable fails the build, so no future import can sneak one in.
+ */
+function webPlatform(entry: Exclude<Entry, 'default'>): Plugin {
+  return {
+    name: `memvec-${entry}`,
+    setup(build) {
+      build.onResolve({ filter: /^\.\/(fs|mmap|native-addon)\.js$/ }, (args) =>
+        dirname(args.importer) === storageDir ? { path: resolve('src/runtime/server-backends.unavailable.ts') } : undefined,
+      );
+      if (entry !== 'browser') {
+        build.onResolve({ filter: /^\.\/wasm-source\.js$/ }, () => ({ path: resolve(`src/engine/wasm-source.${entry}.ts`) }));
+        // Kept as written: the host (wrangler, workerd, Next.js) imports the module next to the bundle.
+        build.onResolve({ filter: /\.wasm(\?module)?$/ }, (args) => ({ path: args.path, external: true }));
+      }
+      build.onResolve({ filter: /^node:/ }, (args) => ({
+        errors: [{ text: `${args.path} imported by ${args.importer}: the ${entry} build must not depend on Node built-ins` }],
+      }));
+    },
+  };
+}
+
+const common: Options = {
   sourcemap: true,
-  clean: true,
+  clean: false,
   target: 'es2022',
-  // node: built-ins stay imports; backends load them lazily so browser bundles never pull them in.
-  external: [/^node:/],
-});
+};
+
+function web(entry: Exclude<Entry, 'default'>): Options {
+  return {
+    ...common,
+    entry: { [entry]: 'src/index.ts' },
+    format: ['esm'],
+    platform: entry === 'browser' ? 'browser' : 'neutral',
+    define: { __MEMVEC_ENTRY__: JSON.stringify(entry) },
+    esbuildPlugins: [webPlatform(entry)],
+    async onSuccess() {
+      writeFileSync(join('dist', `${entry}.d.ts`), `export * from './index.js';\n`);
+      if (entry !== 'browser') copyFileSync('build/memvec.wasm', join('dist', 'memvec-simd.wasm'));
+    },
+  };
+}
+
+export default defineConfig([
+  {
+    ...common,
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    define: { __MEMVEC_ENTRY__: JSON.stringify('default') },
+    // node: built-ins stay imports; backends load them lazily so browser bundles never pull them in.
+    external: [/^node:/],
+  },
+  web('browser'),
+  web('workerd'),
+  web('edge-light'),
+]);

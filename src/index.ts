@@ -9,6 +9,8 @@ export type {
   SearchResult,
 } from './memmap-vector.js';
 export { MemoryBackend } from './storage/memory.js';
+export { engineInfo } from './engine/engine.js';
+export type { EngineInfo, WasmVariant } from './engine/wasm-variant.js';
 export type { BackendName, OpenOptions, StorageBackend, StorageFile } from './storage/types.js';
 export { HnswIndex } from './hnsw-index.js';
 export type {

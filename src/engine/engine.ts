@@ -4,29 +4,30 @@
  */
 import { MemvecError } from '../errors.js';
 import type { EngineExports } from './abi.js';
-import { wasmBase64 } from './wasm-bytes.generated.js';
+import { loadEngineModule } from './wasm-source.js';
+import { ENTRY, type EngineInfo, type LoadedEngineModule } from './wasm-variant.js';
 
 /** wasm32 linear memory ends at 65536 pages of 64 KiB. */
 export const MAX_WASM_BYTES = 65536 * 65536;
 
-let modulePromise: Promise<WebAssembly.Module> | undefined;
+let modulePromise: Promise<LoadedEngineModule> | undefined;
 
-function decodeBase64(b64: string): Uint8Array {
-  if (typeof atob === 'function') {
-    const bin = atob(b64);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-  throw new MemvecError('UNSUPPORTED', 'this runtime has no atob() to decode the embedded WASM');
-}
-
-function compileEngine(): Promise<WebAssembly.Module> {
-  modulePromise ??= WebAssembly.compile(decodeBase64(wasmBase64) as BufferSource).catch((err: unknown) => {
+function compileEngine(): Promise<LoadedEngineModule> {
+  modulePromise ??= loadEngineModule().catch((err: unknown) => {
     modulePromise = undefined;
-    throw new MemvecError('UNSUPPORTED', 'this runtime cannot compile memvec\'s WASM SIMD engine', { cause: err });
+    if (err instanceof MemvecError) throw err;
+    throw new MemvecError('UNSUPPORTED', 'this runtime cannot load memvec\'s WASM engine', { cause: err });
   });
   return modulePromise;
+}
+
+/**
+ * Which entry of the package this runtime resolved, how the WASM arrived, and which engine build it
+ * runs ('simd', or 'scalar' where the runtime has no WASM SIMD). Loads the engine if nothing has yet.
+ */
+export async function engineInfo(): Promise<EngineInfo> {
+  const { variant, delivery } = await compileEngine();
+  return { entry: ENTRY, delivery, wasm: variant };
 }
 
 /**
@@ -48,7 +49,7 @@ export class Engine {
   }
 
   static async create(): Promise<Engine> {
-    const module = await compileEngine();
+    const { module } = await compileEngine();
     const instance = await WebAssembly.instantiate(module, {});
     return new Engine(instance.exports as unknown as EngineExports);
   }

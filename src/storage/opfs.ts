@@ -121,6 +121,15 @@ class OpfsFile implements StorageFile {
 export const opfsBackend: StorageBackend = {
   name: 'opfs',
   async open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
+    // Checked before touching OPFS, so a failed open on the wrong thread leaves no empty file behind.
+    const handleClass = (globalThis as { FileSystemFileHandle?: { prototype: Partial<OpfsFileHandle> } }).FileSystemFileHandle;
+    if (handleClass !== undefined && typeof handleClass.prototype.createSyncAccessHandle !== 'function') {
+      throw new MemvecError(
+        'UNSUPPORTED',
+        `cannot open ${path}: OPFS sync access handles exist only inside a dedicated Worker; open the store ` +
+          `from a Worker, or use the 'memory' backend on this thread`,
+      );
+    }
     const readOnly = options.readOnly ?? false;
     const create = !readOnly && (options.create ?? false);
     let file: OpfsFileHandle;

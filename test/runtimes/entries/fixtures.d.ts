@@ -1,0 +1,5 @@
+// Written by build-fixtures.ts into the scratch project, and bundled into each entry from there.
+declare module 'memvec-matrix-fixtures' {
+  export const store: string;
+  export const index: string;
+}

@@ -1,0 +1,24 @@
+/**
+ * The shared suite in workerd (through Miniflare), against the installed package: wrangler bundles this
+ * file and resolves `memvec` with the "workerd" condition, which imports the engine as a .wasm module.
+ * Storage is the memory backend; the portable-files scenario opens a store and an index built by Node.
+ */
+import * as memvec from 'memvec';
+import * as fixtures from 'memvec-matrix-fixtures';
+import { fromBase64, runSuite } from '../suite/scenarios.js';
+
+export default {
+  async fetch(): Promise<Response> {
+    let n = 0;
+    const memoryPath = (name: string) => `/matrix/${name}-${n++}`;
+    const results = await runSuite({
+      memvec,
+      backends: [{ name: 'memory', path: memoryPath }],
+      defaultPath: memoryPath,
+      expect: { entry: 'workerd', delivery: 'module', wasm: 'simd' },
+      unsupportedBackends: ['fs', 'mmap'],
+      fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index) },
+    });
+    return Response.json(results);
+  },
+};

@@ -1,0 +1,434 @@
+/**
+ * THE shared runtime suite: what memvec must do in every runtime it claims, run against the installed
+ * package (never the source tree). It runs unchanged in Node (ESM and CommonJS, with and without WASM
+ * SIMD), Bun, Deno, Chromium (a page and a dedicated Worker on OPFS) and workerd, so it imports nothing
+ * at run time: the memvec module under test is handed in, and the assertions are ./check.ts.
+ *
+ * Runtime-level scenarios run once per runtime; backend-level ones once per storage backend the runtime
+ * offers. test/runtimes/*.runtime.ts turn each result into one vitest test.
+ */
+// The published types (dist/index.d.ts through the package's own exports): what users compile against.
+import type * as Memvec from 'memvec';
+import { clusteredVectors, randomVectors } from '../../helpers/random.js';
+import { refCosine, refCosineTopK } from '../../helpers/reference.js';
+import { close, equal, ok, throwsCode } from './check.js';
+
+export type MemvecModule = typeof Memvec;
+type EngineInfo = Awaited<ReturnType<MemvecModule['engineInfo']>>;
+
+export interface BackendUnderTest {
+  /** A backend name as users pass it: 'mmap', 'fs', 'deno', 'opfs', 'memory'. */
+  name: Memvec.BackendName;
+  /** A fresh path for a new file on that backend. */
+  path(name: string): string;
+}
+
+export interface SuiteEnv {
+  memvec: MemvecModule;
+  backends: BackendUnderTest[];
+  /** A fresh path for a file on the runtime's default backend (no `backend` option given). */
+  defaultPath(name: string): string;
+  /** When the runtime can see its default storage directly: whether `path` is there. */
+  defaultStorageHas?(path: string): Promise<boolean>;
+  /** What engineInfo() must say in this runtime. */
+  expect: EngineInfo;
+  /** Backends this build must refuse with UNSUPPORTED (the Node-only ones in browser and edge builds). */
+  unsupportedBackends?: Memvec.BackendName[];
+  /** Built by Node with the same package (./fixtures.ts), handed over as bytes. */
+  fixtures: { store: Uint8Array; index: Uint8Array };
+}
+
+export interface ScenarioResult {
+  name: string;
+  ok: boolean;
+  ms: number;
+  error?: string;
+}
+
+interface Scenario {
+  name: string;
+  run(env: SuiteEnv): Promise<void>;
+}
+
+interface BackendScenario {
+  name: string;
+  run(env: SuiteEnv, backend: BackendUnderTest): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Data shared with the fixture builder: seeds and sizes, so every runtime can recompute the reference.
+
+export const FIXTURE = {
+  storePath: '/fixture.mvec',
+  indexPath: '/fixture.hnsw',
+  dim: 24,
+  storeCount: 400,
+  storeSeed: 7,
+  storeDeleted: [3, 50, 217, 399],
+  indexCount: 300,
+  indexSeed: 8,
+  indexDeletedKey: 'k5',
+  querySeed: 9,
+  queryCount: 5,
+} as const;
+
+function row(data: Float32Array, dim: number, i: number): Float32Array {
+  return data.subarray(i * dim, (i + 1) * dim);
+}
+
+/** Deleted rows read as zeros in the exact store, and the reference skips all-zero rows. */
+function withDeleted(data: Float32Array, dim: number, deleted: readonly number[]): Float32Array {
+  const out = data.slice();
+  for (const id of deleted) out.fill(0, id * dim, (id + 1) * dim);
+  return out;
+}
+
+/** Brute-force cosine top-k over keyed rows, best first: the answer HNSW must give when ef covers the index. */
+function refKeyTopK(data: Float32Array, dim: number, keys: Array<string | null>, query: ArrayLike<number>, k: number): Array<[string, number]> {
+  const scored: Array<[string, number]> = [];
+  keys.forEach((key, i) => {
+    if (key !== null) scored.push([key, refCosine(query, row(data, dim, i))]);
+  });
+  scored.sort((a, b) => b[1] - a[1]);
+  return scored.slice(0, k);
+}
+
+function metadataOf(i: number): { i: number; even: boolean } {
+  return { i, even: i % 2 === 0 };
+}
+
+/** Builds the portable fixtures (runs in Node, with the packed memvec). */
+export async function buildFixtures(memvec: MemvecModule): Promise<{ store: Uint8Array; index: Uint8Array }> {
+  const { dim } = FIXTURE;
+  const backend = new memvec.MemoryBackend();
+  const store = await memvec.MemMapVector.open(FIXTURE.storePath, { dimension: dim, backend });
+  store.addVectors(randomVectors(FIXTURE.storeCount, dim, FIXTURE.storeSeed));
+  store.markDeleted([...FIXTURE.storeDeleted]);
+  store.close();
+
+  const index = await memvec.HnswIndex.create({ dimension: dim, metric: 'cosine', M: 12, efConstruction: 100, seed: 3 });
+  const data = randomVectors(FIXTURE.indexCount, dim, FIXTURE.indexSeed);
+  for (let i = 0; i < FIXTURE.indexCount; i++) index.insert(`k${i}`, row(data, dim, i), metadataOf(i));
+  index.delete(FIXTURE.indexDeletedKey);
+  await index.save(FIXTURE.indexPath, { backend });
+  index.close();
+  return { store: backend.getBytes(FIXTURE.storePath), index: backend.getBytes(FIXTURE.indexPath) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Runtime-level scenarios.
+
+const runtimeScenarios: Scenario[] = [
+  {
+    name: 'engine: the runtime resolves the expected package entry and WASM build',
+    async run({ memvec, expect }) {
+      equal(await memvec.engineInfo(), expect, 'engineInfo()');
+    },
+  },
+  {
+    name: 'HNSW: search finds the true nearest neighbours (recall vs brute force), with metadata, minScore and filter',
+    async run({ memvec }) {
+      const dim = 32;
+      const n = 1500;
+      const data = clusteredVectors(n, dim, 20, 11, true);
+      const queries = clusteredVectors(20, dim, 20, 12, true);
+      const keys = Array.from({ length: n }, (_, i) => `v${i}`);
+      await using index = await memvec.HnswIndex.create({ dimension: dim, metric: 'cosine', M: 16, efConstruction: 100, efSearch: 64 });
+      for (let i = 0; i < n; i++) index.insert(keys[i]!, row(data, dim, i), metadataOf(i));
+      equal(index.size(), n, 'size()');
+      let hits = 0;
+      for (let q = 0; q < 20; q++) {
+        const query = row(queries, dim, q);
+        const got = index.search(query, 10);
+        const want = refKeyTopK(data, dim, keys, query, 10);
+        ok(got.length === 10, `query ${q}: 10 results, got ${got.length}`);
+        const wanted = new Set(want.map(([key]) => key));
+        hits += got.filter((r) => wanted.has(r.key)).length;
+        for (const r of got) {
+          const i = Number(r.key.slice(1));
+          close(r.score, refCosine(query, row(data, dim, i)), 1e-4, `score of ${r.key}`);
+          close(r.distance, 1 - r.score, 1e-6, `distance of ${r.key}`);
+          equal(r.metadata, metadataOf(i), `metadata of ${r.key}`);
+        }
+        for (let j = 1; j < got.length; j++) ok(got[j - 1]!.score >= got[j]!.score, `query ${q}: results sorted best first`);
+      }
+      const recall = hits / 200;
+      ok(recall >= 0.9, `recall@10 ${recall.toFixed(3)} >= 0.9`);
+
+      const query = row(queries, dim, 0);
+      const even = index.search(query, 5, { filter: (_key, meta) => (meta as { even: boolean }).even });
+      equal(even.length, 5, 'filtered result count');
+      ok(even.every((r) => (r.metadata as { even: boolean }).even), 'the filter holds for every result');
+      const best = index.search(query, 1)[0]!.score;
+      const above = index.search(query, 50, { minScore: best - 1e-3 });
+      ok(above.length >= 1 && above.every((r) => r.score >= best - 1e-3), 'minScore drops weaker results');
+    },
+  },
+  {
+    name: 'HNSW: delete removes a key from results and from size',
+    async run({ memvec }) {
+      const dim = 8;
+      const data = randomVectors(200, dim, 21);
+      await using index = await memvec.HnswIndex.create({ dimension: dim, metric: 'euclidean', M: 8, efConstruction: 64 });
+      for (let i = 0; i < 200; i++) index.insert(`k${i}`, row(data, dim, i));
+      equal(index.search(row(data, dim, 42), 1)[0]?.key, 'k42', 'a stored vector finds itself');
+      equal(index.delete('k42'), true, 'delete of a live key');
+      equal(index.delete('k42'), false, 'delete of a deleted key');
+      equal(index.size(), 199, 'size() after delete');
+      equal(index.has('k42'), false, 'has() after delete');
+      const after = index.search(row(data, dim, 42), 199, { ef: 400 });
+      equal(after.length, 199, 'every live entry is reachable');
+      ok(!after.some((r) => r.key === 'k42'), 'the deleted key is never returned');
+    },
+  },
+  {
+    name: 'typed errors: bad input throws MemvecError with a stable code and changes nothing',
+    async run({ memvec, unsupportedBackends }) {
+      const { MemvecError, HnswIndex, MemMapVector, MemoryBackend } = memvec;
+      await throwsCode(() => HnswIndex.create({ dimension: 0 }), MemvecError, 'INVALID_ARGUMENT', 'create with dimension 0');
+      const index = await HnswIndex.create({ dimension: 3 });
+      index.insert('a', [1, 0, 0], { tag: 'a' });
+      await throwsCode(() => index.insert('b', [1, 2]), MemvecError, 'DIMENSION_MISMATCH', 'insert of a 2-d vector into a 3-d index');
+      await throwsCode(() => index.insert('b', [Number.NaN, 0, 0]), MemvecError, 'INVALID_VECTOR', 'insert of NaN');
+      await throwsCode(() => index.search([1, 0, 0], 0), MemvecError, 'INVALID_ARGUMENT', 'search with k = 0');
+      equal(index.size(), 1, 'size() after rejected inserts');
+      equal(index.search([1, 0, 0], 5).map((r) => r.key), ['a'], 'contents after rejected inserts');
+      index.close();
+      await throwsCode(() => index.search([1, 0, 0], 1), MemvecError, 'CLOSED', 'search after close');
+
+      // The error is the package's own class, with a code callers can branch on.
+      let caught: unknown;
+      try {
+        index.size();
+      } catch (err) {
+        caught = err;
+      }
+      ok(memvec.isMemvecError(caught, 'CLOSED'), 'isMemvecError(err, "CLOSED")');
+      equal((caught as Error).name, 'MemvecError', 'error name');
+
+      const junk = new Uint8Array(20_000).map((_, i) => (i * 7919) & 0xff);
+      await throwsCode(
+        () => MemMapVector.open('/junk.mvec', { backend: MemoryBackend.fromBytes('/junk.mvec', junk) }),
+        MemvecError, 'CORRUPT_FILE', 'opening random bytes as a store',
+      );
+      await throwsCode(
+        () => HnswIndex.load('/junk.hnsw', { backend: MemoryBackend.fromBytes('/junk.hnsw', junk) }),
+        MemvecError, 'CORRUPT_FILE', 'loading random bytes as an index',
+      );
+      for (const name of unsupportedBackends ?? []) {
+        await throwsCode(() => MemMapVector.open(`/x-${name}.mvec`, { dimension: 3, backend: name }), MemvecError, 'UNSUPPORTED', `the '${name}' backend in this build`);
+      }
+    },
+  },
+  {
+    name: 'portable files: a store and an index built by Node open from bytes and give the same answers',
+    async run({ memvec, fixtures }) {
+      const { dim } = FIXTURE;
+      const storeData = withDeleted(randomVectors(FIXTURE.storeCount, dim, FIXTURE.storeSeed), dim, FIXTURE.storeDeleted);
+      const indexData = randomVectors(FIXTURE.indexCount, dim, FIXTURE.indexSeed);
+      const indexKeys = Array.from({ length: FIXTURE.indexCount }, (_, i) => (`k${i}` === FIXTURE.indexDeletedKey ? null : `k${i}`));
+      const queries = randomVectors(FIXTURE.queryCount, dim, FIXTURE.querySeed);
+
+      await using store = await memvec.MemMapVector.open(FIXTURE.storePath, {
+        backend: memvec.MemoryBackend.fromBytes(FIXTURE.storePath, fixtures.store),
+        readOnly: true,
+      });
+      equal(
+        { total: store.stat().totalVectors, deleted: store.stat().deletedIds },
+        { total: FIXTURE.storeCount, deleted: FIXTURE.storeDeleted },
+        'store counts',
+      );
+      await using index = await memvec.HnswIndex.load(FIXTURE.indexPath, {
+        backend: memvec.MemoryBackend.fromBytes(FIXTURE.indexPath, fixtures.index),
+      });
+      equal(index.size(), FIXTURE.indexCount - 1, 'index size');
+      for (let q = 0; q < FIXTURE.queryCount; q++) {
+        const query = row(queries, dim, q);
+        const exact = store.cosineSearch(query, { topK: 10, minScore: -1 });
+        const want = refCosineTopK(storeData, dim, query, 10, -1);
+        equal(exact.map(([id]) => id), want.map(([id]) => id), `store: ids for query ${q}`);
+        exact.forEach(([, score], i) => close(score, want[i]![1], 1e-5, `store: score ${i} for query ${q}`));
+
+        // ef above the index size makes HNSW exhaustive: its answer must be the brute-force one.
+        const approx = index.search(query, 10, { ef: 400 });
+        const wantKeys = refKeyTopK(indexData, dim, indexKeys, query, 10);
+        equal(approx.map((r) => r.key), wantKeys.map(([key]) => key), `index: keys for query ${q}`);
+        approx.forEach((r, i) => {
+          close(r.score, wantKeys[i]![1], 1e-5, `index: score ${i} for query ${q}`);
+          equal(r.metadata, metadataOf(Number(r.key.slice(1))), `index: metadata of ${r.key}`);
+        });
+      }
+      equal(Array.from(store.getVectorByVectorId(10)!), Array.from(row(storeData, dim, 10)), 'store: vector 10');
+      equal(store.getVectorByVectorId(50), null, 'store: deleted vector 50');
+    },
+  },
+  {
+    name: 'default backend: an index saves and loads with no backend option',
+    async run({ memvec, defaultPath, defaultStorageHas }) {
+      const dim = 16;
+      const data = randomVectors(100, dim, 31);
+      const path = defaultPath('default.hnsw');
+      const index = await memvec.HnswIndex.create({ dimension: dim });
+      for (let i = 0; i < 100; i++) index.insert(`k${i}`, row(data, dim, i));
+      const query = row(data, dim, 7);
+      const before = index.search(query, 5);
+      await index.save(path);
+      index.close();
+      if (defaultStorageHas) ok(await defaultStorageHas(path), `${path} is in the default storage`);
+      await using loaded = await memvec.HnswIndex.load(path);
+      equal(loaded.search(query, 5), before, 'results after load');
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------------
+// Backend-level scenarios.
+
+const backendScenarios: BackendScenario[] = [
+  {
+    name: 'exact store: inserted vectors come back, and exact search equals a plain JS loop',
+    async run({ memvec }, backend) {
+      const dim = 24;
+      const data = randomVectors(300, dim, 41);
+      const queries = randomVectors(4, dim, 42);
+      await using db = await memvec.MemMapVector.open(backend.path('exact'), { dimension: dim, backend: backend.name });
+      equal(db.addVectors(data.subarray(0, 200 * dim)), Array.from({ length: 200 }, (_, i) => i), 'ids of a flat batch');
+      const rest = Array.from({ length: 100 }, (_, i) => Array.from(row(data, dim, 200 + i)));
+      equal(db.addVectors(rest)[0], 200, 'first id of an array batch');
+      equal(db.getTotalVectors(), 300, 'getTotalVectors()');
+      equal(Array.from(db.getVectorByVectorId(250)!), Array.from(row(data, dim, 250)), 'vector 250');
+      for (let q = 0; q < 4; q++) {
+        const query = row(queries, dim, q);
+        for (const [topK, minScore] of [[10, -1], [3, 0.2], [500, -1]] as const) {
+          const got = db.cosineSearch(query, { topK, minScore });
+          const want = refCosineTopK(data, dim, query, topK, minScore);
+          equal(got.map(([id]) => id), want.map(([id]) => id), `ids, query ${q}, topK ${topK}, minScore ${minScore}`);
+          got.forEach(([, s], i) => close(s, want[i]![1], 1e-5, `score ${i}, query ${q}`));
+        }
+      }
+    },
+  },
+  {
+    name: 'exact store: delete hides vectors; compact drops them and keeps the results',
+    async run({ memvec }, backend) {
+      const dim = 16;
+      const data = randomVectors(240, dim, 51);
+      const deleted = Array.from({ length: 240 }, (_, i) => i).filter((i) => i % 4 === 1);
+      await using db = await memvec.MemMapVector.open(backend.path('compact'), { dimension: dim, backend: backend.name });
+      db.addVectors(data);
+      equal(db.markDeleted(deleted), deleted.length, 'markDeleted count');
+      equal(db.getVectorByVectorId(1), null, 'a deleted vector reads as null');
+      const query = row(data, dim, 1);
+      const before = db.cosineSearch(query, { topK: 20, minScore: -1 });
+      equal(before.map(([id]) => id), refCosineTopK(withDeleted(data, dim, deleted), dim, query, 20, -1).map(([id]) => id), 'search skips deleted ids');
+      const map = await db.compact();
+      const kept = Array.from({ length: 240 }, (_, i) => i).filter((i) => i % 4 !== 1);
+      equal(map, kept.map((old, i) => [old, i]), 'compact() id map');
+      equal(db.stat().deletedVectors, 0, 'no deleted vectors after compact');
+      const oldOf = new Map(map.map(([o, n]) => [n, o]));
+      const after = db.cosineSearch(query, { topK: 20, minScore: -1 });
+      equal(after.map(([id]) => oldOf.get(id)), before.map(([id]) => id), 'same results, renumbered');
+      after.forEach(([, s], i) => close(s, before[i]![1], 1e-6, `score ${i}`));
+    },
+  },
+  {
+    name: 'exact store: close and reopen gives the same vectors and results',
+    async run({ memvec }, backend) {
+      const dim = 32;
+      const data = randomVectors(150, dim, 61);
+      const path = backend.path('reopen');
+      const query = row(data, dim, 3);
+      let before: Array<[number, number]>;
+      {
+        await using db = await memvec.MemMapVector.open(path, { dimension: dim, backend: backend.name });
+        db.addVectors(data.subarray(0, 100 * dim));
+        db.addVectors(data.subarray(100 * dim));
+        db.markDeleted([9]);
+        before = db.cosineSearch(query, { topK: 15, minScore: -1 });
+      }
+      await using again = await memvec.MemMapVector.open(path, { backend: backend.name, readOnly: true });
+      equal(again.stat().totalVectors, 150, 'count after reopen');
+      equal(again.stat().deletedIds, [9], 'deletions after reopen');
+      equal(again.cosineSearch(query, { topK: 15, minScore: -1 }), before, 'results after reopen');
+      equal(Array.from(again.getVectorByVectorId(149)!), Array.from(row(data, dim, 149)), 'last vector after reopen');
+    },
+  },
+  {
+    name: 'HNSW: save and load answer identically, and the loaded index keeps inserting',
+    async run({ memvec }, backend) {
+      const dim = 20;
+      const data = randomVectors(400, dim, 71);
+      const path = backend.path('index');
+      const index = await memvec.HnswIndex.create({ dimension: dim, metric: 'dot', M: 10, efConstruction: 80, seed: 5 });
+      for (let i = 0; i < 400; i++) index.insert(`k${i}`, row(data, dim, i), i % 3 === 0 ? { third: i } : undefined);
+      index.delete('k9');
+      const queries = [3, 77, 301].map((i) => row(data, dim, i));
+      const before = queries.map((q) => index.search(q, 8, { ef: 40 }));
+      await index.save(path, { backend: backend.name });
+      await using loaded = await memvec.HnswIndex.load(path, { backend: backend.name });
+      equal(loaded.size(), 399, 'size after load');
+      equal(queries.map((q) => loaded.search(q, 8, { ef: 40 })), before, 'results after load');
+      const extra = randomVectors(1, dim, 72);
+      index.insert('new', extra);
+      loaded.insert('new', extra);
+      equal(loaded.search(extra, 3), index.search(extra, 3), 'an insert after load matches one before save');
+      index.close();
+    },
+  },
+  {
+    name: 'one writer: a second writer gets LOCKED until the first closes',
+    async run({ memvec }, backend) {
+      const path = backend.path('lock');
+      const writer = await memvec.MemMapVector.open(path, { dimension: 3, backend: backend.name });
+      writer.addVectors([[1, 2, 3]]);
+      await throwsCode(() => memvec.MemMapVector.open(path, { backend: backend.name }), memvec.MemvecError, 'LOCKED', 'a second writer');
+      writer.close();
+      await using again = await memvec.MemMapVector.open(path, { backend: backend.name });
+      equal(again.getTotalVectors(), 1, 'the next writer sees the first one\'s commit');
+    },
+  },
+];
+
+export function scenarioNames(backends: readonly string[]): string[] {
+  return [
+    ...runtimeScenarios.map((s) => s.name),
+    ...backends.flatMap((b) => backendScenarios.map((s) => `[${b}] ${s.name}`)),
+  ];
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    const cause = err.cause instanceof Error ? `\ncaused by: ${err.cause.message}` : '';
+    return `${err.name}${code ? ` ${String(code)}` : ''}: ${err.message}${cause}\n${err.stack ?? ''}`;
+  }
+  return String(err);
+}
+
+async function timed(name: string, run: () => Promise<void>): Promise<ScenarioResult> {
+  const start = Date.now();
+  try {
+    await run();
+    return { name, ok: true, ms: Date.now() - start };
+  } catch (err) {
+    return { name, ok: false, ms: Date.now() - start, error: describeError(err) };
+  }
+}
+
+/** Runs every scenario in order; a failure is recorded and the next one still runs. */
+export async function runSuite(env: SuiteEnv): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  for (const s of runtimeScenarios) results.push(await timed(s.name, () => s.run(env)));
+  for (const backend of env.backends) {
+    for (const s of backendScenarios) results.push(await timed(`[${backend.name}] ${s.name}`, () => s.run(env, backend)));
+  }
+  return results;
+}
+
+/** Base64 without Buffer, for fixtures that travel as text to runtimes without node:fs. */
+export function fromBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
