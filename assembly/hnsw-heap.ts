@@ -50,7 +50,13 @@
 
 /** Min-heap: puts `key` at the root of a heap of `n` entries and sifts it down. */
 export function minSiftDown(base: usize, n: i32, key: u64): void {
-  let i = 0;
+  minSiftDownFrom(base, n, 0, key);
+}
+
+/** Min-heap: puts `key` at position `start` of a heap of `n` entries and sifts it down. */
+// @ts-ignore: decorator
+@inline export function minSiftDownFrom(base: usize, n: i32, start: i32, key: u64): void {
+  let i = start;
   while (true) {
     let c = 2 * i + 1;
     if (c >= n) break;
@@ -102,6 +108,11 @@ export function maxSiftDown(base: usize, n: i32, key: u64): void {
     i = c;
   }
   put(base, i, key);
+}
+
+/** Turns any array of `n` keys into a min-heap in place (Floyd: O(n)). */
+export function minHeapify(base: usize, n: i32): void {
+  for (let i = (n >> 1) - 1; i >= 0; i--) minSiftDownFrom(base, n, i, at(base, i));
 }
 
 /**

@@ -4,7 +4,7 @@
 // touches is preallocated in linear memory (hnsw-store.ts), so a search allocates nothing and makes no
 // call back to JS. Functions return status codes (ST_*) and never trap on bad input.
 import { METRIC_COSINE, METRIC_DOT, dotInline, normalize } from './kernels';
-import { distKey, keyDist, keyId, maxDrainAscending, maxPush, maxSiftDown, minPush, minSiftDown, sortKeys } from './hnsw-heap';
+import { distKey, keyDist, keyId, maxDrainAscending, maxPush, maxSiftDown, minHeapify, minPush, minSiftDown, sortKeys } from './hnsw-heap';
 import {
   FLAG_DELETED, FLAG_REPLACED, MAX_LEVEL, NONE, ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK,
   allow, blockBytes, candHeap, configure, count, deletedCount, dim, distance, drawLevel, efConstruction, entry,
@@ -64,9 +64,10 @@ function searchLayer(ep: u32, epDist: f32, q: usize, layer: i32, ef: i32, mode: 
     const list = listPtr(keyId(ck), layer);
     const n = load<u32>(list);
     // Gather the unvisited neighbours first and touch each one's vector: WASM has no prefetch, but
-    // these loads start every cache miss at once instead of one distance at a time.
+    // these loads start every cache miss at once instead of one distance at a time. The list of the
+    // next candidate in line is touched too (hnswlib prefetches it the same way).
     let m = 0;
-    let touch: u32 = 0;
+    let touch: u32 = candSize > 0 ? load<u32>(listPtr(keyId(load<u64>(cand)), layer)) : 0;
     for (let j: u32 = 1; j <= n; j++) {
       const nb = load<u32>(list + (<usize>j << 2));
       const vp = vis + (<usize>nb << 1);
@@ -111,6 +112,9 @@ function greedy(q: usize, start: u32, startDist: f32, from: i32, to: i32): u32 {
       changed = false;
       const list = upperPtr(cur, layer);
       const n = load<u32>(list);
+      let touch: u32 = 0;
+      for (let j: u32 = 1; j <= n; j++) touch += load<u32>(vecPtr(load<u32>(list + (<usize>j << 2))));
+      setTouchSink(touchSink ^ touch);
       for (let j: u32 = 1; j <= n; j++) {
         const c = load<u32>(list + (<usize>j << 2));
         const d = distance(q, vecPtr(c));
@@ -126,6 +130,17 @@ function greedy(q: usize, start: u32, startDist: f32, from: i32, to: i32): u32 {
   return cur;
 }
 
+/** True if `key`'s node is nearer to the base than to each of the `m` nodes kept in `kept`. */
+// @ts-ignore: decorator
+@inline function diverse(key: u64, kept: usize, m: i32): bool {
+  const dq = keyDist(key);
+  const cv = vecPtr(keyId(key));
+  for (let j = 0; j < m; j++) {
+    if (distance(vecPtr(keyId(load<u64>(kept + (<usize>j << 3)))), cv) < dq) return false;
+  }
+  return true;
+}
+
 /**
  * getNeighborsByHeuristic2, in place: `keys` holds `n` candidates sorted nearest first; a candidate is
  * kept only if it is nearer to the base than to every candidate kept before it. The kept ones end up
@@ -136,17 +151,34 @@ function selectNeighbors(keys: usize, n: i32, maxM: i32): i32 {
   let m = 0;
   for (let i = 0; i < n && m < maxM; i++) {
     const key = load<u64>(keys + (<usize>i << 3));
-    const dq = keyDist(key);
-    const cv = vecPtr(keyId(key));
-    let good = true;
-    for (let j = 0; j < m; j++) {
-      if (distance(vecPtr(keyId(load<u64>(keys + (<usize>j << 3)))), cv) < dq) {
-        good = false;
-        break;
-      }
-    }
-    if (good) {
+    if (diverse(key, keys, m)) {
       store<u64>(keys + (<usize>m << 3), key);
+      m++;
+    }
+  }
+  return m;
+}
+
+/**
+ * The same heuristic over the `n` candidates left in the max-heap topHeap, written nearest first to
+ * `out`. The heap is re-heaped as a min-heap and popped only as far as the heuristic reads, instead
+ * of sorting all efConstruction candidates when typically a fraction of them is examined.
+ */
+function selectFromTop(n: i32, maxM: i32, out: usize): i32 {
+  const heap = topHeap;
+  if (n < maxM) {
+    maxDrainAscending(heap, n, out);
+    return n;
+  }
+  minHeapify(heap, n);
+  let m = 0;
+  let size = n;
+  while (size > 0 && m < maxM) {
+    const key = load<u64>(heap);
+    size--;
+    if (size > 0) minSiftDown(heap, size, load<u64>(heap + (<usize>size << 3)));
+    if (diverse(key, out, m)) {
+      store<u64>(out + (<usize>m << 3), key);
       m++;
     }
   }
@@ -160,8 +192,7 @@ function selectNeighbors(keys: usize, n: i32, maxM: i32): i32 {
  */
 function connect(id: u32, layer: i32, n: i32): i64 {
   const keys = sortBuf;
-  maxDrainAscending(topHeap, n, keys);
-  const m = selectNeighbors(keys, n, M);
+  const m = selectFromTop(n, M, keys);
   const own = listPtr(id, layer);
   store<u32>(own, <u32>m);
   for (let i = 0; i < m; i++) store<u32>(own + 4 + (<usize>i << 2), keyId(load<u64>(keys + (<usize>i << 3))));
