@@ -13,6 +13,10 @@ export function detectRuntime(): 'node' | 'bun' | 'deno' | 'browser' | 'edge' {
   if (g.Bun !== undefined) return 'bun';
   if (g.Deno !== undefined) return 'deno';
   if (g.process?.versions?.node !== undefined) return 'node';
+  // Edge runtimes look like browser workers (workerd defines WorkerGlobalScope) but have no OPFS:
+  // Cloudflare's navigator.userAgent is fixed, and Vercel's edge runtime defines EdgeRuntime.
+  const edge = globalThis as { navigator?: { userAgent?: unknown }; EdgeRuntime?: unknown };
+  if (edge.navigator?.userAgent === 'Cloudflare-Workers' || typeof edge.EdgeRuntime === 'string') return 'edge';
   if (typeof (globalThis as { document?: unknown }).document !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined') return 'browser';
   return 'edge';
 }
