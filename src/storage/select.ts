@@ -29,6 +29,8 @@ async function load(name: BackendName): Promise<StorageBackend> {
       return (await import('./fs.js')).fsBackend;
     case 'deno':
       return (await import('./deno.js')).denoBackend;
+    case 'opfs':
+      return (await import('./opfs.js')).opfsBackend;
     case 'memory':
       // One shared in-memory file system per process, so a store saved by path can be opened again.
       return (await import('./memory.js')).sharedMemoryBackend;
@@ -66,5 +68,8 @@ export async function resolveBackend(choice?: BackendChoice): Promise<StorageBac
   if (choice !== undefined) return load(choice);
   const runtime = detectRuntime();
   if (runtime === 'deno') return load('deno');
-  return runtime === 'node' || runtime === 'bun' ? defaultFileBackend() : load('memory');
+  if (runtime === 'node' || runtime === 'bun') return defaultFileBackend();
+  // OPFS sync access handles exist only inside dedicated Workers; a page's main thread gets memory.
+  if (runtime === 'browser' && typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined') return load('opfs');
+  return load('memory');
 }
