@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSiftSmall } from '../data/fvecs.mjs';
 import { MemvecError } from '../src/errors.js';
@@ -441,11 +441,33 @@ describe('HnswIndex snapshots', () => {
     expect(observe(again, queries, dim)).toEqual(observe(index, queries, dim));
     // Saving over an existing file replaces it atomically, leaving no temporary file behind.
     await again.save(path);
+    expect(readdirSync(dirname(path))).toEqual(['index.hnsw']);
     const third = await HnswIndex.load(path);
     expect(observe(third, queries, dim)).toEqual(observe(index, queries, dim));
     index.close();
     again.close();
     third.close();
+  });
+
+  it('load reports progress and can be aborted', async () => {
+    const index = await source();
+    const backend = new MemoryBackend();
+    await index.save('p', { backend });
+    const controller = new AbortController();
+    let calls = 0;
+    await expectCode(
+      () => HnswIndex.load('p', {
+        backend,
+        signal: controller.signal,
+        onProgress: () => {
+          calls++;
+          controller.abort();
+        },
+      }),
+      'ABORTED',
+    );
+    expect(calls).toBe(1);
+    index.close();
   });
 
   it('round-trips through a MemoryBackend, including an empty index', async () => {
