@@ -9,6 +9,7 @@ import { HnswIndex, type HnswMetric, type HnswSearchResult } from '../src/hnsw-i
 import { MemoryBackend } from '../src/storage/memory.js';
 import { clusteredVectors, randomVectors, rng } from './helpers/random.js';
 import { refCosine, refCosineTopK, refDot, refL2sq } from './helpers/reference.js';
+import { expectCodeAsync } from './helpers/expect-code.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -28,17 +29,6 @@ function keysFor(n: number, prefix = 'k'): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 }
 
-/** Rejects with a MemvecError of `code`, synchronously or as a promise. */
-async function expectCode(fn: () => unknown, code: string): Promise<void> {
-  let caught: unknown;
-  try {
-    await fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, `expected a MemvecError ${code}`).toBeInstanceOf(MemvecError);
-  expect((caught as MemvecError).code).toBe(code);
-}
 
 /** Plain-JS exact search with the same score definitions as the index. */
 function refSearch(
@@ -378,7 +368,7 @@ describe('HnswIndex renumbers slots for locality without changing answers', () =
     const controller = new AbortController();
     // Rows 3000.. plus upserts of live keys: renumbering happens at 8192 slots, the abort after it.
     const keys = keysFor(n, 'k').slice(3000).map((k, i) => (i % 7 === 0 ? `k${i + 1}` : k));
-    await expectCode(
+    await expectCodeAsync(
       () => index.batchInsert(data.slice(3000 * dim), keys, undefined, {
         signal: controller.signal,
         onProgress: (done) => {
@@ -455,7 +445,7 @@ describe('HnswIndex snapshots', () => {
     await index.save('p', { backend });
     const controller = new AbortController();
     let calls = 0;
-    await expectCode(
+    await expectCodeAsync(
       () => HnswIndex.load('p', {
         backend,
         signal: controller.signal,
@@ -512,9 +502,9 @@ describe('HnswIndex snapshots', () => {
     });
 
     it('zero-length, header-only, and truncated files', async () => {
-      await expectCode(() => load(new Uint8Array(0)), 'CORRUPT_FILE');
+      await expectCodeAsync(() => load(new Uint8Array(0)), 'CORRUPT_FILE');
       for (const cut of [10, 319, 320, 1000, section(3).offset + 5, good.length - 1]) {
-        await expectCode(() => load(good.slice(0, cut)), 'CORRUPT_FILE');
+        await expectCodeAsync(() => load(good.slice(0, cut)), 'CORRUPT_FILE');
       }
     });
 
@@ -527,24 +517,24 @@ describe('HnswIndex snapshots', () => {
       for (const pos of positions) {
         const bad = good.slice();
         bad[pos]! ^= 0x10;
-        await expectCode(() => load(bad), 'CORRUPT_FILE');
+        await expectCodeAsync(() => load(bad), 'CORRUPT_FILE');
       }
     });
 
     it('foreign files: another format, text, random bytes', async () => {
       const r = rng(99);
-      await expectCode(() => load(Uint8Array.from({ length: 5000 }, () => Math.floor(r() * 256))), 'CORRUPT_FILE');
-      await expectCode(() => load(new TextEncoder().encode('{"not": "an index"}'.repeat(40))), 'CORRUPT_FILE');
+      await expectCodeAsync(() => load(Uint8Array.from({ length: 5000 }, () => Math.floor(r() * 256))), 'CORRUPT_FILE');
+      await expectCodeAsync(() => load(new TextEncoder().encode('{"not": "an index"}'.repeat(40))), 'CORRUPT_FILE');
       const otherMagic = good.slice();
       otherMagic.set(new TextEncoder().encode('MEMVECF1'), 0);
-      await expectCode(() => load(otherMagic), 'CORRUPT_FILE');
+      await expectCodeAsync(() => load(otherMagic), 'CORRUPT_FILE');
     });
 
     it('a newer format version is UNSUPPORTED_VERSION', async () => {
       const newer = good.slice();
       new DataView(newer.buffer).setUint32(8, 2, true);
       fixCrcs(newer, 0);
-      await expectCode(() => load(newer), 'UNSUPPORTED_VERSION');
+      await expectCodeAsync(() => load(newer), 'UNSUPPORTED_VERSION');
     });
 
     it('checksummed but inconsistent contents: the header counts, the graph, the keys', async () => {
@@ -552,7 +542,7 @@ describe('HnswIndex snapshots', () => {
       const huge = good.slice();
       new DataView(huge.buffer).setUint32(36, 0xfffffff0, true);
       fixCrcs(huge, 0);
-      await expectCode(() => load(huge), 'CORRUPT_FILE');
+      await expectCodeAsync(() => load(huge), 'CORRUPT_FILE');
       // A layer-0 neighbour id past the end: caught by the engine's graph validation.
       const badLink = good.slice();
       const l0 = section(3).offset;
@@ -560,27 +550,27 @@ describe('HnswIndex snapshots', () => {
       v.setUint32(l0, 1, true);
       v.setUint32(l0 + 4, 0x7fffffff, true);
       fixCrcs(badLink, 3);
-      await expectCode(() => load(badLink), 'CORRUPT_FILE');
+      await expectCodeAsync(() => load(badLink), 'CORRUPT_FILE');
       // A link count larger than the list holds.
       const badCount = good.slice();
       new DataView(badCount.buffer).setUint32(l0, 1000, true);
       fixCrcs(badCount, 3);
-      await expectCode(() => load(badCount), 'CORRUPT_FILE');
+      await expectCodeAsync(() => load(badCount), 'CORRUPT_FILE');
       // A NaN vector.
       const nan = good.slice();
       new DataView(nan.buffer).setFloat32(section(0).offset + 8, NaN, true);
       fixCrcs(nan, 0);
-      await expectCode(() => load(nan), 'CORRUPT_FILE');
+      await expectCodeAsync(() => load(nan), 'CORRUPT_FILE');
       // A level above the max level.
       const level = good.slice();
       level[section(2).offset + 1] = 60;
       fixCrcs(level, 2);
-      await expectCode(() => load(level), 'CORRUPT_FILE');
+      await expectCodeAsync(() => load(level), 'CORRUPT_FILE');
       // A key length running past its section.
       const key = good.slice();
       new DataView(key.buffer).setUint32(section(7).offset, 1 << 30, true);
       fixCrcs(key, 7);
-      await expectCode(() => load(key), 'CORRUPT_FILE');
+      await expectCodeAsync(() => load(key), 'CORRUPT_FILE');
       // A live slot whose metadata is not JSON.
       const meta = good.slice();
       const ms = section(8).offset;
@@ -595,19 +585,19 @@ describe('HnswIndex snapshots', () => {
         p += 4 + len;
       }
       fixCrcs(meta, 8);
-      await expectCode(() => load(meta), 'CORRUPT_FILE');
+      await expectCodeAsync(() => load(meta), 'CORRUPT_FILE');
     });
 
     it('a file on disk that is not an index', async () => {
       const dir = tempDir();
       writeFileSync(join(dir, 'x.hnsw'), 'hello');
-      await expectCode(() => HnswIndex.load(join(dir, 'x.hnsw')), 'CORRUPT_FILE');
-      await expectCode(() => HnswIndex.load(join(dir, 'missing.hnsw')), 'IO');
+      await expectCodeAsync(() => HnswIndex.load(join(dir, 'x.hnsw')), 'CORRUPT_FILE');
+      await expectCodeAsync(() => HnswIndex.load(join(dir, 'missing.hnsw')), 'IO');
       const path = join(dir, 'y.hnsw');
       await index.save(path);
       const bytes = readFileSync(path);
       writeFileSync(path, bytes.subarray(0, bytes.length - 3));
-      await expectCode(() => HnswIndex.load(path), 'CORRUPT_FILE');
+      await expectCodeAsync(() => HnswIndex.load(path), 'CORRUPT_FILE');
     });
   });
 });
@@ -623,23 +613,23 @@ describe('HnswIndex errors leave the index unchanged', async () => {
   const good = row(data, dim, 1);
 
   it('DIMENSION_MISMATCH, INVALID_VECTOR, INVALID_ARGUMENT on single calls', async () => {
-    await expectCode(() => index.insert('new', new Float32Array(dim + 1)), 'DIMENSION_MISMATCH');
-    await expectCode(() => index.search(new Float32Array(dim - 1), 3), 'DIMENSION_MISMATCH');
-    await expectCode(() => index.insert('new', [...good.slice(0, dim - 1), NaN]), 'INVALID_VECTOR');
-    await expectCode(() => index.insert('new', [...good.slice(0, dim - 1), Infinity]), 'INVALID_VECTOR');
-    await expectCode(() => index.insert('k1', 'not a vector' as unknown as number[]), 'INVALID_VECTOR');
-    await expectCode(() => index.search([...good.slice(0, dim - 1), -Infinity], 3), 'INVALID_VECTOR');
-    for (const k of [0, -1, 1.5, NaN, '3']) await expectCode(() => index.search(good, k as number), 'INVALID_ARGUMENT');
-    await expectCode(() => index.search(good, 3, { ef: 0 }), 'INVALID_ARGUMENT');
-    await expectCode(() => index.search(good, 3, { minScore: NaN }), 'INVALID_ARGUMENT');
-    await expectCode(() => index.search(good, 3, { filter: 'x' as never }), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => index.insert('new', new Float32Array(dim + 1)), 'DIMENSION_MISMATCH');
+    await expectCodeAsync(() => index.search(new Float32Array(dim - 1), 3), 'DIMENSION_MISMATCH');
+    await expectCodeAsync(() => index.insert('new', [...good.slice(0, dim - 1), NaN]), 'INVALID_VECTOR');
+    await expectCodeAsync(() => index.insert('new', [...good.slice(0, dim - 1), Infinity]), 'INVALID_VECTOR');
+    await expectCodeAsync(() => index.insert('k1', 'not a vector' as unknown as number[]), 'INVALID_VECTOR');
+    await expectCodeAsync(() => index.search([...good.slice(0, dim - 1), -Infinity], 3), 'INVALID_VECTOR');
+    for (const k of [0, -1, 1.5, NaN, '3']) await expectCodeAsync(() => index.search(good, k as number), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => index.search(good, 3, { ef: 0 }), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => index.search(good, 3, { minScore: NaN }), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => index.search(good, 3, { filter: 'x' as never }), 'INVALID_ARGUMENT');
     for (const key of ['', 'x'.repeat(5000), 5, null, '\ud800lone']) {
-      await expectCode(() => index.insert(key as string, good), 'INVALID_ARGUMENT');
+      await expectCodeAsync(() => index.insert(key as string, good), 'INVALID_ARGUMENT');
     }
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     for (const meta of [10n, cyclic, () => 1, Symbol('s')]) {
-      await expectCode(() => index.insert('new', good, meta), 'INVALID_ARGUMENT');
+      await expectCodeAsync(() => index.insert('new', good, meta), 'INVALID_ARGUMENT');
     }
     // A filter that throws propagates its own error and changes nothing.
     expect(() => index.search(good, 3, { filter: () => { throw new Error('boom'); } })).toThrow('boom');
@@ -657,28 +647,28 @@ describe('HnswIndex errors leave the index unchanged', async () => {
     ] as const) {
       const batch = rows.map((r) => ({ ...r }));
       (batch[25] as Record<string, unknown>)[field] = bad;
-      await expectCode(() => index.batchInsert(batch), code);
+      await expectCodeAsync(() => index.batchInsert(batch), code);
       expect(observe(index, queries, dim)).toEqual(baseline);
     }
     const flat = data.slice(0, 50 * dim);
     flat[25 * dim + 3] = Infinity;
-    await expectCode(() => index.batchInsert(flat, keysFor(50, 'f')), 'INVALID_VECTOR');
-    await expectCode(() => index.batchInsert(data.slice(0, 50 * dim + 1), keysFor(50, 'f')), 'DIMENSION_MISMATCH');
-    await expectCode(() => index.batchInsert(data.slice(0, 50 * dim), keysFor(49, 'f')), 'INVALID_ARGUMENT');
-    await expectCode(() => index.batchInsert(data.slice(0, 50 * dim), keysFor(50, 'f'), [1]), 'INVALID_ARGUMENT');
-    await expectCode(() => index.batchInsert('rows' as never), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => index.batchInsert(flat, keysFor(50, 'f')), 'INVALID_VECTOR');
+    await expectCodeAsync(() => index.batchInsert(data.slice(0, 50 * dim + 1), keysFor(50, 'f')), 'DIMENSION_MISMATCH');
+    await expectCodeAsync(() => index.batchInsert(data.slice(0, 50 * dim), keysFor(49, 'f')), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => index.batchInsert(data.slice(0, 50 * dim), keysFor(50, 'f'), [1]), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => index.batchInsert('rows' as never), 'INVALID_ARGUMENT');
     expect(observe(index, queries, dim)).toEqual(baseline);
   });
 
   it('ABORTED: before the call, and mid-batch (every inserted row is rolled back)', async () => {
     const fresh = clusteredVectors(600, dim, 6, 83);
-    await expectCode(() => index.batchInsert(fresh, keysFor(600, 'a'), undefined, { signal: AbortSignal.abort() }), 'ABORTED');
+    await expectCodeAsync(() => index.batchInsert(fresh, keysFor(600, 'a'), undefined, { signal: AbortSignal.abort() }), 'ABORTED');
     expect(observe(index, queries, dim)).toEqual(baseline);
     const controller = new AbortController();
     const seen: number[] = [];
     // Includes upserts of existing keys, whose old slots must come back too.
     const keys = keysFor(600, 'a').map((k, i) => (i % 10 === 0 ? `k${i}` : k));
-    await expectCode(
+    await expectCodeAsync(
       () => index.batchInsert(fresh, keys, undefined, {
         signal: controller.signal,
         onProgress: (done) => {
@@ -694,10 +684,10 @@ describe('HnswIndex errors leave the index unchanged', async () => {
     const big = clusteredVectors(4000, dim, 6, 84);
     const timed = new AbortController();
     setTimeout(() => timed.abort(), 5);
-    await expectCode(() => index.batchInsert(big, keysFor(4000, 't'), undefined, { signal: timed.signal }), 'ABORTED');
+    await expectCodeAsync(() => index.batchInsert(big, keysFor(4000, 't'), undefined, { signal: timed.signal }), 'ABORTED');
     expect(observe(index, queries, dim)).toEqual(baseline);
     // onProgress throwing rolls back the same way.
-    await expectCode(async () => {
+    await expectCodeAsync(async () => {
       await index.batchInsert(fresh, keysFor(600, 'p'), undefined, {
         onProgress: (done) => {
           if (done > 100) throw new MemvecError('INVALID_ARGUMENT', 'stop');
@@ -714,12 +704,12 @@ describe('HnswIndex errors leave the index unchanged', async () => {
     const fresh = clusteredVectors(20_000, dim, 6, 85);
     try {
       e.hnswSetMemoryLimitPages(pages);
-      await expectCode(() => index.batchInsert(fresh, keysFor(20_000, 'c')), 'CAPACITY');
+      await expectCodeAsync(() => index.batchInsert(fresh, keysFor(20_000, 'c')), 'CAPACITY');
       expect(observe(index, queries, dim)).toEqual(baseline);
       e.hnswSetMemoryLimitPages(65536);
       // Room for the slots, then the limit drops mid-batch: the undo log or the upper-layer pool
       // cannot grow, and everything done so far is undone.
-      await expectCode(
+      await expectCodeAsync(
         () => index.batchInsert(fresh, keysFor(20_000, 'c'), undefined, {
           onProgress: (done) => {
             if (done >= 200) e.hnswSetMemoryLimitPages(e.memory.buffer.byteLength / 65536);
@@ -754,7 +744,7 @@ describe('HnswIndex errors leave the index unchanged', async () => {
         expect(got.map((r) => r.key)).toEqual(index.search(row(fresh, dim, 0), 20, { ef: 100, filter: () => true }).map((r) => r.key));
       },
     });
-    await expectCode(() => index.save(join(tempDir(), 'x.hnsw')), 'LOCKED');
+    await expectCodeAsync(() => index.save(join(tempDir(), 'x.hnsw')), 'LOCKED');
     await run;
     expect(checked).toBe(true);
     expect(index.size()).toBe(sizeBefore + 3000);
@@ -767,28 +757,28 @@ describe('HnswIndex errors leave the index unchanged', async () => {
       { dimension: 4, M: 1 }, { dimension: 4, M: 129 }, { dimension: 4, efConstruction: 0 }, { dimension: 4, efSearch: -1 },
       { dimension: 4, seed: -1 },
     ]) {
-      await expectCode(() => HnswIndex.create(bad as never), 'INVALID_ARGUMENT');
+      await expectCodeAsync(() => HnswIndex.create(bad as never), 'INVALID_ARGUMENT');
     }
-    await expectCode(() => index.save(''), 'INVALID_ARGUMENT');
-    await expectCode(() => HnswIndex.load(42 as never), 'INVALID_ARGUMENT');
-    await expectCode(() => HnswIndex.load('x', { signal: AbortSignal.abort() }), 'ABORTED');
+    await expectCodeAsync(() => index.save(''), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => HnswIndex.load(42 as never), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => HnswIndex.load('x', { signal: AbortSignal.abort() }), 'ABORTED');
   });
 
   it('CLOSED after close, for every method', async () => {
     const small = await build(data.subarray(0, 100 * dim), dim);
     await small[Symbol.asyncDispose]();
     small.close();
-    await expectCode(() => small.insert('a', good), 'CLOSED');
-    await expectCode(() => small.batchInsert([{ key: 'a', vector: good }]), 'CLOSED');
-    await expectCode(() => small.search(good, 1), 'CLOSED');
-    await expectCode(() => small.get('k1'), 'CLOSED');
-    await expectCode(() => small.has('k1'), 'CLOSED');
-    await expectCode(() => small.delete('k1'), 'CLOSED');
-    await expectCode(() => small.size(), 'CLOSED');
-    await expectCode(() => small.save(join(tempDir(), 'c.hnsw')), 'CLOSED');
+    await expectCodeAsync(() => small.insert('a', good), 'CLOSED');
+    await expectCodeAsync(() => small.batchInsert([{ key: 'a', vector: good }]), 'CLOSED');
+    await expectCodeAsync(() => small.search(good, 1), 'CLOSED');
+    await expectCodeAsync(() => small.get('k1'), 'CLOSED');
+    await expectCodeAsync(() => small.has('k1'), 'CLOSED');
+    await expectCodeAsync(() => small.delete('k1'), 'CLOSED');
+    await expectCodeAsync(() => small.size(), 'CLOSED');
+    await expectCodeAsync(() => small.save(join(tempDir(), 'c.hnsw')), 'CLOSED');
     // Closing during a batch ends the batch with CLOSED.
     const other = await build(data.subarray(0, 100 * dim), dim);
-    await expectCode(
+    await expectCodeAsync(
       () => other.batchInsert(data, keysFor(n, 'z'), undefined, { onProgress: () => other.close() }),
       'CLOSED',
     );

@@ -13,7 +13,7 @@ import { ADDON_PATH_ENV, loadNativeAddon, type NativeAddon } from '../src/storag
 import { denoBackend } from '../src/storage/deno.js';
 import { detectRuntime, resolveBackend } from '../src/storage/select.js';
 import type { StorageBackend } from '../src/storage/types.js';
-import { storageSuite, type StorageTarget } from './storage/storage-suite.js';
+import { storageSuite, type StorageTarget } from './suites/storage.suite.js';
 
 // Node and Bun run on the native addon (or node:fs); Deno has its own file API and is tested on it.
 const runtime = detectRuntime();

@@ -6,28 +6,11 @@ import { MemMapVector } from '../../src/memmap-vector.js';
 import { crc32 } from '../../src/format/crc32.js';
 import type { BackendTarget } from '../support/backends.js';
 import { FailingBackend } from '../support/failing-backend.js';
+import { expectCode, expectCodeAsync } from '../helpers/expect-code.js';
 import { randomVectors } from '../helpers/random.js';
 import { refCosineTopK } from '../helpers/reference.js';
 
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, `expected MemvecError ${code}`).toBeInstanceOf(MemvecError);
-  expect((caught as MemvecError).code).toBe(code);
-}
 
-async function expectCodeAsync(fn: () => Promise<unknown>, code: string): Promise<void> {
-  const err = await fn().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected MemvecError ${code}`).toBeInstanceOf(MemvecError);
-  expect((err as MemvecError).code).toBe(code);
-}
 
 /** Everything observable about a store, to prove an operation changed nothing. */
 function snapshot(db: MemMapVector, queries: Float32Array, dim: number) {

@@ -2,9 +2,9 @@
 // Called once per backend by test/storage.test.ts (and by any other runtime's test file).
 import { afterAll, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
-import { MemvecError } from '../../src/errors.js';
 import type { StorageBackend, StorageFile } from '../../src/storage/types.js';
 import { rng } from '../helpers/random.js';
+import { expectCode } from '../helpers/expect-code.js';
 
 export interface StorageTarget {
   /** How the suite is labelled, e.g. 'mmap (64 KiB windows)'. */
@@ -19,16 +19,6 @@ export interface StorageTarget {
 
 const GiB = 2 ** 30;
 
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, `expected MemvecError ${code}`).toBeInstanceOf(MemvecError);
-  expect((caught as MemvecError).code).toBe(code);
-}
 
 function bytes(n: number, seed: number): Uint8Array {
   const r = rng(seed);
