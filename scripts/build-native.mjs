@@ -4,7 +4,7 @@
 //
 // Offline on purpose: the crate has no dependencies, and crates.io may be unreachable where we build.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,13 +45,21 @@ try {
 }
 
 const manifest = join('native', 'Cargo.toml');
-if (napiCli) {
-  run(process.execPath, [napiCli, 'build', '--platform', '--release', '--manifest-path', manifest, '--output-dir', 'native']);
-} else {
-  run('cargo', ['build', '--release', '--manifest-path', manifest]);
-  const lib = process.platform === 'darwin' ? 'libmemvec_native.dylib' : 'libmemvec_native.so';
-  copyFileSync(join(root, 'native', 'target', 'release', lib), join(root, 'native', binaryName()));
+// Build into a scratch folder and rename the binary into place: overwriting a .node file that a running
+// process has loaded (a test run, a benchmark) in place corrupts that process's mapped code.
+const staging = mkdtempSync(join(root, 'native', '.build-'));
+// skip() exits the process, which runs no finally blocks: clean up on exit instead.
+process.on('exit', () => rmSync(staging, { recursive: true, force: true }));
+{
+  if (napiCli) {
+    run(process.execPath, [napiCli, 'build', '--platform', '--release', '--manifest-path', manifest, '--output-dir', staging]);
+  } else {
+    run('cargo', ['build', '--release', '--manifest-path', manifest]);
+    const lib = process.platform === 'darwin' ? 'libmemvec_native.dylib' : 'libmemvec_native.so';
+    copyFileSync(join(root, 'native', 'target', 'release', lib), join(staging, binaryName()));
+  }
+  const built = join(staging, binaryName());
+  if (!existsSync(built)) skip(`the build did not produce ${binaryName()}`);
+  renameSync(built, join(root, 'native', binaryName()));
 }
-const out = join('native', binaryName());
-if (!existsSync(join(root, out))) skip(`the build did not produce ${out}`);
-console.log(`memvec: built native addon ${out}`);
+console.log(`memvec: built native addon native/${binaryName()}`);
