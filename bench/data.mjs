@@ -1,55 +1,13 @@
-// Seeded benchmark data: a plain-JS port of test/helpers/random.ts (same mulberry32 PRNG, same
-// clustered generator, same order of draws, so the same seed gives the same floats), plus a cache of
-// generated sets and of their exact groundtruth in os.tmpdir(), because generating 100k × 768 floats
-// and brute-forcing groundtruth in plain JS take tens of seconds.
+// Seeded benchmark data: the generators of data/synthetic.mjs (the tests use them too, so the same
+// seed gives the same floats everywhere), plus a cache of generated sets and of their exact groundtruth
+// in os.tmpdir(), because generating 100k × 768 floats and brute-forcing groundtruth in plain JS take
+// tens of seconds.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clusteredVectors } from '../data/synthetic.mjs';
 
 export const CACHE_DIR = join(tmpdir(), 'memvec-bench-cache');
-
-/** mulberry32: a tiny, fast, seedable PRNG returning floats in [0, 1). Same as test/helpers/random.ts. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** n·dim floats uniform in [-1, 1). Same as test/helpers/random.ts. */
-export function randomVectors(n, dim, seed) {
-  const r = rng(seed);
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < out.length; i++) out[i] = r() * 2 - 1;
-  return out;
-}
-
-/** Gaussian-ish clusters: `clusters` random centres, each point a centre plus small noise. Same as test/helpers/random.ts. */
-export function clusteredVectors(n, dim, clusters, seed, normalize = false) {
-  const r = rng(seed);
-  const centres = new Float32Array(clusters * dim);
-  for (let i = 0; i < centres.length; i++) centres[i] = r() * 2 - 1;
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    const c = Math.floor(r() * clusters);
-    let norm = 0;
-    for (let j = 0; j < dim; j++) {
-      const noise = (r() + r() + r() - 1.5) * 0.35;
-      const v = centres[c * dim + j] + noise;
-      out[i * dim + j] = v;
-      norm += v * v;
-    }
-    if (normalize) {
-      const inv = 1 / Math.sqrt(norm);
-      for (let j = 0; j < dim; j++) out[i * dim + j] *= inv;
-    }
-  }
-  return out;
-}
 
 function cachePath(name) {
   mkdirSync(CACHE_DIR, { recursive: true });

@@ -3,7 +3,7 @@
 // data in one run. Prints markdown tables to stdout (progress goes to stderr) and writes them to
 // bench/results/<date>-<machine>.md and bench/results/latest.md.
 //   --quick            smaller sizes for development and smoke runs (~1 minute); writes latest-quick.md
-//   --only=a,b         run some sections only: kernel, exact, hnsw (writes no latest*.md)
+//   --only=a,b         run some sections only: kernel, exact, hnsw, storage (writes no latest*.md)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -18,22 +18,25 @@ import { exactGroundtruth } from './plain-js.mjs';
 import { exactSection } from './sections/exact.mjs';
 import { hnswSection } from './sections/hnsw.mjs';
 import { kernelSection } from './sections/kernel.mjs';
+import { storageSection } from './sections/storage.mjs';
 import { num, secs, table } from './table.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const K = 10;
-const SECTIONS = ['kernel', 'exact', 'hnsw'];
+const SECTIONS = ['kernel', 'exact', 'hnsw', 'storage'];
 
 const SIZES = {
   full: {
     kernelN: 100_000, kernelDims: [768, 128], kernelMinMs: 1000,
     datasets: [{ n: 100_000, dim: 128 }, { n: 50_000, dim: 768 }], queries: 500, clusters: 100, seed: 42,
     exactMinMs: 2000, hnswMinMs: 1000, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
+    storage: { n: 1_000_000, dim: 128 }, storageMinMs: 2000,
   },
   quick: {
     kernelN: 20_000, kernelDims: [768, 128], kernelMinMs: 200,
     datasets: [{ n: 20_000, dim: 128 }, { n: 5_000, dim: 768 }], queries: 200, clusters: 100, seed: 42,
     exactMinMs: 300, hnswMinMs: 150, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
+    storage: { n: 100_000, dim: 128 }, storageMinMs: 300,
   },
 };
 
@@ -46,7 +49,7 @@ function parseArgs(argv) {
       const bad = args.only.filter((s) => !SECTIONS.includes(s));
       if (bad.length) throw new Error(`unknown section(s) ${bad.join(', ')}; known: ${SECTIONS.join(', ')}`);
     } else if (a === '--help' || a === '-h') {
-      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw]');
+      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw,storage]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -138,7 +141,7 @@ async function main() {
       ]);
     }
     emit(
-      `## Data\n\nClustered vectors from the seeded generator of test/helpers/random.ts (ported to bench/data.mjs): ` +
+      `## Data\n\nClustered vectors from the seeded generator of data/synthetic.mjs (shared with the tests): ` +
         `\`clusters\` uniform centres in [-1, 1)^d, each point a centre plus noise (sum of 3 uniforms − 1.5) × 0.35 per ` +
         `coordinate, not normalized. One stream of n + q points; the last q are the held-out queries. Groundtruth: exact cosine ` +
         `top-${K} by plain JS. Cache: ${CACHE_DIR}.\n\n` +
@@ -157,6 +160,10 @@ async function main() {
   if (args.only.includes('kernel')) await section(kernelSection);
   if (args.only.includes('exact')) await section(exactSection);
   if (args.only.includes('hnsw')) await section(hnswSection);
+  if (args.only.includes('storage')) {
+    if (peers.memvec.error) emit(`## 4. Exact store per storage backend\n\nmemvec not available: ${peers.memvec.error}`);
+    else await section((c) => storageSection({ ...c, api: peers.memvec.lib }));
+  }
 
   const footer = `---\nTotal wall time ${secs(performance.now() - started)}; load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`;
   console.log(footer);

@@ -1,7 +1,7 @@
 // Section 1: the scoring kernels over one block of vectors, memvec's WASM scoreBlock against plain
 // JS loops over the same floats. FLOPs: 2 per element for dot (multiply + add), 4 for cosine (q·x and
 // |x|² in one pass); bytes: the block read once per pass (the query stays in cache).
-import { randomVectors } from '../data.mjs';
+import { randomVectors } from '../../data/synthetic.mjs';
 import { loadEngine, METRIC_COSINE, METRIC_DOT, SCALAR_WASM_PATH, WASM_PATH } from '../kernel-wasm.mjs';
 import { cosineBlock, dotBlock, dotBlockUnrolled } from '../plain-js.mjs';
 import { fixed, num, ratio, table } from '../table.mjs';
