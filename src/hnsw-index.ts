@@ -15,14 +15,19 @@
  *   the batch; writes (insert, delete, batchInsert, save) throw LOCKED until it settles.
  * - Metadata is stored as the JSON value it serializes to, deep-frozen: what `get` and `search` return
  *   is exactly what a saved and reloaded index returns.
+ * - An index from HnswIndex.open lives in its file (src/hnsw/): each insert, batchInsert and delete is
+ *   committed to the file before it returns (and before it shows in memory), with the exact store's
+ *   crash-safe commit protocol. This class only calls its Journal at those points.
  */
 import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from './engine/abi.js';
 import { Engine } from './engine/engine.js';
 import { MemvecError } from './errors.js';
 import {
-  SECTION, SECTION_COUNT, decodeStrings, encodeStrings, readHeader, readSection, readSectionBytes, writeSnapshot,
-  type SnapshotFields,
+  SECTION, SECTION_COUNT, decodeStrings, encodeStrings, fixedSectionLengths, readHeader, readSection, readSectionBytes,
+  snapshotLength, writeSnapshot, type SnapshotFields,
 } from './format/hnsw-snapshot.js';
+import type { Journal } from './hnsw/index-file.js';
+import { type HnswOpenOptions, openIndexFile } from './hnsw/open-file.js';
 import { resolveBackend, type BackendChoice } from './storage/select.js';
 import type { StorageFile } from './storage/types.js';
 import { checkInt, checkNumber, checkSignal, toBatch, toVector, type VectorInput } from './validate.js';
@@ -257,6 +262,10 @@ export class HnswIndex {
   private busy: string | null = null;
   /** Slots at the last reorder: batches reorder again once the index has doubled since. */
   private orderedSlots = 0;
+  /** The file of an index from open(); null for create() and load(). */
+  private journal: Journal | null = null;
+  /** Why the index closed itself (a failed write to its file), for the CLOSED errors that follow. */
+  private closedBy: unknown = undefined;
 
   private constructor(engine: Engine, config: Config) {
     this.engine = engine;
@@ -279,16 +288,50 @@ export class HnswIndex {
     return new HnswIndex(engine, config);
   }
 
+  /**
+   * Opens the persistent index at `path`, creating it (empty, with these options) if it does not exist.
+   * Every insert, batchInsert and delete is durable when it returns, and a crash at any instant leaves
+   * the last committed state (src/hnsw/index-file.ts). For an existing file the options may be left
+   * out; those given must match the file's (DIMENSION_MISMATCH, INVALID_ARGUMENT). One writer per file
+   * (LOCKED); `{ readOnly: true }` opens a reader that sees the last commit at the time it opened.
+   */
+  static open(path: string, options?: HnswOpenOptions): Promise<HnswIndex> {
+    return openIndexFile(path, options, {
+      checkOptions,
+      create: (config) => HnswIndex.create(config),
+      load: (file) => HnswIndex.loadFrom(file, {}),
+      snapshot: (index) => index.snapshotOf(index.live()),
+      orderedSlots: (index) => index.orderedSlots,
+      setOrderedSlots: (index, slots) => {
+        index.orderedSlots = slots;
+      },
+      attach: (index, journal) => {
+        index.journal = journal;
+      },
+      fail: (index, err) => {
+        index.close();
+        index.closedBy = err;
+      },
+    });
+  }
+
   private live(): Engine {
-    if (this.engine === null) throw new MemvecError('CLOSED', 'the index is closed');
+    if (this.engine === null) {
+      const cause = this.closedBy;
+      if (cause === undefined) throw new MemvecError('CLOSED', 'the index is closed');
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      throw new MemvecError('CLOSED', `the index closed itself after a failed write to its file (${detail})`, { cause });
+    }
     return this.engine;
   }
 
-  private writable(what: string): Engine {
+  /** The engine, if a write may start now; `logged` writes (not save) also need a writable file. */
+  private writable(what: string, logged = true): Engine {
     const engine = this.live();
     if (this.busy !== null) {
       throw new MemvecError('LOCKED', `cannot ${what} while a ${this.busy} is in progress on this index`);
     }
+    if (logged) this.journal?.checkWritable();
     return engine;
   }
 
@@ -320,6 +363,7 @@ export class HnswIndex {
 
   /** Inserts, or replaces the entry with the same key (vector and metadata both). */
   insert(key: string, vector: VectorInput, metadata?: unknown): void {
+    const startedAt = now();
     const engine = this.writable('insert');
     const rows: Rows = {
       keys: [checkKey(key)],
@@ -333,11 +377,13 @@ export class HnswIndex {
     const pending: Pending = { replaced: [], byKey: new Map(), slots: [] };
     try {
       this.insertRow(engine, rows, 0, pending);
+      this.journal?.logInsert(rows, false);
     } catch (err) {
-      this.rollback(engine, pending);
+      if (this.engine !== null) this.rollback(engine, pending);
       throw err;
     }
     this.commit(engine, rows, pending);
+    this.journal?.committed(startedAt);
   }
 
   /**
@@ -402,6 +448,7 @@ export class HnswIndex {
   }
 
   private async runBatch(rows: Rows, options: HnswProgressOptions): Promise<void> {
+    const startedAt = now();
     const { signal, onProgress } = options;
     const n = rows.keys.length;
     const engine = this.writable('batchInsert');
@@ -445,6 +492,7 @@ export class HnswIndex {
       }
       onProgress?.(n, n);
       checkpoint();
+      this.journal?.logInsert(rows, true);
     } catch (err) {
       if (this.engine !== null) this.rollback(engine, pending);
       this.orderedSlots = orderedBefore;
@@ -456,6 +504,7 @@ export class HnswIndex {
     const slots = e.hnswCount() >>> 0;
     if (slots >= REORDER_MIN && 4 * (slots - this.orderedSlots) >= slots) this.reorderAll(engine);
     this.busy = null;
+    this.journal?.committed(startedAt);
   }
 
   /** Writes row i's vector into the next slot and links it into the graph (inside a transaction). */
@@ -547,10 +596,13 @@ export class HnswIndex {
     const engine = this.writable('delete');
     const slot = this.keyToSlot.get(checkLookupKey(key));
     if (slot === undefined) return false;
+    const startedAt = now();
+    this.journal?.logDelete(key);
     engine.exports.hnswMarkDeleted(slot);
     this.keyToSlot.delete(key);
     this.slotKey[slot] = undefined;
     this.slotMeta[slot] = undefined;
+    this.journal?.committed(startedAt);
     return true;
   }
 
@@ -614,17 +666,21 @@ export class HnswIndex {
    * over the target, so a crash leaves the old file or the new one.
    */
   async save(path: string, options?: HnswSaveOptions): Promise<void> {
-    this.writable('save');
+    this.writable('save', false);
     checkPath(path);
+    if (path === this.journal?.path) {
+      // Renaming a snapshot over the open file would cut the index off from where it commits.
+      throw new MemvecError('INVALID_ARGUMENT', `${path} is this index's own file: save a snapshot to another path`);
+    }
     checkOptionsObject(options, 'save options');
     const backend = await resolveBackend(options?.backend);
     const tmp = `${path}.tmp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     let file: StorageFile | null = await backend.open(tmp, { create: true });
     try {
       // Everything from here to the rename is synchronous: the file is one consistent state.
-      const engine = this.writable('save');
+      const engine = this.writable('save', false);
       file.truncate(0);
-      this.writeTo(engine, file);
+      this.snapshotOf(engine).write(file);
       file.sync();
       file.close();
       file = null;
@@ -636,7 +692,22 @@ export class HnswIndex {
     }
   }
 
-  private writeTo(engine: Engine, file: StorageFile): void {
+  /**
+   * Persistent index: writes the current state as a fresh snapshot inside its file and empties the
+   * log, so the next open loads it instead of replaying writes. It also happens on its own as the log
+   * grows, and every write is durable without it. Runs synchronously once started. An index from
+   * create() or load() has no file: nothing to do.
+   */
+  async checkpoint(): Promise<void> {
+    this.writable('checkpoint');
+    this.journal?.checkpoint();
+  }
+
+  /**
+   * The index as it is now, as a snapshot: its exact byte length, and the function that writes it
+   * (returning the end) - to be called before anything else touches the engine.
+   */
+  private snapshotOf(engine: Engine): { length: number; write: (file: StorageFile) => number } {
     const e = engine.exports;
     const slots = e.hnswCount() >>> 0;
     const poolBlocks = e.hnswPoolUsed() >>> 0;
@@ -673,7 +744,10 @@ export class HnswIndex {
     sections[SECTION.FLAGS] = flat(e.hnswFlagsPtr(), slots);
     sections[SECTION.KEYS] = () => [keys];
     sections[SECTION.METADATA] = () => [metas];
-    writeSnapshot(file, fields, sections);
+    const lengths = fixedSectionLengths(fields).map((length) => length ?? 0);
+    lengths[SECTION.KEYS] = keys.length;
+    lengths[SECTION.METADATA] = metas.length;
+    return { length: snapshotLength(lengths), write: (file) => writeSnapshot(file, fields, sections) };
   }
 
   /**
@@ -780,8 +854,15 @@ export class HnswIndex {
     return index;
   }
 
-  /** Releases the engine's memory. Idempotent; every other method then throws CLOSED. */
+  /**
+   * Releases the engine's memory, and the file (and its write lock) of a persistent index: every write
+   * was durable already, so closing is never needed to keep data. Idempotent; every other method then
+   * throws CLOSED.
+   */
   close(): void {
+    const journal = this.journal;
+    this.journal = null;
+    journal?.close();
     this.engine = null;
     this.busy = null;
     this.keyToSlot.clear();

@@ -23,3 +23,4 @@ export type {
   HnswSearchOptions,
   HnswSearchResult,
 } from './hnsw-index.js';
+export type { HnswOpenOptions } from './hnsw/open-file.js';

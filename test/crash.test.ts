@@ -1,7 +1,6 @@
 // Crash safety: a child process writes in a loop and is killed with SIGKILL at random moments. Every
 // reopen must see exactly the state after some number of whole ops: at least every op the child
 // reported durable, at most one more (the op in flight), nothing torn.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemMapVector } from '../src/memmap-vector.js';
 import { applyToModel } from './support/crash-workload.mjs';
 import { rng } from './helpers/random.js';
+import { runAndKill } from './support/run-and-kill.js';
 
 const WRITER = fileURLToPath(new URL('./support/crash-writer.mjs', import.meta.url));
 const ROUNDS = 25;
@@ -35,26 +35,6 @@ function matches(db: MemMapVector, model: Model): boolean {
   });
 }
 
-/** Runs the writer from op `start` and SIGKILLs it after `delayMs`; returns the last op it reported done. */
-function runAndKill(path: string, start: number, backend: string, delayMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WRITER, path, String(start), backend], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.startsWith('ready\n') && !child.killed) setTimeout(() => child.kill('SIGKILL'), delayMs).unref();
-    });
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (_code, signal) => {
-      if (signal !== 'SIGKILL') return reject(new Error(`writer exited on its own: ${err}`));
-      const done = [...out.matchAll(/^done (\d+)$/gm)].map((m) => Number(m[1]));
-      resolve(done.length ? done.at(-1)! : start - 1);
-    });
-  });
-}
-
 for (const backend of ['mmap', 'fs']) {
   describe(`crash safety (${backend} backend)`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'memvec-crash-'));
@@ -66,7 +46,7 @@ for (const backend of ['mmap', 'fs']) {
       let committed = 0;
       const kills: string[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const lastDone = await runAndKill(path, committed, backend, Math.floor(random() * 150));
+        const lastDone = await runAndKill(WRITER, [path, String(committed), backend], committed, Math.floor(random() * 150));
         await using db = await MemMapVector.open(path, { backend: backend as 'mmap' | 'fs' });
         // The op after lastDone may or may not have committed; nothing else is allowed.
         const candidates = [lastDone + 1, lastDone + 2];

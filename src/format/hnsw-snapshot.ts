@@ -134,9 +134,9 @@ export function readHeader(file: StorageFile): HnswSnapshotHeader {
   if (fileSize < HNSW_HEADER_BYTES) throw corrupt(`the file has ${fileSize} bytes, less than a header`);
   const bytes = new Uint8Array(HNSW_HEADER_BYTES);
   if (file.read(0, bytes) !== HNSW_HEADER_BYTES) throw corrupt('the header could not be read');
-  for (let i = 0; i < 8; i++) {
-    if (bytes[i] !== HNSW_MAGIC.charCodeAt(i)) throw corrupt('wrong magic bytes');
-  }
+  const magic = String.fromCharCode(...bytes.subarray(0, 8));
+  if (magic === 'MEMVECI1') throw corrupt('this is a persistent HNSW index file: open it with HnswIndex.open');
+  if (magic !== HNSW_MAGIC) throw corrupt('wrong magic bytes');
   const view = new DataView(bytes.buffer);
   const version = view.getUint32(8, true);
   if (version === 0) throw corrupt('format version 0');
@@ -250,16 +250,32 @@ export async function readSectionBytes(
   return bytes;
 }
 
+/** Where sections start: back to back after the header, each 8-byte aligned. */
+function alignSection(pos: number): number {
+  return Math.ceil(pos / 8) * 8;
+}
+
+/**
+ * The byte length of the snapshot whose sections have these lengths, as writeSnapshot lays it out: lets
+ * a caller choose where a snapshot goes (the persistent index embeds one in a larger file) before
+ * writing it.
+ */
+export function snapshotLength(sectionLengths: readonly number[]): number {
+  let pos = HNSW_HEADER_BYTES;
+  for (const length of sectionLengths) pos = alignSection(pos) + length;
+  return pos;
+}
+
 /**
  * Writes the sections back to back after the header (8-byte aligned), then the header, into an empty
- * file. Each section is given as the byte ranges it is made of, in order.
+ * file. Each section is given as the byte ranges it is made of, in order. Returns the snapshot's length.
  */
-export function writeSnapshot(file: StorageFile, fields: SnapshotFields, sections: Array<() => Iterable<Uint8Array>>): void {
+export function writeSnapshot(file: StorageFile, fields: SnapshotFields, sections: Array<() => Iterable<Uint8Array>>): number {
   if (sections.length !== SECTION_COUNT) throw new Error('writeSnapshot needs every section');
   const refs: SectionRef[] = [];
   let pos = HNSW_HEADER_BYTES;
   for (const parts of sections) {
-    pos = Math.ceil(pos / 8) * 8;
+    pos = alignSection(pos);
     const start = pos;
     let crc = 0;
     for (const part of parts()) {
@@ -273,6 +289,7 @@ export function writeSnapshot(file: StorageFile, fields: SnapshotFields, section
     refs.push({ offset: start, length: pos - start, crc });
   }
   file.write(0, encodeHeader({ ...fields, sections: refs }));
+  return pos;
 }
 
 /** Per entry: u32 byte length, then UTF-8 bytes; `undefined` is written as length 0. */

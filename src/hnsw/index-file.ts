@@ -1,0 +1,241 @@
+/**
+ * The write side of a persistent HnswIndex: its file, the committed header, and the commit protocol
+ * (layout and protocol: src/format/hnsw-file-header.ts). HnswIndex calls it as its Journal:
+ *
+ * - insert / batchInsert: the rows are linked into the graph inside an engine transaction, then
+ *   logInsert commits their record to the file, and only then is the transaction committed in memory.
+ *   If the record does not commit, the transaction is rolled back, so memory never runs ahead of the
+ *   file and a failed call leaves the index as it was.
+ * - delete: logDelete commits the record first, then the slot is marked in memory.
+ * - committed(): after each write, checkpoints when the log has grown enough (policy below).
+ *
+ * A failure before the header write leaves the committed state untouched (the bytes written past the
+ * log's end are free space). A failure from the header write on leaves the outcome unknown (old or
+ * new state, never a mix), so the index closes itself, as MemMapVector.commit does.
+ */
+import { MemvecError } from '../errors.js';
+import { crc32 } from '../format/crc32.js';
+import {
+  encodeIndexHeader, INDEX_DATA_START, INDEX_SLOT_BYTES, type IndexHeader, SNAPSHOT_ALIGN,
+} from '../format/hnsw-file-header.js';
+import { encodeDeleteRecord, encodeInsertRecord, type LoggedRows } from '../format/hnsw-log-record.js';
+import type { StorageFile } from '../storage/types.js';
+import { RangeFile } from './range-file.js';
+
+/** What HnswIndex calls on each write of a persistent index. */
+export interface Journal {
+  readonly path: string;
+  /** Throws READ_ONLY or CLOSED before a write changes anything. */
+  checkWritable(): void;
+  /** Commits the record of rows already linked in an open engine transaction; throws if it did not. */
+  logInsert(rows: LoggedRows, batch: boolean): void;
+  logDelete(key: string): void;
+  /** After a write is in memory too: checkpoints if the policy says so. */
+  committed(startedAt: number): void;
+  /** Writes a fresh snapshot and empties the log (if there is a log to fold in). */
+  checkpoint(): void;
+  close(): void;
+}
+
+/** What the file needs from its index, provided by HnswIndex (which keeps its internals private). */
+export interface IndexFileHooks {
+  /** The index as it is now, as a snapshot: its exact length, and the writer (returns the end). */
+  snapshot(): { length: number; write: (file: StorageFile) => number };
+  orderedSlots(): number;
+  /** The outcome on disk is unknown: the index must close itself, remembering why. */
+  fail(err: unknown): void;
+}
+
+export interface CheckpointCosts {
+  /** Time to write (or, right after open, to load) the committed snapshot. */
+  snapshotMs: number;
+  /** Time to replay the committed log (at open: measured; later: the engine time of logged writes). */
+  replayMs: number;
+}
+
+/**
+ * The automatic checkpoint policy. Opening costs loading the snapshot plus replaying the log, and a
+ * replayed insert costs a graph search (around a hundred times the bytes' load time), so the log is
+ * bounded by replay TIME, not only by bytes: a checkpoint happens once replaying the log would take
+ * longer than writing the snapshot did (at least MIN_REPLAY_MS, so a small index is not rewritten on
+ * every commit). That keeps open time within about load + one snapshot write, and bounds the
+ * checkpoint overhead of a stream of writes to about as much again as the writes' own engine time;
+ * each write's two syncs usually cost more than either. Bytes are bounded too (MIN_LOG_BYTES or the
+ * snapshot's size, whichever is larger), so cheap-to-replay deletes cannot grow the file forever. Only
+ * the timing of checkpoints depends on the clock; the index's contents never do.
+ */
+const MIN_REPLAY_MS = 50;
+const MIN_LOG_BYTES = 4 << 20;
+/** Room left at the front for the next snapshot, as a multiple of this one (see checkpointNow). */
+const FRONT_SLACK = 1.25;
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
+
+export class IndexFile implements Journal {
+  private file: StorageFile | null;
+  private header: IndexHeader;
+  /** Which slot holds `header`; the next commit writes the other. */
+  private slot: number;
+  private snapshotMs: number;
+  private replayMs: number;
+  /** Commit time inside the current write, which replay will not pay. */
+  private ioMs = 0;
+  /** After an automatic checkpoint failed: no retry until the log is this long (not on every write). */
+  private retryAtLogBytes = 0;
+
+  constructor(
+    file: StorageFile | null,
+    readonly path: string,
+    header: IndexHeader,
+    slot: number,
+    private readonly readOnly: boolean,
+    private readonly hooks: IndexFileHooks,
+    /** Explicit: checkpoint whenever the log passes this many bytes, and on no other rule. */
+    private readonly checkpointLogBytes: number | undefined,
+    costs: CheckpointCosts,
+  ) {
+    this.file = file;
+    this.header = header;
+    this.slot = slot;
+    this.snapshotMs = costs.snapshotMs;
+    this.replayMs = costs.replayMs;
+  }
+
+  checkWritable(): void {
+    this.writableFile();
+  }
+
+  private writableFile(): StorageFile {
+    if (this.readOnly) throw new MemvecError('READ_ONLY', `the index at ${this.path} was opened read-only`);
+    if (this.file === null) throw new MemvecError('CLOSED', `the index at ${this.path} is closed`);
+    return this.file;
+  }
+
+  // ---------------------------------------------------------------- the commit protocol
+
+  /** Makes what was written durable, then `next` the newest header: sync, other slot, sync. */
+  private commit(file: StorageFile, next: IndexHeader): void {
+    file.sync();
+    const slot = 1 - this.slot;
+    try {
+      file.write(slot * INDEX_SLOT_BYTES, encodeIndexHeader(next));
+      file.sync();
+    } catch (err) {
+      this.poison(err);
+      throw err;
+    }
+    this.header = next;
+    this.slot = slot;
+  }
+
+  private poison(err: unknown): void {
+    const file = this.file;
+    this.file = null;
+    try {
+      file?.close();
+    } catch {
+      // Already failing: the original error is the one worth reporting.
+    }
+    this.hooks.fail(err);
+  }
+
+  /** Appends one record past the committed end of the log and commits it. */
+  private append(record: Uint8Array): void {
+    const file = this.writableFile();
+    const h = this.header;
+    const started = now();
+    file.write(h.logOffset + h.logLength, record);
+    this.commit(file, {
+      ...h,
+      sequence: h.sequence + 1,
+      logLength: h.logLength + record.length,
+      logRecords: h.logRecords + 1,
+      logCrc: crc32(record, h.logCrc),
+    });
+    this.ioMs += now() - started;
+  }
+
+  logInsert(rows: LoggedRows, batch: boolean): void {
+    this.append(encodeInsertRecord(rows, batch));
+  }
+
+  logDelete(key: string): void {
+    this.append(encodeDeleteRecord([key]));
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  committed(startedAt: number): void {
+    this.replayMs += Math.max(0, now() - startedAt - this.ioMs);
+    this.ioMs = 0;
+    if (this.file === null || !this.due()) return;
+    try {
+      this.checkpointNow();
+    } catch {
+      // The write that got here is committed whatever happened. If the checkpoint's header write
+      // failed, the index has closed itself (the next call says why); before it, nothing changed and
+      // the log is still good, so the checkpoint is retried once the log has doubled.
+      this.retryAtLogBytes = 2 * this.header.logLength;
+    }
+  }
+
+  private due(): boolean {
+    const h = this.header;
+    if (h.logLength === 0 || h.logLength < this.retryAtLogBytes) return false;
+    if (this.checkpointLogBytes !== undefined) return h.logLength > this.checkpointLogBytes;
+    return h.logLength > Math.max(MIN_LOG_BYTES, h.snapshotLength) || this.replayMs > Math.max(MIN_REPLAY_MS, this.snapshotMs);
+  }
+
+  checkpoint(): void {
+    this.writableFile();
+    if (this.header.logLength > 0) this.checkpointNow();
+  }
+
+  /**
+   * Writes the index as a fresh snapshot where no committed byte lies, then commits a header pointing
+   * to it with an empty log. The place: the front of the file, [8192, committed snapshot), when the
+   * snapshot fits there (space an earlier snapshot and log left behind), else past the log's end, and
+   * then at least a quarter of a snapshot further out than the front needs, so that the next snapshot
+   * (the index has grown since) fits the front again. Snapshots so alternate between the front and
+   * the back, and the file stays within about 2.25 snapshots and a log. Without the slack, the next
+   * snapshot would often miss the front by the growth in between and go to the back once more: three
+   * snapshots. The file never shrinks: a reader in another process maps it, and a mapped page past a
+   * new end raises SIGBUS there (native/src/mapped_file.rs relies on writers only growing files).
+   */
+  private checkpointNow(): void {
+    const file = this.writableFile();
+    const h = this.header;
+    const snap = this.hooks.snapshot();
+    const front = INDEX_DATA_START + snap.length <= h.snapshotOffset;
+    const at = front
+      ? INDEX_DATA_START
+      : alignUp(Math.max(h.logOffset + h.logLength, INDEX_DATA_START + snap.length * FRONT_SLACK), SNAPSHOT_ALIGN);
+    const started = now();
+    const range = new RangeFile(file, at, snap.length);
+    const end = snap.write(range);
+    if (end !== snap.length) throw new Error(`internal: the snapshot took ${end} bytes, ${snap.length} were planned`);
+    this.commit(file, {
+      ...h,
+      sequence: h.sequence + 1,
+      snapshotOffset: at,
+      snapshotLength: snap.length,
+      logOffset: at + snap.length,
+      logLength: 0,
+      logRecords: 0,
+      logCrc: 0,
+      orderedSlots: this.hooks.orderedSlots(),
+      snapshotCrc: crc32(range.headBytes),
+    });
+    this.snapshotMs = now() - started;
+    this.replayMs = 0;
+    this.retryAtLogBytes = 0;
+  }
+
+  /** Releases the file and its lock. Every write was already durable: there is nothing to flush. */
+  close(): void {
+    const file = this.file;
+    this.file = null;
+    file?.close();
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * HnswIndex.open: creates a persistent index file, or opens one: picks the newest valid header slot,
+ * loads the embedded snapshot through the same validating reader as HnswIndex.load, and replays the
+ * committed log through the same HnswIndex calls the writer made (so the result is the writer's index,
+ * exactly). Every offset and length is checked against the file size before it is used; anything
+ * damaged is CORRUPT_FILE, a newer format UNSUPPORTED_VERSION.
+ */
+import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from '../engine/abi.js';
+import { isMemvecError, MemvecError } from '../errors.js';
+import { crc32 } from '../format/crc32.js';
+import {
+  chooseIndexHeader, decodeIndexSlot, encodeIndexHeader, INDEX_DATA_START, INDEX_HEADER_BYTES, INDEX_SLOT_BYTES,
+  type IndexHeader,
+} from '../format/hnsw-file-header.js';
+import { decodeRecordBody, decodeRecordHeader, type LogOp, MIN_RECORD_BYTES, RECORD_HEADER_BYTES } from '../format/hnsw-log-record.js';
+import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
+import type { HnswIndex, HnswIndexOptions } from '../hnsw-index.js';
+import { type BackendChoice, resolveBackend } from '../storage/select.js';
+import type { StorageBackend, StorageFile } from '../storage/types.js';
+import { checkInt } from '../validate.js';
+import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
+import { RangeFile } from './range-file.js';
+
+export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
+  /** A storage backend or its name; default: the one for this runtime. */
+  backend?: BackendChoice;
+  /** Open without writing: no lock is taken, and every write throws READ_ONLY. */
+  readOnly?: boolean;
+  /**
+   * Checkpoint (fold the log into a fresh snapshot) whenever the log passes this many bytes, and on no
+   * other rule: 0 checkpoints after every write, Infinity only when checkpoint() is called. Default:
+   * automatic, so that replaying the log on open never takes much longer than loading the snapshot.
+   */
+  checkpointLogBytes?: number;
+}
+
+type Config = Required<HnswIndexOptions>;
+
+/** What the file needs of HnswIndex internals; built inside the class by HnswIndex.open. */
+export interface IndexAccess {
+  checkOptions(options: HnswIndexOptions): Config;
+  create(config: Config): Promise<HnswIndex>;
+  load(file: StorageFile): Promise<HnswIndex>;
+  snapshot(index: HnswIndex): ReturnType<IndexFileHooks['snapshot']>;
+  orderedSlots(index: HnswIndex): number;
+  setOrderedSlots(index: HnswIndex, slots: number): void;
+  attach(index: HnswIndex, journal: Journal): void;
+  fail(index: HnswIndex, err: unknown): void;
+}
+
+const CONFIG_KEYS = ['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed'] as const;
+const METRIC_IDS: Record<string, number> = { cosine: METRIC_COSINE, euclidean: METRIC_EUCLIDEAN, dot: METRIC_DOT };
+/** A reader racing a writer's checkpoint may read a snapshot as it is overwritten: it tries again. */
+const READER_ATTEMPTS = 4;
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+function corrupt(path: string, why: string): MemvecError {
+  return new MemvecError('CORRUPT_FILE', `${path}: ${why}`);
+}
+
+/** The same error with the path in front (the snapshot reader does not know it). */
+function withPath(path: string, err: unknown): unknown {
+  return err instanceof MemvecError ? new MemvecError(err.code, `${path}: ${err.message}`, { cause: err }) : err;
+}
+
+export async function openIndexFile(path: unknown, options: unknown, access: IndexAccess): Promise<HnswIndex> {
+  if (typeof path !== 'string' || path.length === 0) throw new MemvecError('INVALID_ARGUMENT', 'path must be a non-empty string');
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new MemvecError('INVALID_ARGUMENT', 'HnswIndex.open options must be an object');
+  }
+  const opts = (options ?? {}) as HnswOpenOptions;
+  const readOnly = opts.readOnly ?? false;
+  if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', 'readOnly must be a boolean');
+  const logBytes = opts.checkpointLogBytes;
+  if (logBytes !== undefined && logBytes !== Infinity) checkInt(logBytes, 'checkpointLogBytes', 0);
+  // The config fields the caller named: checked now (with the same ranges as create), compared with
+  // the file's later. Fields left out come from the file.
+  const given: Partial<Config> = {};
+  for (const key of CONFIG_KEYS) if (opts[key] !== undefined) (given as Record<string, unknown>)[key] = opts[key];
+  const config = access.checkOptions({ ...given, dimension: given.dimension ?? 1 });
+
+  const backend = await resolveBackend(opts.backend);
+  if (!(await backend.exists(path))) {
+    if (readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
+    if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
+    await createIndexFile(backend, path, config, access);
+  }
+  for (let attempt = 1; ; attempt++) {
+    const file = await backend.open(path, { readOnly });
+    let used: IndexHeader | undefined;
+    try {
+      const { header, slot } = readIndexHeader(file, path);
+      used = header;
+      return await openFrom(file, path, header, slot, { readOnly, given, logBytes, access });
+    } catch (err) {
+      const changed = readOnly && used !== undefined && isMemvecError(err, 'CORRUPT_FILE') && headerMoved(file, path, used);
+      file.close();
+      if (!changed || attempt >= READER_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** True if the file's newest header is no longer `used`: a writer committed while we read. */
+function headerMoved(file: StorageFile, path: string, used: IndexHeader): boolean {
+  try {
+    return readIndexHeader(file, path).header.sequence !== used.sequence;
+  } catch {
+    return false;
+  }
+}
+
+export function readIndexHeader(file: StorageFile, path: string): { header: IndexHeader; slot: number } {
+  const size = file.size();
+  const magic = new Uint8Array(8);
+  file.read(0, magic);
+  if (String.fromCharCode(...magic) === 'MEMVECH1') {
+    throw corrupt(path, 'this is an HNSW snapshot, not a persistent index: open it with HnswIndex.load');
+  }
+  if (size < INDEX_DATA_START) throw corrupt(path, `${size} bytes is too short for a memvec HNSW index file`);
+  const slots = [0, 1].map((slot) => {
+    const bytes = new Uint8Array(INDEX_HEADER_BYTES);
+    file.read(slot * INDEX_SLOT_BYTES, bytes);
+    return decodeIndexSlot(bytes, size);
+  });
+  return chooseIndexHeader(slots, path);
+}
+
+interface OpenContext {
+  readOnly: boolean;
+  given: Partial<Config>;
+  logBytes: number | undefined;
+  access: IndexAccess;
+}
+
+async function openFrom(file: StorageFile, path: string, header: IndexHeader, slot: number, ctx: OpenContext): Promise<HnswIndex> {
+  const { access } = ctx;
+  const snapshotFile = new RangeFile(file, header.snapshotOffset, header.snapshotLength);
+  let snapshot: HnswSnapshotHeader;
+  try {
+    snapshot = readSnapshotHeader(snapshotFile);
+  } catch (err) {
+    throw withPath(path, err);
+  }
+  checkConfig(path, ctx.given, snapshot, header.seed);
+  if (header.orderedSlots > snapshot.slots) throw corrupt(path, 'the header counts more ordered slots than the snapshot holds');
+
+  let started = now();
+  const index = await access.load(snapshotFile).catch((err: unknown) => {
+    throw withPath(path, err);
+  });
+  const snapshotMs = now() - started;
+  try {
+    // The header load() validated the sections against is the one the index header points to: not a
+    // newer snapshot a writer put in the same place meanwhile (a reader does not hold the lock).
+    if (crc32(snapshotFile.headBytes) !== header.snapshotCrc) throw corrupt(path, 'the snapshot is not the one the header points to');
+    access.setOrderedSlots(index, header.orderedSlots);
+    started = now();
+    await replayLog(file, path, header, index, snapshot.dimension);
+    const replayMs = now() - started;
+    // A reader has all it will ever read: it keeps no file open (and never held a lock).
+    if (ctx.readOnly) file.close();
+    const hooks: IndexFileHooks = {
+      snapshot: () => access.snapshot(index),
+      orderedSlots: () => access.orderedSlots(index),
+      fail: (err) => access.fail(index, err),
+    };
+    const journal = new IndexFile(ctx.readOnly ? null : file, path, header, slot, ctx.readOnly, hooks, ctx.logBytes, { snapshotMs, replayMs });
+    access.attach(index, journal);
+    return index;
+  } catch (err) {
+    index.close();
+    throw err;
+  }
+}
+
+function checkConfig(path: string, given: Partial<Config>, s: HnswSnapshotHeader, seed: number): void {
+  if (given.dimension !== undefined && given.dimension !== s.dimension) {
+    throw new MemvecError('DIMENSION_MISMATCH', `${path} holds vectors of dimension ${s.dimension}, not ${given.dimension}`);
+  }
+  const file: Record<string, number> = { metric: s.metric, M: s.M, efConstruction: s.efConstruction, efSearch: s.efSearch, seed };
+  for (const key of ['metric', 'M', 'efConstruction', 'efSearch', 'seed'] as const) {
+    const value = given[key];
+    if (value === undefined) continue;
+    const want = key === 'metric' ? METRIC_IDS[value as string] : value;
+    if (want !== file[key]) {
+      const has = key === 'metric' ? Object.keys(METRIC_IDS).find((m) => METRIC_IDS[m] === s.metric) : file[key];
+      throw new MemvecError('INVALID_ARGUMENT', `${path} was created with ${key} ${String(has)}, not ${String(value)}`);
+    }
+  }
+}
+
+/**
+ * Replays the committed log: each record's length is checked against what is left of the log before
+ * anything is allocated, its CRC before it is decoded, and the whole log's CRC and record count at
+ * the end. Bytes past the committed length (a torn append) are never read.
+ */
+async function replayLog(file: StorageFile, path: string, h: IndexHeader, index: HnswIndex, dimension: number): Promise<void> {
+  const end = h.logOffset + h.logLength;
+  const head = new Uint8Array(RECORD_HEADER_BYTES);
+  let pos = h.logOffset;
+  let crc = 0;
+  let records = 0;
+  while (pos < end) {
+    if (end - pos < MIN_RECORD_BYTES) throw corrupt(path, 'the log ends inside a record');
+    if (file.read(pos, head) !== head.length) throw corrupt(path, 'the file ends inside its log');
+    const { bodyLength, crc: bodyCrc } = decodeRecordHeader(head);
+    if (bodyLength > end - pos - RECORD_HEADER_BYTES) throw corrupt(path, `log record ${records} runs past the committed log`);
+    // A fresh buffer: the body starts 4-byte aligned, as decodeRecordBody needs.
+    const body = new Uint8Array(bodyLength);
+    if (file.read(pos + RECORD_HEADER_BYTES, body) !== bodyLength) throw corrupt(path, 'the file ends inside its log');
+    if (crc32(body) !== bodyCrc) throw corrupt(path, `log record ${records} checksum mismatch`);
+    crc = crc32(body, crc32(head, crc));
+    let op: LogOp;
+    try {
+      op = decodeRecordBody(body, dimension);
+    } catch (err) {
+      throw new MemvecError('CORRUPT_FILE', `${path}: log record ${records}: ${(err as Error).message}`, { cause: err });
+    }
+    await apply(index, op, path, records);
+    pos += RECORD_HEADER_BYTES + bodyLength;
+    records++;
+  }
+  if (records !== h.logRecords) throw corrupt(path, `the header counts ${h.logRecords} log records, the log holds ${records}`);
+  if (crc !== h.logCrc) throw corrupt(path, 'log checksum mismatch');
+}
+
+/** Replays one record through the call the writer made. Input the writer would have refused is corruption. */
+async function apply(index: HnswIndex, op: LogOp, path: string, n: number): Promise<void> {
+  try {
+    if (op.type === 'delete') {
+      for (const key of op.keys) if (!index.delete(key)) throw corrupt(path, `log record ${n} deletes a key the index does not hold`);
+      return;
+    }
+    const metas = op.metaJson.map((json) => (json === undefined ? undefined : JSON.parse(json) as unknown));
+    if (op.type === 'insert') index.insert(op.keys[0]!, op.data, metas[0]);
+    else await index.batchInsert(op.data, op.keys, metas);
+  } catch (err) {
+    const refused = err instanceof SyntaxError || isMemvecError(err, 'INVALID_ARGUMENT') || isMemvecError(err, 'INVALID_VECTOR') || isMemvecError(err, 'DIMENSION_MISMATCH');
+    if (!refused) throw err;
+    throw new MemvecError('CORRUPT_FILE', `${path}: log record ${n} cannot be replayed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Writes an empty index beside `path` and renames it into place, so `path` never holds a half-made
+ * file. (Two processes creating the same new path at once race as MemMapVector.open's creation does:
+ * the later rename wins, before either has written anything.)
+ */
+async function createIndexFile(backend: StorageBackend, path: string, config: Config, access: IndexAccess): Promise<void> {
+  const index = await access.create(config);
+  const tmpPath = `${path}.create.tmp`;
+  try {
+    const snap = access.snapshot(index);
+    await backend.remove(tmpPath);
+    const tmp = await backend.open(tmpPath, { create: true });
+    try {
+      tmp.truncate(0);
+      const range = new RangeFile(tmp, INDEX_DATA_START, snap.length);
+      const end = snap.write(range);
+      if (end !== snap.length) throw new Error(`internal: the snapshot took ${end} bytes, ${snap.length} were planned`);
+      // Slot 1 starts out invalid (zeros), so slot 0 is the committed header.
+      tmp.write(INDEX_SLOT_BYTES, new Uint8Array(INDEX_HEADER_BYTES));
+      tmp.write(0, encodeIndexHeader({
+        sequence: 1,
+        snapshotOffset: INDEX_DATA_START,
+        snapshotLength: snap.length,
+        logOffset: INDEX_DATA_START + snap.length,
+        logLength: 0,
+        logRecords: 0,
+        logCrc: 0,
+        orderedSlots: 0,
+        seed: config.seed,
+        snapshotCrc: crc32(range.headBytes),
+      }));
+      tmp.sync();
+    } finally {
+      tmp.close();
+    }
+    await backend.rename(tmpPath, path);
+  } catch (err) {
+    await backend.remove(tmpPath).catch(() => undefined);
+    throw err;
+  } finally {
+    index.close();
+  }
+}

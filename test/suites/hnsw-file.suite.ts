@@ -1,0 +1,657 @@
+// The persistent HnswIndex (HnswIndex.open) behaviour every backend must show. Called once per backend
+// by test/hnsw-file.test.ts. The yardstick throughout is an in-memory HnswIndex that made the same
+// calls: the engine is deterministic, so a reopened file must answer exactly like it, keys and scores.
+import { afterAll, describe, expect, it } from 'vitest';
+import { MemvecError } from '../../src/errors.js';
+import { crc32 } from '../../src/format/crc32.js';
+import {
+  decodeIndexSlot, INDEX_HEADER_BYTES, INDEX_SLOT_BYTES, type IndexHeader,
+} from '../../src/format/hnsw-file-header.js';
+import { readIndexHeader } from '../../src/hnsw/open-file.js';
+import type { HnswOpenOptions } from '../../src/hnsw/open-file.js';
+import { HnswIndex, type HnswEntry, type HnswIndexOptions } from '../../src/hnsw-index.js';
+import type { StorageBackend } from '../../src/storage/types.js';
+import { expectCode, expectCodeAsync } from '../helpers/expect-code.js';
+import { clusteredVectors, rng } from '../helpers/random.js';
+import type { BackendTarget } from '../support/backends.js';
+import { FailingBackend } from '../support/failing-backend.js';
+
+const DIM = 12;
+const CONFIG: HnswIndexOptions = { dimension: DIM, M: 8, efConstruction: 40, efSearch: 30, seed: 5 };
+const QUERIES = clusteredVectors(12, DIM, 6, 902);
+
+function row(data: Float32Array, i: number, dim = DIM): Float32Array {
+  return data.subarray(i * dim, (i + 1) * dim);
+}
+
+/** Everything a caller can observe through a few queries: keys, scores, metadata, vectors. */
+function observe(index: HnswIndex, queries = QUERIES, dim = DIM): unknown {
+  const n = queries.length / dim;
+  const results = Array.from({ length: n }, (_, i) => index.search(row(queries, i, dim), 8, { ef: 40 }));
+  const keys = [...new Set(results.flat().map((r) => r.key))].sort();
+  return { size: index.size(), results, got: keys.map((k) => index.get(k)) };
+}
+
+/** The same calls on any index: the persistent one under test and its in-memory twin. */
+type Step = (index: HnswIndex) => unknown;
+
+function entries(n: number, prefix: string, seed: number): HnswEntry[] {
+  const data = clusteredVectors(n, DIM, 6, seed);
+  return Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, vector: row(data, i), metadata: i % 4 === 0 ? undefined : { i, tag: `${prefix}✓` } }));
+}
+
+/** A history with every kind of write: batches (entries and flat), inserts, upserts, deletes. */
+function history(seed: number): Step[] {
+  const more = clusteredVectors(60, DIM, 6, seed + 1);
+  const flat = clusteredVectors(40, DIM, 6, seed + 2);
+  const steps: Step[] = [(x) => x.batchInsert(entries(150, 'a', seed))];
+  for (let i = 0; i < 60; i++) {
+    steps.push((x) => x.insert(`s${i}`, row(more, i), i % 3 === 0 ? null : [i, 'meta']));
+    if (i % 5 === 0) steps.push((x) => x.insert(`a${i}`, row(more, 59 - i), { upserted: i }));
+    if (i % 4 === 1) steps.push((x) => x.delete(`a${i * 2}`));
+    if (i % 7 === 3) steps.push((x) => x.delete(`s${i - 1}`));
+  }
+  // A flat batch that upserts live keys, repeats a key (the later row wins) and re-adds a deleted one.
+  const keys = Array.from({ length: 40 }, (_, i) => (i % 9 === 0 ? `a${i + 1}` : i === 39 ? 'f0' : i === 20 ? 'a2' : `f${i}`));
+  steps.push((x) => x.batchInsert(flat, keys, keys.map((k, i) => ({ k, i }))));
+  steps.push((x) => x.delete('missing-key'));
+  return steps;
+}
+
+async function run(index: HnswIndex, steps: Step[]): Promise<void> {
+  for (const step of steps) await step(index);
+}
+
+async function twinOf(steps: Step[], config: HnswIndexOptions = CONFIG): Promise<HnswIndex> {
+  const twin = await HnswIndex.create(config);
+  await run(twin, steps);
+  return twin;
+}
+
+// ---------------------------------------------------------------------------------------------- file helpers
+
+async function readBytes(backend: StorageBackend, path: string): Promise<Uint8Array> {
+  const file = await backend.open(path, { readOnly: true });
+  try {
+    const bytes = new Uint8Array(file.size());
+    file.read(0, bytes);
+    return bytes;
+  } finally {
+    file.close();
+  }
+}
+
+async function writeBytes(backend: StorageBackend, path: string, bytes: Uint8Array): Promise<void> {
+  const file = await backend.open(path, { create: true });
+  try {
+    file.truncate(0);
+    if (bytes.length > 0) file.write(0, bytes);
+    file.sync();
+  } finally {
+    file.close();
+  }
+}
+
+async function headerOf(backend: StorageBackend, path: string): Promise<IndexHeader & { fileSize: number }> {
+  const file = await backend.open(path, { readOnly: true });
+  try {
+    return { ...readIndexHeader(file, path).header, fileSize: file.size() };
+  } finally {
+    file.close();
+  }
+}
+
+/** Both slots' headers as stored (null for an invalid slot), and which one is newest. */
+function slotsOf(bytes: Uint8Array): { headers: Array<IndexHeader | null>; newest: number } {
+  const headers = [0, 1].map((s) => {
+    const r = decodeIndexSlot(bytes.subarray(s * INDEX_SLOT_BYTES, s * INDEX_SLOT_BYTES + INDEX_HEADER_BYTES), bytes.length);
+    return r.kind === 'valid' ? r.header : null;
+  });
+  const newest = headers[1] !== null && (headers[0] === null || headers[1].sequence > headers[0].sequence) ? 1 : 0;
+  return { headers, newest };
+}
+
+/** Changes a header slot in place with `patch` and gives it a valid checksum again. */
+function patchSlot(bytes: Uint8Array, slot: number, patch: (view: DataView) => void): void {
+  const at = slot * INDEX_SLOT_BYTES;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, INDEX_HEADER_BYTES);
+  patch(view);
+  view.setUint32(INDEX_HEADER_BYTES - 4, crc32(bytes.subarray(at, at + INDEX_HEADER_BYTES - 4)), true);
+}
+
+// ---------------------------------------------------------------------------------------------- the suite
+
+export function hnswFileSuite(target: BackendTarget): void {
+  describe(`persistent HnswIndex on the ${target.name} backend`, () => {
+    afterAll(() => target.cleanup());
+    const open = async (path: string, options: HnswOpenOptions = {}) => HnswIndex.open(path, { backend: await target.backend(), ...options });
+
+    for (const metric of ['cosine', 'euclidean'] as const) {
+      it(`${metric}: reopening answers exactly like an in-memory index that made the same calls`, async () => {
+        const config = { ...CONFIG, metric };
+        const steps = history(11);
+        const path = target.path(`roundtrip-${metric}`);
+        const index = await open(path, config);
+        const twinCfg = await twinOf([], config);
+        for (const step of steps) {
+          await step(index);
+          await step(twinCfg);
+        }
+        expect(observe(index)).toEqual(observe(twinCfg));
+        index.close();
+
+        const again = await open(path); // options may be left out for an existing file
+        expect(again.metric).toBe(metric);
+        expect([again.dimension, again.M, again.efConstruction, again.efSearch]).toEqual([DIM, 8, 40, 30]);
+        expect(observe(again)).toEqual(observe(twinCfg));
+        const reader = await open(path, { readOnly: true, ...config });
+        expect(observe(reader)).toEqual(observe(twinCfg));
+        reader.close();
+        // Writes after a reopen continue the same history.
+        const later = history(12).slice(1, 40);
+        await run(again, later);
+        await run(twinCfg, later);
+        expect(observe(again)).toEqual(observe(twinCfg));
+        await again[Symbol.asyncDispose]();
+        const third = await open(path);
+        expect(observe(third)).toEqual(observe(twinCfg));
+        third.close();
+        twinCfg.close();
+      });
+    }
+
+    it('renumbering batches replay exactly across checkpoints (the ordered-slot count travels in the header)', async () => {
+      // 9000 rows renumber at the end of their batch; single inserts then leave the tail unordered, so a
+      // later batch renumbers at a point that depends on the ordered-slot count, which the snapshot lacks.
+      const dim = 4;
+      const config = { dimension: dim, M: 6, efConstruction: 16, seed: 9 };
+      const data = clusteredVectors(19_000, dim, 10, 903);
+      const queries = clusteredVectors(10, dim, 10, 904);
+      const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `r${from + i}`);
+      const steps: Step[] = [
+        (x) => x.batchInsert(data.subarray(0, 9000 * dim), keys(0, 9000)),
+        ...Array.from({ length: 1000 }, (_, i): Step => (x) => x.insert(`r${9000 + i}`, row(data, 9000 + i, dim))),
+      ];
+      const path = target.path('renumber');
+      const index = await open(path, { ...config, checkpointLogBytes: Infinity });
+      await run(index, steps);
+      await index.checkpoint();
+      const last: Step = (x) => x.batchInsert(data.subarray(10_000 * dim), keys(10_000, 19_000));
+      await last(index);
+      index.close();
+      const twin = await twinOf([...steps, last], config);
+      const again = await open(path);
+      expect(observe(again, queries, dim)).toEqual(observe(twin, queries, dim));
+      again.close();
+      twin.close();
+    });
+
+    it('config: given options must match the file; a new file needs a dimension', async () => {
+      const path = target.path('config');
+      (await open(path, CONFIG)).close();
+      (await open(path, { dimension: DIM, metric: 'cosine', M: 8 })).close();
+      await expectCodeAsync(() => open(path, { dimension: DIM + 1 }), 'DIMENSION_MISMATCH');
+      for (const bad of [{ metric: 'dot' }, { M: 9 }, { efConstruction: 41 }, { efSearch: 31 }, { seed: 6 }] as const) {
+        await expectCodeAsync(() => open(path, bad), 'INVALID_ARGUMENT');
+      }
+      for (const bad of [{ M: 1 }, { metric: 'manhattan' }, { readOnly: 'yes' }, { checkpointLogBytes: -1 }] as const) {
+        await expectCodeAsync(() => open(path, bad as never), 'INVALID_ARGUMENT');
+      }
+      await expectCodeAsync(() => open(''), 'INVALID_ARGUMENT');
+      await expectCodeAsync(() => HnswIndex.open(path, 5 as never), 'INVALID_ARGUMENT');
+      const backend = await target.backend();
+      const missing = target.path('missing');
+      await expectCodeAsync(() => open(missing), 'INVALID_ARGUMENT');
+      await expectCodeAsync(() => open(missing, { ...CONFIG, readOnly: true }), 'IO');
+      expect(await backend.exists(missing)).toBe(false);
+      // The two file kinds are told apart, with a hint.
+      const snapshotPath = target.path('snapshot');
+      const plain = await twinOf([(x) => x.insert('a', row(QUERIES, 0))]);
+      await plain.save(snapshotPath, { backend });
+      plain.close();
+      await expect(open(snapshotPath)).rejects.toThrow(/HnswIndex\.load/);
+      await expect(HnswIndex.load(path, { backend })).rejects.toThrow(/HnswIndex\.open/);
+    });
+
+    it('one writer per file (LOCKED); readers see the last commit as of their open and cannot write', async () => {
+      const path = target.path('locks');
+      const writer = await open(path, CONFIG);
+      await writer.batchInsert(entries(40, 'w', 5));
+      await expectCodeAsync(() => open(path), 'LOCKED');
+      const reader = await open(path, { readOnly: true });
+      expect(observe(reader)).toEqual(observe(writer));
+      const seen = observe(reader);
+      writer.insert('later', row(QUERIES, 1));
+      expect(observe(reader)).toEqual(seen);
+      expectCode(() => reader.insert('x', row(QUERIES, 2)), 'READ_ONLY');
+      expectCode(() => reader.delete('w1'), 'READ_ONLY');
+      await expectCodeAsync(() => reader.batchInsert(entries(2, 'r', 6)), 'READ_ONLY');
+      await expectCodeAsync(() => reader.checkpoint(), 'READ_ONLY');
+      // A reader may still save a snapshot elsewhere; the writer may not save over its own file.
+      const backend = await target.backend();
+      const copy = target.path('reader-copy');
+      await reader.save(copy, { backend });
+      const loaded = await HnswIndex.load(copy, { backend });
+      expect(observe(loaded)).toEqual(seen);
+      loaded.close();
+      await expectCodeAsync(() => writer.save(path, { backend }), 'INVALID_ARGUMENT');
+      const fresh = await open(path, { readOnly: true });
+      expect(fresh.has('later')).toBe(true);
+      fresh.close();
+      reader.close();
+      writer.close();
+      // Closing released the lock.
+      const next = await open(path);
+      expect(next.size()).toBe(41);
+      next.close();
+      await expectCodeAsync(() => next.search(row(QUERIES, 0), 1), 'CLOSED');
+    });
+
+    it('checkpoints fold the log into a fresh snapshot; the file stays bounded; reopening is exact', async () => {
+      const path = target.path('checkpoint');
+      const backend = await target.backend();
+      const index = await open(path, { ...CONFIG, checkpointLogBytes: 4096 });
+      const twin = await twinOf([]);
+      const data = clusteredVectors(900, DIM, 6, 905);
+      let checkpoints = 0;
+      let previous = await headerOf(backend, path);
+      for (let i = 0; i < 900; i++) {
+        const step: Step = i % 6 === 5 ? (x) => x.delete(`c${i - 3}`) : (x) => x.insert(`c${i}`, row(data, i), { i });
+        step(index);
+        step(twin);
+        const h = await headerOf(backend, path);
+        expect(h.sequence).toBe(previous.sequence + (h.logLength === 0 ? 2 : 1));
+        if (h.logLength === 0) checkpoints++;
+        // However many commits: never more than two snapshots (the one being written while the
+        // committed one stays), two logs (the committed one, the one an older snapshot left) and
+        // alignment; and the log never much past its limit.
+        expect(h.fileSize).toBeLessThanOrEqual(8192 + 2.5 * (h.snapshotLength + 4096) + 2 * (4096 + 1024));
+        expect(h.logLength).toBeLessThanOrEqual(4096 + 1024);
+        previous = h;
+      }
+      expect(checkpoints).toBeGreaterThan(10);
+      expect(observe(index)).toEqual(observe(twin));
+      index.close();
+      const again = await open(path, { checkpointLogBytes: Infinity });
+      expect(observe(again)).toEqual(observe(twin));
+      // Explicit checkpoints: only when there is a log to fold in.
+      again.insert('x1', row(data, 1));
+      twin.insert('x1', row(data, 1));
+      expect((await headerOf(backend, path)).logRecords).toBe(previous.logRecords + 1);
+      await again.checkpoint();
+      const h = await headerOf(backend, path);
+      expect([h.logLength, h.logRecords]).toEqual([0, 0]);
+      const bytes = await readBytes(backend, path);
+      await again.checkpoint();
+      expect(await readBytes(backend, path)).toEqual(bytes);
+      again.close();
+      const third = await open(path);
+      expect(observe(third)).toEqual(observe(twin));
+      third.close();
+      twin.close();
+      // An in-memory index has nothing to checkpoint.
+      const plain = await HnswIndex.create(CONFIG);
+      await plain.checkpoint();
+      plain.close();
+    });
+
+    describe('damaged and foreign files are CORRUPT_FILE or UNSUPPORTED_VERSION, never a crash', async () => {
+      const backend = await target.backend();
+      const source = target.path('corrupt-source');
+      const steps = [...history(21).slice(0, 30)];
+      const before = await twinOf(steps.slice(0, -1));
+      const after = await twinOf(steps);
+      const index = await open(source, { ...CONFIG, checkpointLogBytes: Infinity });
+      await run(index, steps);
+      index.close();
+      const good = await readBytes(backend, source);
+      const { headers, newest } = slotsOf(good);
+      const h = headers[newest]!;
+      const expected = { before: observe(before), after: observe(after) };
+      before.close();
+      after.close();
+
+      const tryBytes = async (bytes: Uint8Array): Promise<HnswIndex> => {
+        const path = target.path('corrupt');
+        await writeBytes(backend, path, bytes);
+        return open(path);
+      };
+      const expectBytes = async (bytes: Uint8Array, code: string) => expectCodeAsync(() => tryBytes(bytes), code);
+      const flipped = (at: number, bit = 0): Uint8Array => {
+        const bytes = good.slice();
+        bytes[at]! ^= 1 << bit;
+        return bytes;
+      };
+
+      it('the good file opens, with a log to replay', async () => {
+        expect(h.logRecords).toBeGreaterThan(20);
+        const ok = await tryBytes(good);
+        expect(observe(ok)).toEqual(expected.after);
+        ok.close();
+      });
+
+      it('zero-length, random bytes, truncated anywhere', async () => {
+        await expectBytes(new Uint8Array(0), 'CORRUPT_FILE');
+        const random = rng(7);
+        await expectBytes(Uint8Array.from({ length: 50_000 }, () => Math.floor(random() * 256)), 'CORRUPT_FILE');
+        const older = headers[1 - newest]!;
+        const lastRecord = older.logOffset + older.logLength;
+        for (const cut of [100, 5000, 8191, 8192, h.snapshotOffset + 400, h.snapshotOffset + (h.snapshotLength >> 1), h.logOffset + 5, lastRecord - 1]) {
+          await expectBytes(good.slice(0, cut), 'CORRUPT_FILE');
+        }
+        // Cut inside the last record, the file is what a crash before its header write leaves, and the
+        // older slot (which does not reach that far) is the newest valid one.
+        const cut = await tryBytes(good.slice(0, h.logOffset + h.logLength - 1));
+        expect(observe(cut)).toEqual(expected.before);
+        cut.close();
+      });
+
+      it('a flipped bit in both header slots, in the snapshot, or in the committed log', async () => {
+        const both = good.slice();
+        both[INDEX_SLOT_BYTES * newest + 30]! ^= 4;
+        both[INDEX_SLOT_BYTES * (1 - newest) + 30]! ^= 4;
+        await expectBytes(both, 'CORRUPT_FILE');
+        for (const at of [h.snapshotOffset + 3, h.snapshotOffset + 200, h.snapshotOffset + 400, h.snapshotOffset + h.snapshotLength - 2]) {
+          await expectBytes(flipped(at, 3), 'CORRUPT_FILE');
+        }
+        for (const at of [h.logOffset, h.logOffset + 2, h.logOffset + 5, h.logOffset + 9, h.logOffset + 30, h.logOffset + (h.logLength >> 1), h.logOffset + h.logLength - 1]) {
+          await expectBytes(flipped(at, 1), 'CORRUPT_FILE');
+        }
+      });
+
+      it('a torn newest header opens the commit before it (what a crash during that commit leaves)', async () => {
+        const torn = await tryBytes(flipped(INDEX_SLOT_BYTES * newest + 50));
+        expect(observe(torn)).toEqual(expected.before);
+        torn.close();
+      });
+
+      it('bytes past the committed log are ignored, whatever they hold', async () => {
+        const random = rng(9);
+        const tail = Uint8Array.from({ length: 3000 }, () => Math.floor(random() * 256));
+        const longer = new Uint8Array(good.length + tail.length);
+        longer.set(good);
+        longer.set(tail, good.length);
+        const ok = await tryBytes(longer);
+        expect(observe(ok)).toEqual(expected.after);
+        ok.close();
+        // A whole well-formed record past the end is still not committed.
+        const copy = good.slice();
+        const last = copy.slice(h.logOffset, h.logOffset + 200);
+        const withRecord = new Uint8Array(copy.length + last.length);
+        withRecord.set(copy);
+        withRecord.set(last, copy.length);
+        const ok2 = await tryBytes(withRecord);
+        expect(observe(ok2)).toEqual(expected.after);
+        ok2.close();
+      });
+
+      it('checksummed headers whose counts or offsets do not fit the file', async () => {
+        const cases: Array<[string, (v: DataView) => void, string]> = [
+          ['log past the end', (v) => v.setBigUint64(48, BigInt(h.logLength + 10_000), true), 'CORRUPT_FILE'],
+          ['huge log', (v) => v.setBigUint64(48, 2n ** 62n, true), 'CORRUPT_FILE'],
+          ['snapshot offset past the end', (v) => v.setBigUint64(24, BigInt(good.length + 4096 * 8), true), 'CORRUPT_FILE'],
+          ['snapshot offset unaligned', (v) => v.setBigUint64(24, BigInt(h.snapshotOffset + 8), true), 'CORRUPT_FILE'],
+          ['snapshot cut short', (v) => v.setBigUint64(32, BigInt(h.snapshotLength - 64), true), 'CORRUPT_FILE'],
+          ['log inside the snapshot', (v) => v.setBigUint64(40, BigInt(h.snapshotOffset + 16), true), 'CORRUPT_FILE'],
+          ['log shorter than committed', (v) => v.setBigUint64(48, BigInt(h.logLength - 7), true), 'CORRUPT_FILE'],
+          ['one record more', (v) => v.setBigUint64(56, BigInt(h.logRecords + 1), true), 'CORRUPT_FILE'],
+          ['one record fewer', (v) => v.setBigUint64(56, BigInt(h.logRecords - 1), true), 'CORRUPT_FILE'],
+          ['a million records', (v) => v.setBigUint64(56, 1_000_000n, true), 'CORRUPT_FILE'],
+          ['log checksum', (v) => v.setUint32(64, h.logCrc ^ 1, true), 'CORRUPT_FILE'],
+          ['ordered slots', (v) => v.setUint32(68, 0xffffff, true), 'CORRUPT_FILE'],
+          ['snapshot identity', (v) => v.setUint32(80, h.snapshotCrc ^ 1, true), 'CORRUPT_FILE'],
+          ['reserved bytes', (v) => v.setUint8(90, 1), 'CORRUPT_FILE'],
+          ['newer version', (v) => v.setUint32(8, 2, true), 'UNSUPPORTED_VERSION'],
+        ];
+        for (const [name, patch, code] of cases) {
+          const bytes = good.slice();
+          patchSlot(bytes, 0, patch);
+          patchSlot(bytes, 1, patch);
+          await expectCodeAsync(() => tryBytes(bytes), code).catch((err: unknown) => {
+            throw new Error(`${name}: ${String(err)}`);
+          });
+        }
+      });
+
+      it('a record whose length runs past the committed log, even with the log checksum redone', async () => {
+        const bytes = good.slice();
+        new DataView(bytes.buffer).setUint32(h.logOffset, h.logLength, true);
+        const logCrc = crc32(bytes.subarray(h.logOffset, h.logOffset + h.logLength));
+        patchSlot(bytes, newest, (v) => v.setUint32(64, logCrc, true));
+        patchSlot(bytes, 1 - newest, (v) => v.setUint32(64, logCrc, true));
+        await expectBytes(bytes, 'CORRUPT_FILE');
+      });
+    });
+
+    it('bad input changes nothing: not the bytes of the file, not the answers', async () => {
+      const backend = await target.backend();
+      const path = target.path('bad-input');
+      const index = await open(path, CONFIG);
+      await run(index, history(31).slice(0, 20));
+      await index.checkpoint();
+      const bytes = await readBytes(backend, path);
+      const seen = observe(index);
+      const good = row(QUERIES, 0);
+      const calls: Array<[() => unknown, string]> = [
+        [() => index.insert('n', new Float32Array(DIM + 1)), 'DIMENSION_MISMATCH'],
+        [() => index.insert('n', [...good.slice(1), NaN]), 'INVALID_VECTOR'],
+        [() => index.insert('', good), 'INVALID_ARGUMENT'],
+        [() => index.insert(7 as never, good), 'INVALID_ARGUMENT'],
+        [() => index.insert('n', good, 10n), 'INVALID_ARGUMENT'],
+        [() => index.delete(7 as never), 'INVALID_ARGUMENT'],
+        [() => index.batchInsert(entries(30, 'b', 32).map((e, i) => (i === 20 ? { ...e, vector: [1] } : e))), 'DIMENSION_MISMATCH'],
+        [() => index.batchInsert(clusteredVectors(5, DIM, 2, 33), ['a', 'b']), 'INVALID_ARGUMENT'],
+        [() => index.batchInsert(entries(30, 'b', 32), { signal: AbortSignal.abort() }), 'ABORTED'],
+      ];
+      for (const [call, code] of calls) await expectCodeAsync(call, code);
+      expect(index.delete('not-there')).toBe(false);
+      await index.checkpoint(); // nothing to fold in: writes nothing
+      // Aborted mid-batch: rolled back, nothing logged.
+      const controller = new AbortController();
+      await expectCodeAsync(
+        () => index.batchInsert(entries(300, 'm', 34), { signal: controller.signal, onProgress: (done) => done >= 100 && controller.abort() }),
+        'ABORTED',
+      );
+      expect(await readBytes(backend, path)).toEqual(bytes);
+      expect(observe(index)).toEqual(seen);
+      // Writes while a batch runs are LOCKED and write nothing; the batch itself then commits.
+      let locked: Promise<void> | undefined;
+      await index.batchInsert(entries(400, 'l', 35), {
+        onProgress: (done) => {
+          if (locked !== undefined || done < 100) return;
+          expectCode(() => index.insert('x', good), 'LOCKED');
+          expectCode(() => index.delete('a1'), 'LOCKED');
+          locked = expectCodeAsync(() => index.checkpoint(), 'LOCKED');
+        },
+      });
+      await locked;
+      expect(locked).toBeDefined();
+      const twin = await twinOf([...history(31).slice(0, 20), (x) => x.batchInsert(entries(400, 'l', 35))]);
+      expect(observe(index)).toEqual(observe(twin));
+      index.close();
+      const again = await open(path);
+      expect(observe(again)).toEqual(observe(twin));
+      again.close();
+      twin.close();
+    });
+
+    describe('a storage failure at any step of a write leaves the state before or after it', async () => {
+      const backend = await target.backend();
+      const base = target.path('fail-base');
+      const prefix = history(41).slice(0, 25);
+      const seed = await open(base, { ...CONFIG, checkpointLogBytes: Infinity });
+      await run(seed, prefix);
+      seed.close();
+      const baseBytes = await readBytes(backend, base);
+      const more = clusteredVectors(30, DIM, 6, 42);
+
+      const cases: Array<[string, Step, number]> = [
+        ['insert', (x) => x.insert('new', row(more, 0), { n: 1 }), Infinity],
+        ['upsert', (x) => x.insert('a3', row(more, 1)), Infinity],
+        ['batchInsert', (x) => x.batchInsert(more, Array.from({ length: 30 }, (_, i) => (i === 4 ? 'a1' : `n${i}`))), Infinity],
+        ['delete', (x) => x.delete('a5'), Infinity],
+        ['checkpoint', (x) => x.checkpoint(), Infinity],
+        ['insert then an automatic checkpoint', (x) => x.insert('new', row(more, 2)), 0],
+        ['delete then an automatic checkpoint', (x) => x.delete('a6'), 0],
+      ];
+      for (const [name, step, checkpointLogBytes] of cases) {
+        it(name, async () => {
+          const before = await twinOf(prefix);
+          const after = await twinOf([...prefix, step]);
+          const want = { before: observe(before), after: observe(after) };
+          before.close();
+          after.close();
+          const outcomes = new Set<string>();
+          let failAt = 1;
+          for (; failAt < 100; failAt++) {
+            const path = target.path('fail');
+            await writeBytes(backend, path, baseBytes);
+            const failing = new FailingBackend(backend);
+            const index = await HnswIndex.open(path, { backend: failing, checkpointLogBytes });
+            failing.calls = 0;
+            failing.failAt = failAt;
+            let error: unknown;
+            try {
+              await step(index);
+            } catch (err) {
+              error = err;
+            }
+            const injected = failing.calls >= failAt;
+            failing.failAt = Infinity;
+            let closed = false;
+            try {
+              index.size();
+            } catch (err) {
+              expect((err as MemvecError).code).toBe('CLOSED');
+              closed = true;
+            }
+            if (injected) outcomes.add(`${error === undefined ? 'returned' : 'threw'}, ${closed ? 'closed' : 'open'}`);
+            if (error !== undefined) {
+              expect((error as MemvecError).code, String(error)).toBe('IO');
+              expect(injected).toBe(true);
+            }
+            if (!closed) {
+              // Still open: memory agrees with the file, and the index takes the next write.
+              expect(observe(index)).toEqual(error === undefined ? want.after : want.before);
+              index.insert('next', row(more, 8));
+            } else {
+              // The index closed itself: every call says so, and why.
+              await expectCodeAsync(() => index.insert('next', row(more, 8)), 'CLOSED');
+              expect(() => index.size()).toThrow(/closed itself after a failed write/);
+            }
+            index.close();
+            const reopened = await open(path);
+            expect(reopened.has('next')).toBe(!closed);
+            if (!closed) reopened.delete('next');
+            const state = observe(reopened);
+            if (error !== undefined && !closed) expect(state).toEqual(want.before);
+            else if (error === undefined) expect(state).toEqual(want.after);
+            else expect([want.before, want.after]).toContainEqual(state);
+            reopened.close();
+            if (!injected) break;
+          }
+          expect(failAt).toBeGreaterThan(2);
+          expect(failAt).toBeLessThan(100);
+          // Every kind of failure was met: before the header write (the call fails, nothing changed),
+          // and from it on (the outcome is unknown, so the index closed itself).
+          const expected = checkpointLogBytes === 0
+            ? ['threw, open', 'threw, closed', 'returned, open', 'returned, closed']
+            : ['threw, open', 'threw, closed'];
+          expect([...outcomes].sort()).toEqual(expected.sort());
+        });
+      }
+    });
+
+    it('a reader whose snapshot a writer overwrites while it loads starts over, and sees a whole commit', async () => {
+      const inner = await target.backend();
+      const path = target.path('race');
+      const writer = await open(path, { ...CONFIG, checkpointLogBytes: Infinity });
+      await writer.batchInsert(entries(200, 'a', 51));
+      await writer.checkpoint();
+      const more = clusteredVectors(20, DIM, 6, 52);
+      // The writer's moves, made the moment the reader first reads past the headers: two checkpoints,
+      // so the second lands where the reader's snapshot was.
+      let moved = false;
+      const writerMoves = (): void => {
+        moved = true;
+        for (let round = 0; round < 2; round++) {
+          for (let i = 0; i < 5; i++) writer.insert(`m${round}-${i}`, row(more, round * 5 + i));
+          void writer.checkpoint();
+        }
+        writer.insert('last', row(more, 19));
+      };
+      let readerOpens = 0;
+      const racing: StorageBackend = {
+        name: inner.name,
+        exists: (p) => inner.exists(p),
+        remove: (p) => inner.remove(p),
+        rename: (a, b) => inner.rename(a, b),
+        async open(p, options) {
+          const file = await inner.open(p, options);
+          if (!options?.readOnly) return file;
+          readerOpens++;
+          return {
+            backend: file.backend,
+            size: () => file.size(),
+            read(offset, into) {
+              if (!moved && offset >= 8192) writerMoves();
+              return file.read(offset, into);
+            },
+            write: (offset, data) => file.write(offset, data),
+            truncate: (size) => file.truncate(size),
+            sync: () => file.sync(),
+            close: () => file.close(),
+          };
+        },
+      };
+      const reader = await HnswIndex.open(path, { backend: racing, readOnly: true });
+      expect(moved).toBe(true);
+      expect(readerOpens).toBe(2);
+      expect(reader.has('last')).toBe(true);
+      expect(observe(reader)).toEqual(observe(writer));
+      reader.close();
+      writer.close();
+    });
+
+    it('a failure while creating a file leaves no file, or a whole empty index', async () => {
+      const inner = await target.backend();
+      for (let failAt = 1; failAt < 50; failAt++) {
+        const path = target.path('create-fail');
+        const failing = new FailingBackend(inner);
+        failing.failAt = failAt;
+        let index: HnswIndex | undefined;
+        await HnswIndex.open(path, { ...CONFIG, backend: failing }).then((x) => (index = x), (err: unknown) => {
+          expect((err as MemvecError).code).toBe('IO');
+        });
+        index?.close();
+        if (index === undefined) {
+          expect(await inner.exists(path)).toBe(false);
+        } else {
+          const again = await open(path);
+          expect(again.size()).toBe(0);
+          again.close();
+        }
+        expect(await inner.exists(`${path}.create.tmp`)).toBe(false);
+        if (failing.calls < failAt) return;
+      }
+      throw new Error('creating a file took more than 50 storage calls');
+    });
+
+    it('an empty index reopens empty; metadata and vectors come back as stored', async () => {
+      const path = target.path('empty');
+      (await open(path, { ...CONFIG, metric: 'dot' })).close();
+      const empty = await open(path);
+      expect(empty.size()).toBe(0);
+      expect(empty.metric).toBe('dot');
+      expect(empty.search(row(QUERIES, 0), 3)).toEqual([]);
+      empty.insert('k', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], { nested: { list: [1, 'two', null] }, '1': 'int-like key' });
+      empty.close();
+      const again = await open(path);
+      const got = again.get('k')!;
+      expect(Array.from(got.vector)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      expect(got.metadata).toEqual({ nested: { list: [1, 'two', null] }, '1': 'int-like key' });
+      expect(Object.isFrozen(got.metadata)).toBe(true);
+      again.close();
+    });
+  });
+}

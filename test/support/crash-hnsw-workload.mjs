@@ -1,0 +1,47 @@
+// The deterministic writes of the persistent-HnswIndex crash test, run by the child (on the built
+// package) and by the parent (on an in-memory twin from src/). Op i is chosen and filled from i alone,
+// and every op changes the index (no op is a no-op), so states after different op counts differ.
+
+export const CONFIG = { dimension: 16, M: 8, efConstruction: 32, seed: 3 };
+/** Small, so that checkpoints happen every ~20 ops and some kills land inside one. */
+export const CHECKPOINT_LOG_BYTES = 4096;
+
+function vector(i, r = 0) {
+  const out = new Float32Array(CONFIG.dimension);
+  for (let j = 0; j < out.length; j++) out[j] = Math.sin(i * 131 + r * 17 + j * 7) + 0.3 * Math.cos(i + j);
+  return out;
+}
+
+/** Applies op i (ops run in order from 0) to an HnswIndex. */
+export async function applyOp(index, i) {
+  switch (i % 8) {
+    case 3:
+      // Deletes what op i - 2 inserted (ops ≡ 1 mod 8 are only ever deleted here).
+      if (!index.delete(`k${i - 2}`)) throw new Error(`op ${i}: k${i - 2} missing`);
+      return;
+    case 4:
+      // Upserts what op i - 4 inserted.
+      index.insert(`k${i - 4}`, vector(i), { upserted: i });
+      return;
+    case 5: {
+      // A batch of new keys that also upserts what op i - 3 inserted.
+      const keys = Array.from({ length: 12 }, (_, r) => (r === 7 ? `k${i - 3}` : `b${i}_${r}`));
+      const data = new Float32Array(12 * CONFIG.dimension);
+      keys.forEach((_, r) => data.set(vector(i, r + 1), r * CONFIG.dimension));
+      await index.batchInsert(data, keys, keys.map((key) => ({ key, i })));
+      return;
+    }
+    case 7:
+      if (!index.delete(`b${i - 2}_0`)) throw new Error(`op ${i}: b${i - 2}_0 missing`);
+      return;
+    default:
+      index.insert(`k${i}`, vector(i), i % 3 === 0 ? undefined : { i });
+  }
+}
+
+/** What the parent compares: size, and search results (keys, scores, metadata) for fixed queries. */
+export function observe(index) {
+  const results = [];
+  for (let q = 0; q < 6; q++) results.push(index.search(vector(100_000 + q), 10, { ef: 64 }));
+  return JSON.stringify({ size: index.size(), results });
+}
