@@ -48,7 +48,7 @@ impl MappedFile {
             .map_err(|e| NativeError::os("open", e))?;
         let meta = file.metadata().map_err(|e| NativeError::os("fstat", e))?;
         if !meta.is_file() {
-            return Err(NativeError::os("open", std::io::Error::other("not a regular file")));
+            return Err(NativeError::os("open", std::io::Error::new(std::io::ErrorKind::Other, "not a regular file")));
         }
         // Non-blocking on purpose: a second writer must be told at once, not hang behind the first.
         // SAFETY: flock on a descriptor we own.
@@ -189,7 +189,11 @@ impl MappedFile {
 
     /// Releases the lock and the descriptor. Idempotent.
     pub fn close(&mut self) {
-        let Some(file) = self.file.take() else { return };
+        // A match rather than let-else keeps the crate building with Debian's rustc 1.63.
+        let file = match self.file.take() {
+            Some(file) => file,
+            None => return,
+        };
         // Unlock explicitly: a mapping that outlives the descriptor (a view awaiting GC) keeps the open
         // file description alive, and with it a flock that would otherwise lock out the next opener.
         // SAFETY: flock on a descriptor we still own.

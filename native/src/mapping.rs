@@ -51,7 +51,7 @@ impl Mapping {
     /// can be shrunk by the next owner without reaching into this process.
     pub fn detach_from_file(&self, from: usize) {
         let page = sys::page_size();
-        let start = from.min(self.len).div_ceil(page) * page;
+        let start = (from.min(self.len) + page - 1) / page * page; // div_ceil needs rustc 1.73
         if start >= self.len {
             return;
         }
