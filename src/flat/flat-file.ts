@@ -31,9 +31,7 @@ export function readHeader(file: StorageFile, path: string): { header: FlatHeade
     file.read(slot * SLOT_BYTES, bytes);
     return decodeFlatSlot(bytes, size);
   });
-  const header = chooseFlatHeader(slots, path);
-  const slot = slots.findIndex((s) => s.kind === 'valid' && s.header === header);
-  return { header, slot };
+  return chooseFlatHeader(slots, path);
 }
 
 /** Commits slot 0 of a file whose `count` vectors are already written, none of them deleted. */

@@ -30,23 +30,34 @@
  *  84 40  reserved, zero
  * 124  4  CRC-32 of bytes 0..124
  * ```
- * A commit writes past everything the committed header points to, syncs, writes the OTHER slot with
- * sequence + 1, and syncs again, so a crash at any instant leaves the last committed state (see
- * src/format/flat-header.ts: the exact store's protocol, which this one follows). Each slot has its
- * own 4 KiB page so a torn write of one cannot touch the other.
+ * A commit writes past everything the committed header points to, syncs, then flips the header slot
+ * (src/format/header-slots.ts, shared with the exact store), so a crash at any instant leaves the last
+ * committed state.
  */
-import { MemvecError } from '../errors.js';
-import { crc32 } from './crc32.js';
+import {
+  chooseNewestSlot,
+  decodeSlot,
+  encodeHeader,
+  F_SEQUENCE,
+  getU64,
+  HEADER_BYTES,
+  type HeaderKind,
+  setU64,
+  SLOT_BYTES,
+  type SlotReading,
+} from './header-slots.js';
 import { MIN_RECORD_BYTES } from './hnsw-log-record.js';
 
 export const INDEX_MAGIC = 'MEMVECI1';
 export const INDEX_VERSION = 1;
-export const INDEX_SLOT_BYTES = 4096;
-export const INDEX_HEADER_BYTES = 128;
+export const INDEX_SLOT_BYTES = SLOT_BYTES;
+export const INDEX_HEADER_BYTES = HEADER_BYTES;
 /** Where the first snapshot goes, past both slots. */
 export const INDEX_DATA_START = 2 * INDEX_SLOT_BYTES;
 /** Snapshots start on a page boundary. */
 export const SNAPSHOT_ALIGN = 4096;
+
+const KIND: HeaderKind = { magic: INDEX_MAGIC, version: INDEX_VERSION, description: 'a memvec HNSW index file' };
 
 export interface IndexHeader {
   sequence: number;
@@ -61,11 +72,7 @@ export interface IndexHeader {
   snapshotCrc: number;
 }
 
-const MAGIC_BYTES = new TextEncoder().encode(INDEX_MAGIC);
-
-const F_VERSION = 8;
-const F_HEADER_BYTES = 12;
-const F_SEQUENCE = 16;
+// Field offsets after the shared frame (magic, version, size, sequence).
 const F_SNAPSHOT_OFFSET = 24;
 const F_SNAPSHOT_LENGTH = 32;
 const F_LOG_OFFSET = 40;
@@ -78,75 +85,47 @@ const F_SNAPSHOT_CRC = 80;
 const F_RESERVED = 84;
 const F_HEADER_CRC = INDEX_HEADER_BYTES - 4;
 
-function setU64(view: DataView, at: number, value: number): void {
-  view.setBigUint64(at, BigInt(value), true);
-}
-
-function getU64(view: DataView, at: number): number {
-  const v = view.getBigUint64(at, true);
-  // Past 2^53 no number holds it exactly, and no real offset or count gets there: corruption.
-  return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(v);
-}
-
 export function encodeIndexHeader(h: IndexHeader): Uint8Array {
-  const bytes = new Uint8Array(INDEX_HEADER_BYTES);
-  const view = new DataView(bytes.buffer);
-  bytes.set(MAGIC_BYTES, 0);
-  view.setUint32(F_VERSION, INDEX_VERSION, true);
-  view.setUint32(F_HEADER_BYTES, INDEX_HEADER_BYTES, true);
-  setU64(view, F_SEQUENCE, h.sequence);
-  setU64(view, F_SNAPSHOT_OFFSET, h.snapshotOffset);
-  setU64(view, F_SNAPSHOT_LENGTH, h.snapshotLength);
-  setU64(view, F_LOG_OFFSET, h.logOffset);
-  setU64(view, F_LOG_LENGTH, h.logLength);
-  setU64(view, F_LOG_RECORDS, h.logRecords);
-  view.setUint32(F_LOG_CRC, h.logCrc >>> 0, true);
-  view.setUint32(F_ORDERED, h.orderedSlots, true);
-  setU64(view, F_SEED, h.seed);
-  view.setUint32(F_SNAPSHOT_CRC, h.snapshotCrc >>> 0, true);
-  view.setUint32(F_HEADER_CRC, crc32(bytes.subarray(0, F_HEADER_CRC)), true);
-  return bytes;
+  return encodeHeader(KIND, h.sequence, (view) => {
+    setU64(view, F_SNAPSHOT_OFFSET, h.snapshotOffset);
+    setU64(view, F_SNAPSHOT_LENGTH, h.snapshotLength);
+    setU64(view, F_LOG_OFFSET, h.logOffset);
+    setU64(view, F_LOG_LENGTH, h.logLength);
+    setU64(view, F_LOG_RECORDS, h.logRecords);
+    view.setUint32(F_LOG_CRC, h.logCrc >>> 0, true);
+    view.setUint32(F_ORDERED, h.orderedSlots, true);
+    setU64(view, F_SEED, h.seed);
+    view.setUint32(F_SNAPSHOT_CRC, h.snapshotCrc >>> 0, true);
+  });
 }
 
-export type IndexSlotReading =
-  | { kind: 'valid'; header: IndexHeader }
-  | { kind: 'foreign' } // not our magic: never written, or another kind of file
-  | { kind: 'damaged'; reason: string } // our magic, but the checksum or a field is wrong
-  | { kind: 'newer'; version: number };
+export type IndexSlotReading = SlotReading<IndexHeader>;
 
 /**
- * Decodes one slot and checks all that can be checked without the rest of the file: magic, checksum,
- * version, and every offset and length against a file of `fileSize` bytes.
+ * Decodes one slot and checks all that can be checked without the rest of the file: the frame, and
+ * every offset and length against a file of `fileSize` bytes.
  */
 export function decodeIndexSlot(bytes: Uint8Array, fileSize: number): IndexSlotReading {
-  if (bytes.length < INDEX_HEADER_BYTES) return { kind: 'foreign' };
-  for (let i = 0; i < MAGIC_BYTES.length; i++) if (bytes[i] !== MAGIC_BYTES[i]) return { kind: 'foreign' };
-  const view = new DataView(bytes.buffer, bytes.byteOffset, INDEX_HEADER_BYTES);
-  if (view.getUint32(F_HEADER_CRC, true) !== crc32(bytes.subarray(0, F_HEADER_CRC))) {
-    return { kind: 'damaged', reason: 'header checksum mismatch' };
-  }
-  const version = view.getUint32(F_VERSION, true);
-  if (version !== INDEX_VERSION) return { kind: 'newer', version };
-  const h: IndexHeader = {
-    sequence: getU64(view, F_SEQUENCE),
-    snapshotOffset: getU64(view, F_SNAPSHOT_OFFSET),
-    snapshotLength: getU64(view, F_SNAPSHOT_LENGTH),
-    logOffset: getU64(view, F_LOG_OFFSET),
-    logLength: getU64(view, F_LOG_LENGTH),
-    logRecords: getU64(view, F_LOG_RECORDS),
-    logCrc: view.getUint32(F_LOG_CRC, true),
-    orderedSlots: view.getUint32(F_ORDERED, true),
-    seed: getU64(view, F_SEED),
-    snapshotCrc: view.getUint32(F_SNAPSHOT_CRC, true),
-  };
-  const reason = checkFields(h, view, fileSize);
-  return reason ? { kind: 'damaged', reason } : { kind: 'valid', header: h };
+  return decodeSlot(KIND, bytes, (view) => {
+    const h: IndexHeader = {
+      sequence: getU64(view, F_SEQUENCE),
+      snapshotOffset: getU64(view, F_SNAPSHOT_OFFSET),
+      snapshotLength: getU64(view, F_SNAPSHOT_LENGTH),
+      logOffset: getU64(view, F_LOG_OFFSET),
+      logLength: getU64(view, F_LOG_LENGTH),
+      logRecords: getU64(view, F_LOG_RECORDS),
+      logCrc: view.getUint32(F_LOG_CRC, true),
+      orderedSlots: view.getUint32(F_ORDERED, true),
+      seed: getU64(view, F_SEED),
+      snapshotCrc: view.getUint32(F_SNAPSHOT_CRC, true),
+    };
+    return checkFields(h, view, fileSize) ?? h;
+  });
 }
 
 function checkFields(h: IndexHeader, view: DataView, fileSize: number): string | undefined {
-  if (view.getUint32(F_HEADER_BYTES, true) !== INDEX_HEADER_BYTES) return 'unexpected header size';
   for (let at = F_RESERVED; at < F_HEADER_CRC; at++) if (view.getUint8(at) !== 0) return 'reserved header bytes are not zero';
-  for (const key of ['sequence', 'snapshotOffset', 'snapshotLength', 'logOffset', 'logLength', 'logRecords', 'seed'] as const) {
+  for (const key of ['snapshotOffset', 'snapshotLength', 'logOffset', 'logLength', 'logRecords', 'seed'] as const) {
     if (!Number.isSafeInteger(h[key])) return `${key} out of range`;
   }
   if (h.snapshotOffset < INDEX_DATA_START || h.snapshotOffset % SNAPSHOT_ALIGN !== 0) return 'bad snapshot offset';
@@ -160,18 +139,5 @@ function checkFields(h: IndexHeader, view: DataView, fileSize: number): string |
 
 /** Picks the newest valid slot, or explains why the file cannot be opened. */
 export function chooseIndexHeader(slots: IndexSlotReading[], path: string): { header: IndexHeader; slot: number } {
-  let best = -1;
-  slots.forEach((s, i) => {
-    const b = slots[best];
-    if (s.kind === 'valid' && (b === undefined || b.kind !== 'valid' || s.header.sequence > b.header.sequence)) best = i;
-  });
-  const chosen = slots[best];
-  if (chosen?.kind === 'valid') return { header: chosen.header, slot: best };
-  const newer = slots.find((s) => s.kind === 'newer');
-  if (newer?.kind === 'newer') {
-    throw new MemvecError('UNSUPPORTED_VERSION', `${path} uses memvec HNSW index format ${newer.version}; this build reads ${INDEX_VERSION}`);
-  }
-  const damaged = slots.find((s) => s.kind === 'damaged');
-  if (damaged?.kind === 'damaged') throw new MemvecError('CORRUPT_FILE', `${path}: ${damaged.reason}`);
-  throw new MemvecError('CORRUPT_FILE', `${path} is not a memvec HNSW index file (no valid header)`);
+  return chooseNewestSlot(KIND, slots, path);
 }
