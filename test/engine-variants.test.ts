@@ -1,6 +1,6 @@
-// Both engine builds compute the same kernels: the scalar build (for runtimes without WASM SIMD) is
-// checked here against the plain-JS reference at every tail length, in this Node, by instantiating it
-// directly. That it is the build such a runtime actually loads is proven in test/runtimes (Node and
+// Both engine builds compute the same kernels: the SIMD build and the scalar build (for runtimes
+// without WASM SIMD) are checked here against the plain-JS reference at every tail length, by
+// instantiating each directly. That it is the build such a runtime actually loads is proven in test/runtimes (Node and
 // Chromium with V8's SIMD turned off).
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import { wasmBase64 as simdBase64 } from '../src/engine/wasm-simd.generated.js';
 import { randomVectors } from './helpers/random.js';
 import { refCosine, refDot, refL2sq } from './helpers/reference.js';
 
-const DIMS = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 100, 383, 768];
+// Every tail length of the 16-float and 4-float SIMD loops, and the sizes embeddings come in.
+const DIMS = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 100, 128, 383, 768, 1536];
 
 function close(actual: number, expected: number, scale: number, dim: number): void {
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-5 * Math.sqrt(dim) * Math.max(1, scale));
