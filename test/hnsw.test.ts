@@ -334,7 +334,7 @@ describe('HnswIndex renumbers slots for locality without changing answers', () =
 
   /** How many keys `k<i>` no longer sit in slot i (the slot they were appended to). */
   function moved(index: HnswIndex): number {
-    const slots = (index as unknown as { keyToSlot: Map<string, number> }).keyToSlot;
+    const slots = (index as unknown as { slots: { keyToSlot: Map<string, number> } }).slots.keyToSlot;
     let count = 0;
     for (const [key, slot] of slots) if (slot !== Number(key.slice(1))) count++;
     return count;

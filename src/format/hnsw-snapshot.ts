@@ -85,8 +85,9 @@ export interface HnswSnapshotHeader {
 
 export type SnapshotFields = Omit<HnswSnapshotHeader, 'sections'>;
 
-function corrupt(message: string): MemvecError {
-  return new MemvecError('CORRUPT_FILE', `not a valid memvec HNSW snapshot: ${message}`);
+/** The error for a damaged snapshot (HnswIndex's reader uses it too, for what it finds inside the sections). */
+export function corrupt(message: string, options?: { cause?: unknown }): MemvecError {
+  return new MemvecError('CORRUPT_FILE', `not a valid memvec HNSW snapshot: ${message}`, options);
 }
 
 /** Byte lengths of the fixed-size sections; null for the variable ones (keys, metadata). */
@@ -330,7 +331,7 @@ export function decodeStrings(bytes: Uint8Array, count: number, what: string): A
       try {
         out[i] = decoder.decode(bytes.subarray(pos, pos + len));
       } catch (err) {
-        throw new MemvecError('CORRUPT_FILE', `not a valid memvec HNSW snapshot: ${what} entry ${i} is not UTF-8`, { cause: err });
+        throw corrupt(`${what} entry ${i} is not UTF-8`, { cause: err });
       }
     }
     pos += len;

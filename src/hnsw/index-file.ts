@@ -21,6 +21,7 @@ import {
 import { encodeDeleteRecord, encodeInsertRecord, type LoggedRows } from '../format/hnsw-log-record.js';
 import type { StorageFile } from '../storage/types.js';
 import { RangeFile } from './range-file.js';
+import { now } from './time.js';
 
 /** What HnswIndex calls on each write of a persistent index. */
 export interface Journal {
@@ -69,7 +70,6 @@ const MIN_LOG_BYTES = 4 << 20;
 /** Room left at the front for the next snapshot, as a multiple of this one (see checkpointNow). */
 const FRONT_SLACK = 1.25;
 
-const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
 export class IndexFile implements Journal {

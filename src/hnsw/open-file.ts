@@ -5,7 +5,6 @@
  * exactly). Every offset and length is checked against the file size before it is used; anything
  * damaged is CORRUPT_FILE, a newer format UNSUPPORTED_VERSION.
  */
-import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from '../engine/abi.js';
 import { isMemvecError, MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
 import {
@@ -14,12 +13,15 @@ import {
 } from '../format/hnsw-file-header.js';
 import { decodeRecordBody, decodeRecordHeader, type LogOp, MIN_RECORD_BYTES, RECORD_HEADER_BYTES } from '../format/hnsw-log-record.js';
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
-import type { HnswIndex, HnswIndexOptions } from '../hnsw-index.js';
+import type { HnswIndex, HnswIndexOptions, HnswMetric } from '../hnsw-index.js';
 import { type BackendChoice, resolveBackend } from '../storage/select.js';
 import type { StorageBackend, StorageFile } from '../storage/types.js';
 import { checkInt } from '../validate.js';
+import { METRIC_IDS, metricName } from './engine-codes.js';
 import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
 import { RangeFile } from './range-file.js';
+import { now } from './time.js';
+import { checkOptions, checkOptionsObject } from './validate.js';
 
 export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
   /** A storage backend or its name; default: the one for this runtime. */
@@ -38,7 +40,6 @@ type Config = Required<HnswIndexOptions>;
 
 /** What the file needs of HnswIndex internals; built inside the class by HnswIndex.open. */
 export interface IndexAccess {
-  checkOptions(options: HnswIndexOptions): Config;
   create(config: Config): Promise<HnswIndex>;
   load(file: StorageFile): Promise<HnswIndex>;
   snapshot(index: HnswIndex): ReturnType<IndexFileHooks['snapshot']>;
@@ -49,11 +50,8 @@ export interface IndexAccess {
 }
 
 const CONFIG_KEYS = ['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed'] as const;
-const METRIC_IDS: Record<string, number> = { cosine: METRIC_COSINE, euclidean: METRIC_EUCLIDEAN, dot: METRIC_DOT };
 /** A reader racing a writer's checkpoint may read a snapshot as it is overwritten: it tries again. */
 const READER_ATTEMPTS = 4;
-
-const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 function corrupt(path: string, why: string): MemvecError {
   return new MemvecError('CORRUPT_FILE', `${path}: ${why}`);
@@ -66,9 +64,7 @@ function withPath(path: string, err: unknown): unknown {
 
 export async function openIndexFile(path: unknown, options: unknown, access: IndexAccess): Promise<HnswIndex> {
   if (typeof path !== 'string' || path.length === 0) throw new MemvecError('INVALID_ARGUMENT', 'path must be a non-empty string');
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new MemvecError('INVALID_ARGUMENT', 'HnswIndex.open options must be an object');
-  }
+  checkOptionsObject(options, 'HnswIndex.open options');
   const opts = (options ?? {}) as HnswOpenOptions;
   const readOnly = opts.readOnly ?? false;
   if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', 'readOnly must be a boolean');
@@ -78,7 +74,7 @@ export async function openIndexFile(path: unknown, options: unknown, access: Ind
   // the file's later. Fields left out come from the file.
   const given: Partial<Config> = {};
   for (const key of CONFIG_KEYS) if (opts[key] !== undefined) (given as Record<string, unknown>)[key] = opts[key];
-  const config = access.checkOptions({ ...given, dimension: given.dimension ?? 1 });
+  const config = checkOptions({ ...given, dimension: given.dimension ?? 1 });
 
   const backend = await resolveBackend(opts.backend);
   if (!(await backend.exists(path))) {
@@ -182,9 +178,9 @@ function checkConfig(path: string, given: Partial<Config>, s: HnswSnapshotHeader
   for (const key of ['metric', 'M', 'efConstruction', 'efSearch', 'seed'] as const) {
     const value = given[key];
     if (value === undefined) continue;
-    const want = key === 'metric' ? METRIC_IDS[value as string] : value;
+    const want = key === 'metric' ? METRIC_IDS[value as HnswMetric] : value;
     if (want !== file[key]) {
-      const has = key === 'metric' ? Object.keys(METRIC_IDS).find((m) => METRIC_IDS[m] === s.metric) : file[key];
+      const has = key === 'metric' ? metricName(s.metric) : file[key];
       throw new MemvecError('INVALID_ARGUMENT', `${path} was created with ${key} ${String(has)}, not ${String(value)}`);
     }
   }

@@ -1,0 +1,92 @@
+/**
+ * An open engine transaction of inserts, and what it has done so far, so that it can be committed
+ * (the slot table learns the new slots) or undone (the engine's undo log restores the graph exactly,
+ * so a failed insert or batchInsert leaves no trace). Upsert appends a new slot and marks the old one
+ * deleted only at commit: rollback is then a matter of forgetting appended slots.
+ */
+import type { Engine } from '../engine/engine.js';
+import { statusError } from './engine-codes.js';
+import { renumber } from './renumber.js';
+import type { Rows } from './rows.js';
+import type { SlotTable } from './slot-table.js';
+
+export class InsertTransaction {
+  /** Slots the transaction marked as replaced (committed ones and earlier rows of the same batch). */
+  private readonly replaced: number[] = [];
+  /** Key -> newest slot written by this transaction. */
+  private readonly byKey = new Map<string, number>();
+  /** Per row inserted so far, its slot. */
+  private readonly slots: number[] = [];
+
+  private constructor(
+    private readonly engine: Engine,
+    private readonly table: SlotTable,
+    private readonly dimension: number,
+    private readonly rows: Rows,
+  ) {}
+
+  /** Reserves engine memory for every row (or throws, `what` saying what failed), then begins. */
+  static begin(engine: Engine, table: SlotTable, dimension: number, rows: Rows, what: string): InsertTransaction {
+    const e = engine.exports;
+    const st = e.hnswReserve(rows.keys.length);
+    if (st !== 0) throw statusError(st, what);
+    e.hnswTxBegin();
+    return new InsertTransaction(engine, table, dimension, rows);
+  }
+
+  /** Writes row i's vector into the next slot and links it into the graph. */
+  insertRow(i: number): void {
+    const { engine, rows } = this;
+    const e = engine.exports;
+    const dim = this.dimension;
+    const key = rows.keys[i]!;
+    const slot = e.hnswCount() >>> 0;
+    engine.f32.set(rows.data.subarray(i * dim, (i + 1) * dim), (e.hnswVecPtr(slot) >>> 0) >>> 2);
+    const prev = this.byKey.get(key) ?? this.table.keyToSlot.get(key);
+    // The slot being replaced must not become a neighbour of its successor (it is about to be deleted).
+    if (prev !== undefined && e.hnswSetReplaced(prev, 1) === 0) this.replaced.push(prev);
+    const got = e.hnswInsert();
+    if (got < 0) throw statusError(got, `inserting ${rows.keys.length === 1 ? 'a vector' : `row ${i}`}`);
+    this.byKey.set(key, got);
+    this.slots.push(got);
+  }
+
+  rollback(): void {
+    const e = this.engine.exports;
+    e.hnswTxRollback();
+    // Slots appended by the transaction are gone (the engine ignores them); committed ones come back.
+    for (const slot of this.replaced) e.hnswSetReplaced(slot, 0);
+  }
+
+  /** Ends the transaction for good: the slots it replaced are deleted, the new ones take their keys. */
+  commit(): void {
+    const { engine, table, rows } = this;
+    const e = engine.exports;
+    e.hnswTxCommit();
+    for (let i = 0; i < this.slots.length; i++) {
+      const key = rows.keys[i]!;
+      const slot = this.slots[i]!;
+      const old = table.keyToSlot.get(key);
+      if (old !== undefined) {
+        e.hnswMarkDeleted(old);
+        table.slotKey[old] = undefined;
+        table.slotMeta[old] = undefined;
+      }
+      table.keyToSlot.set(key, slot);
+      table.slotKey[slot] = key;
+      table.slotMeta[slot] = rows.metas[i];
+    }
+  }
+
+  /** Renumbers the slots this transaction appended (from `base` on), and its own slot lists with them. */
+  renumberFrom(base: number): void {
+    const map = renumber(this.engine, this.table, base);
+    if (map === null) return;
+    const newOf = new Uint32Array(map.length);
+    for (let i = 0; i < map.length; i++) newOf[map[i]! - base] = base + i;
+    const re = (slot: number): number => (slot >= base ? newOf[slot - base]! : slot);
+    for (let i = 0; i < this.slots.length; i++) this.slots[i] = re(this.slots[i]!);
+    for (let i = 0; i < this.replaced.length; i++) this.replaced[i] = re(this.replaced[i]!);
+    for (const [key, slot] of this.byKey) this.byKey.set(key, re(slot));
+  }
+}

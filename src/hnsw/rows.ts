@@ -1,0 +1,74 @@
+/**
+ * The rows of insert and batchInsert, validated and converted before any of them touches the index:
+ * keys checked, vectors as one Float32Array, metadata as the frozen JSON values that will be stored.
+ */
+import { MemvecError } from '../errors.js';
+import type { LoggedRows } from '../format/hnsw-log-record.js';
+import type { HnswEntry, HnswProgressOptions } from '../hnsw-index.js';
+import { checkSignal, toBatch, toVector } from '../validate.js';
+import { checkKey, checkOptionsObject, checkProgress, toStoredMetadata } from './validate.js';
+
+/** The same shape the log records (a persistent index logs exactly the rows it inserts). */
+export type Rows = LoggedRows;
+
+/** insert's one row. */
+export function singleRow(key: unknown, vector: unknown, metadata: unknown, dimension: number): Rows {
+  return {
+    keys: [checkKey(key)],
+    data: toVector(vector, dimension),
+    metas: [toStoredMetadata(metadata, 'metadata')],
+  };
+}
+
+/**
+ * batchInsert's arguments, in either form: (entries, options?) or (vectors, keys, metadata?, options?).
+ * The options are checked before the rows.
+ */
+export function batchArguments(
+  a: unknown, b: unknown, c: unknown, d: unknown, dimension: number,
+): { rows: Rows; options: HnswProgressOptions } {
+  const flat = a instanceof Float32Array || a instanceof Float64Array;
+  const options = (flat ? d : b) as HnswProgressOptions | undefined;
+  checkOptionsObject(options, 'batchInsert options');
+  const opts = options ?? {};
+  checkProgress(opts);
+  checkSignal(opts.signal);
+  const rows = flat ? flatRows(a, b, c, dimension) : entryRows(a, dimension);
+  return { rows, options: opts };
+}
+
+function entryRows(entries: unknown, dimension: number): Rows {
+  if (!Array.isArray(entries)) {
+    throw new MemvecError('INVALID_ARGUMENT', 'batchInsert takes an array of { key, vector, metadata } or (Float32Array, keys, metadata?)');
+  }
+  const n = entries.length;
+  const keys = new Array<string>(n);
+  const metas = new Array<unknown>(n);
+  const data = new Float32Array(n * dimension);
+  for (let i = 0; i < n; i++) {
+    const entry = entries[i] as HnswEntry | null | undefined;
+    if (entry === null || typeof entry !== 'object') {
+      throw new MemvecError('INVALID_ARGUMENT', `entries[${i}] must be an object { key, vector, metadata? }`);
+    }
+    keys[i] = checkKey(entry.key, `entries[${i}].key`);
+    data.set(toVector(entry.vector, dimension, `entries[${i}].vector`), i * dimension);
+    metas[i] = toStoredMetadata(entry.metadata, `entries[${i}].metadata`);
+  }
+  return { keys, data, metas };
+}
+
+function flatRows(vectors: unknown, keys: unknown, metadata: unknown, dimension: number): Rows {
+  const { data, count } = toBatch(vectors, dimension, 'vectors');
+  if (!Array.isArray(keys) || keys.length !== count) {
+    throw new MemvecError('INVALID_ARGUMENT', `keys must be an array of ${count} strings, one per vector`);
+  }
+  if (metadata !== undefined && (!Array.isArray(metadata) || metadata.length !== count)) {
+    throw new MemvecError('INVALID_ARGUMENT', `metadata must be an array of ${count} values, one per vector`);
+  }
+  const metaIn = metadata as unknown[] | undefined;
+  return {
+    keys: keys.map((k, i) => checkKey(k, `keys[${i}]`)),
+    data,
+    metas: Array.from({ length: count }, (_, i) => toStoredMetadata(metaIn?.[i], `metadata[${i}]`)),
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * Snapshots of an index (format: src/format/hnsw-snapshot.ts): taking one from the engine's memory and
+ * the slot table, reading one back into a fresh engine, and saving one to a file atomically. The
+ * persistent index embeds the same snapshots in its file (src/hnsw/index-file.ts).
+ */
+import { Engine } from '../engine/engine.js';
+import {
+  corrupt, decodeStrings, encodeStrings, fixedSectionLengths, readHeader, readSection, readSectionBytes, SECTION,
+  SECTION_COUNT, snapshotLength, type SnapshotFields, writeSnapshot,
+} from '../format/hnsw-snapshot.js';
+import type { HnswProgressOptions } from '../hnsw-index.js';
+import type { StorageBackend, StorageFile } from '../storage/types.js';
+import { checkSignal } from '../validate.js';
+import { METRIC_IDS, metricName, statusError } from './engine-codes.js';
+import { emptySlotTable, type SlotTable } from './slot-table.js';
+import { now, YIELD_MS, yieldToEventLoop } from './time.js';
+import { checkKey, type Config, deepFreeze, describe } from './validate.js';
+
+/** A snapshot of the index as it was when taken: its exact byte length, and the writer (returns the end). */
+export interface Snapshot {
+  length: number;
+  write: (file: StorageFile) => number;
+}
+
+/**
+ * The index as it is now, as a snapshot; its writer is to be called before anything else touches the
+ * engine.
+ */
+export function snapshotOf(engine: Engine, config: Config, table: SlotTable): Snapshot {
+  const e = engine.exports;
+  const slots = e.hnswCount() >>> 0;
+  const { slotKey, slotMeta } = table;
+  const keys = encodeStrings(slotKey.slice(0, slots));
+  const metas = encodeStrings(
+    Array.from({ length: slots }, (_, s) => (slotKey[s] === undefined ? undefined : JSON.stringify(slotMeta[s]))),
+  );
+  const fields: SnapshotFields = {
+    dimension: config.dimension,
+    metric: METRIC_IDS[config.metric],
+    M: config.M,
+    efConstruction: config.efConstruction,
+    efSearch: config.efSearch,
+    slots,
+    live: table.keyToSlot.size,
+    poolBlocks: e.hnswPoolUsed() >>> 0,
+    entryPoint: e.hnswEntryPoint() >>> 0,
+    maxLevel: e.hnswMaxLevel(),
+    rngLo: e.hnswRngLo() >>> 0,
+    rngHi: e.hnswRngHi() >>> 0,
+  };
+  // Views are taken now: nothing below calls into the engine, so memory cannot grow under them.
+  const sections = engineSections(engine, fields);
+  sections[SECTION.KEYS] = () => [keys];
+  sections[SECTION.METADATA] = () => [metas];
+  const lengths = fixedSectionLengths(fields).map((length) => length ?? 0);
+  lengths[SECTION.KEYS] = keys.length;
+  lengths[SECTION.METADATA] = metas.length;
+  return { length: snapshotLength(lengths), write: (file) => writeSnapshot(file, fields, sections) };
+}
+
+/**
+ * Writes a snapshot to `path` atomically: a temporary file in the same backend, synced, then renamed
+ * over the target, so a crash leaves the old file or the new one. `take` is called once the temporary
+ * file is open, and its snapshot written at once.
+ */
+export async function saveSnapshotFile(backend: StorageBackend, path: string, take: () => Snapshot): Promise<void> {
+  const tmp = `${path}.tmp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  let file: StorageFile | null = await backend.open(tmp, { create: true });
+  try {
+    // Everything from here to the rename is synchronous: the file is one consistent state.
+    const snapshot = take();
+    file.truncate(0);
+    snapshot.write(file);
+    file.sync();
+    file.close();
+    file = null;
+    await backend.rename(tmp, path);
+  } catch (err) {
+    file?.close();
+    await backend.remove(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Reads a snapshot into a fresh engine. A damaged or foreign file is CORRUPT_FILE (a newer format is
+ * UNSUPPORTED_VERSION): every length is checked against the file size before anything is allocated,
+ * every section's CRC-32 is checked, and the engine validates the graph before it is used.
+ */
+export async function readSnapshot(
+  file: StorageFile, opts: HnswProgressOptions,
+): Promise<{ engine: Engine; config: Config; table: SlotTable }> {
+  const { signal, onProgress } = opts;
+  const h = readHeader(file);
+  const engine = await Engine.create();
+  const e = engine.exports;
+  let st = e.hnswInit(h.dimension, h.metric, h.M, h.efConstruction, 0, 0);
+  if (st !== 0) throw statusError(st, 'loading the index');
+  st = e.hnswLoadReserve(h.slots, h.poolBlocks);
+  if (st !== 0) throw statusError(st, `loading an index of ${h.slots} vectors`);
+
+  const total = h.sections.reduce((sum, s) => sum + s.length, 0);
+  let done = 0;
+  let lastYield = now();
+  const onBytes = async (n: number): Promise<void> => {
+    done += n;
+    onProgress?.(done, total);
+    checkSignal(signal);
+    if (now() - lastYield > YIELD_MS) {
+      await yieldToEventLoop();
+      lastYield = now();
+      checkSignal(signal);
+    }
+  };
+  const slots = h.slots;
+  // No engine call below allocates until hnswLoadFinish, so these views stay valid.
+  const sections = engineSections(engine, h);
+  for (let s: number = SECTION.VECTORS; s <= SECTION.FLAGS; s++) await readSection(file, h, s, sections[s]!(), onBytes);
+  const keys = decodeStrings(await readSectionBytes(file, h, SECTION.KEYS, onBytes), slots, 'keys');
+  const metaJson = decodeStrings(await readSectionBytes(file, h, SECTION.METADATA, onBytes), slots, 'metadata');
+
+  st = e.hnswLoadFinish(slots, h.poolBlocks, h.entryPoint, h.maxLevel, h.rngLo, h.rngHi);
+  if (st !== 0) throw statusError(st, 'loading the index');
+
+  const table = tableOf(engine, keys, metaJson);
+  if (table.keyToSlot.size !== h.live) throw corrupt(`the header counts ${h.live} live entries, the file holds ${table.keyToSlot.size}`);
+  const config: Config = {
+    dimension: h.dimension,
+    metric: metricName(h.metric)!,
+    M: h.M,
+    efConstruction: h.efConstruction,
+    efSearch: h.efSearch,
+  };
+  return { engine, config, table };
+}
+
+/**
+ * The slot table of a loaded graph, from the keys and metadata sections: every live slot needs a
+ * valid key of its own, and deleted slots hold neither key nor metadata. All of it is laid out for
+ * locality already (a snapshot keeps its slots' order).
+ */
+function tableOf(engine: Engine, keys: Array<string | undefined>, metaJson: Array<string | undefined>): SlotTable {
+  const table = emptySlotTable();
+  const flags = engine.u8;
+  const flagsAt = engine.exports.hnswFlagsPtr() >>> 0;
+  for (let slot = 0; slot < keys.length; slot++) {
+    const key = keys[slot];
+    const deleted = flags[flagsAt + slot] !== 0;
+    if (deleted) {
+      if (key !== undefined || metaJson[slot] !== undefined) throw corrupt(`deleted slot ${slot} has a key or metadata`);
+      table.slotKey.push(undefined);
+      table.slotMeta.push(undefined);
+      continue;
+    }
+    if (key === undefined) throw corrupt(`live slot ${slot} has no key`);
+    try {
+      checkKey(key);
+    } catch {
+      throw corrupt(`slot ${slot} has an invalid key`);
+    }
+    if (table.keyToSlot.has(key)) throw corrupt(`key ${describe(key)} appears twice`);
+    let meta: unknown;
+    const json = metaJson[slot];
+    if (json !== undefined) {
+      try {
+        meta = deepFreeze(JSON.parse(json));
+      } catch (err) {
+        throw corrupt(`metadata of slot ${slot} is not JSON`, { cause: err });
+      }
+    }
+    table.keyToSlot.set(key, slot);
+    table.slotKey.push(key);
+    table.slotMeta.push(meta);
+  }
+  table.orderedSlots = keys.length;
+  return table;
+}
+
+/**
+ * Where the engine keeps each fixed-size section (vectors to flags) of a graph of this shape, as the
+ * byte ranges it is made of: what a snapshot writes from, and what a load reads into. Views of the
+ * engine's memory are taken now, so they hold until the engine next allocates. The keys and metadata
+ * sections live in JS and are left to the caller.
+ */
+function engineSections(
+  engine: Engine, shape: Pick<SnapshotFields, 'slots' | 'dimension' | 'M' | 'poolBlocks'>,
+): Array<() => Iterable<Uint8Array>> {
+  const e = engine.exports;
+  const { slots, M } = shape;
+  const u8 = engine.u8;
+  const flat = (ptr: number, bytes: number) => () => [u8.subarray(ptr >>> 0, (ptr >>> 0) + bytes)];
+  const sections: Array<() => Iterable<Uint8Array>> = new Array(SECTION_COUNT);
+  sections[SECTION.VECTORS] = () => chunkRuns(engine, slots, shape.dimension * 4, (s) => e.hnswVecPtr(s));
+  sections[SECTION.NORMS] = flat(e.hnswNormsPtr(), slots * 4);
+  sections[SECTION.LEVELS] = flat(e.hnswLevelsPtr(), slots);
+  sections[SECTION.LINKS0] = () => chunkRuns(engine, slots, (1 + 2 * M) * 4, (s) => e.hnswLink0Ptr(s));
+  sections[SECTION.UPPER_OFFSETS] = flat(e.hnswUpperOffsetsPtr(), slots * 4);
+  sections[SECTION.UPPER_POOL] = flat(e.hnswPoolPtr(), shape.poolBlocks * (1 + M) * 4);
+  sections[SECTION.FLAGS] = flat(e.hnswFlagsPtr(), slots);
+  return sections;
+}
+
+/**
+ * The byte ranges of a chunked per-slot array (vectors, layer-0 lists) for slots [0, slots): one
+ * contiguous range per engine chunk.
+ */
+function* chunkRuns(engine: Engine, slots: number, bytesPerSlot: number, ptrOf: (slot: number) => number): Generator<Uint8Array> {
+  const chunk = engine.exports.hnswChunkSlots() >>> 0;
+  for (let s = 0; s < slots; ) {
+    const run = Math.min(slots - s, chunk - (s % chunk));
+    const ptr = ptrOf(s) >>> 0;
+    yield engine.u8.subarray(ptr, ptr + run * bytesPerSlot);
+    s += run;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * HnswIndex's argument checks: keys, metadata, index options, and the option objects of search, save,
+ * load and the long calls. Each runs BEFORE the index is touched, so a bad argument changes nothing.
+ * (Vector and number checks shared with MemMapVector are in src/validate.ts.)
+ */
+import { MemvecError } from '../errors.js';
+import type { HnswIndexOptions, HnswMetric, HnswProgressOptions, HnswSearchOptions } from '../hnsw-index.js';
+import { checkInt, checkNumber } from '../validate.js';
+import { METRIC_IDS } from './engine-codes.js';
+
+/** UTF-16 code units. */
+export const MAX_KEY_LENGTH = 4096;
+const MAX_EF = 1 << 20;
+const DEFAULTS = { metric: 'cosine' as HnswMetric, M: 16, efConstruction: 200, efSearch: 50, seed: 100 };
+
+/** The options an index keeps for its life (the seed only matters to the engine, at creation). */
+export interface Config {
+  dimension: number;
+  metric: HnswMetric;
+  M: number;
+  efConstruction: number;
+  efSearch: number;
+}
+
+/** A value as an error message quotes it: short strings verbatim, never a whole object. */
+export function describe(v: unknown): string {
+  if (typeof v === 'string') return v.length > 40 ? `a string of length ${v.length}` : JSON.stringify(v);
+  return typeof v === 'object' ? (v === null ? 'null' : 'an object') : String(v);
+}
+
+// In unicode mode \p{Cs} matches only unpaired surrogates, which UTF-8 cannot encode (they would not
+// survive a save and load).
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** A key that may be stored: it must survive a save and load unchanged. */
+export function checkKey(key: unknown, what = 'key'): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) {
+    throw new MemvecError(
+      'INVALID_ARGUMENT',
+      `${what} must be a non-empty string of at most ${MAX_KEY_LENGTH} characters, got ${describe(key)}`,
+    );
+  }
+  if (LONE_SURROGATE.test(key)) throw new MemvecError('INVALID_ARGUMENT', `${what} contains an unpaired surrogate`);
+  return key;
+}
+
+/** A key to look up (has, get, delete): any string, since one the index cannot hold is simply absent. */
+export function checkLookupKey(key: unknown): string {
+  if (typeof key !== 'string') throw new MemvecError('INVALID_ARGUMENT', `key must be a string, got ${describe(key)}`);
+  return key;
+}
+
+/** Freezes a parsed JSON value all the way down, so callers cannot change what the index stores. */
+export function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** The JSON value `value` serializes to, frozen; throws INVALID_ARGUMENT if it does not serialize. */
+export function toStoredMetadata(value: unknown, what: string): unknown {
+  if (value === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new MemvecError('INVALID_ARGUMENT', `${what} is not JSON-serializable: ${detail}`, { cause: err });
+  }
+  if (json === undefined) {
+    throw new MemvecError('INVALID_ARGUMENT', `${what} is not JSON-serializable (${typeof value})`);
+  }
+  return deepFreeze(JSON.parse(json));
+}
+
+/** HnswIndex.create's options with the defaults filled in (HnswIndex.open checks the ones it is given here too). */
+export function checkOptions(options: unknown): Config & { seed: number } {
+  if (options === null || typeof options !== 'object') {
+    throw new MemvecError('INVALID_ARGUMENT', 'HnswIndex.create needs an options object with a dimension');
+  }
+  const o = options as HnswIndexOptions;
+  const metric = o.metric ?? DEFAULTS.metric;
+  if (!Object.prototype.hasOwnProperty.call(METRIC_IDS, metric)) {
+    throw new MemvecError('INVALID_ARGUMENT', `metric must be 'cosine', 'euclidean' or 'dot', got ${describe(metric)}`);
+  }
+  return {
+    dimension: checkInt(o.dimension, 'dimension', 1, 65536),
+    metric,
+    M: checkInt(o.M ?? DEFAULTS.M, 'M', 2, 128),
+    efConstruction: checkInt(o.efConstruction ?? DEFAULTS.efConstruction, 'efConstruction', 1, MAX_EF),
+    efSearch: checkInt(o.efSearch ?? DEFAULTS.efSearch, 'efSearch', 1, MAX_EF),
+    seed: checkInt(o.seed ?? DEFAULTS.seed, 'seed', 0),
+  };
+}
+
+/** An optional options argument: undefined, or an object. */
+export function checkOptionsObject(options: unknown, what: string): void {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new MemvecError('INVALID_ARGUMENT', `${what} must be an object`);
+  }
+}
+
+export function checkProgress(options: HnswProgressOptions): void {
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new MemvecError('INVALID_ARGUMENT', 'onProgress must be a function');
+  }
+  if (options.signal !== undefined && !(typeof options.signal === 'object' && options.signal !== null && 'aborted' in options.signal)) {
+    throw new MemvecError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
+  }
+}
+
+/** The path of save and load. */
+export function checkPath(path: unknown): string {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new MemvecError('INVALID_ARGUMENT', `path must be a non-empty string, got ${describe(path)}`);
+  }
+  return path;
+}
+
+/** Search options with the index's efSearch filled in. */
+export interface SearchParams {
+  ef: number;
+  minScore: number | undefined;
+  filter: HnswSearchOptions['filter'];
+}
+
+export function checkSearchOptions(options: unknown, efSearch: number): SearchParams {
+  checkOptionsObject(options, 'search options');
+  const opts = (options ?? {}) as HnswSearchOptions;
+  const ef = opts.ef === undefined ? efSearch : checkInt(opts.ef, 'ef', 1);
+  const minScore = opts.minScore === undefined ? undefined : checkNumber(opts.minScore, 'minScore');
+  const filter = opts.filter;
+  if (filter !== undefined && typeof filter !== 'function') {
+    throw new MemvecError('INVALID_ARGUMENT', 'filter must be a function (key, metadata) => boolean');
+  }
+  return { ef, minScore, filter };
+}
