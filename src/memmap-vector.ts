@@ -18,9 +18,9 @@ import {
   type FlatHeader,
   MAX_DIMENSION,
   MAX_VECTORS,
-  SLOT_BYTES,
   VECTORS_OFFSET,
 } from './format/flat-header.js';
+import { commitHeader } from './format/header-slots.js';
 import { createFile, popcount8, readHeader, writeFreshHeader } from './flat/flat-file.js';
 import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
 import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
@@ -178,15 +178,8 @@ export class MemMapVector implements AsyncDisposable {
    * closes itself; a failure before it leaves the committed state untouched.
    */
   private commit(file: StorageFile, next: FlatHeader): void {
-    file.sync();
     const slot = 1 - this.slot;
-    try {
-      file.write(slot * SLOT_BYTES, encodeFlatHeader(next));
-      file.sync();
-    } catch (err) {
-      this.poison();
-      throw err;
-    }
+    commitHeader(file, slot, encodeFlatHeader(next), () => this.poison());
     this.header = next;
     this.slot = slot;
   }

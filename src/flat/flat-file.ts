@@ -14,6 +14,7 @@ import {
   SLOT_BYTES,
   VECTORS_OFFSET,
 } from '../format/flat-header.js';
+import { readSlots } from '../format/header-slots.js';
 import type { StorageBackend, StorageFile } from '../storage/types.js';
 import { planRegion, regionEnd } from './region-plan.js';
 
@@ -26,12 +27,7 @@ export function popcount8(b: number): number {
 export function readHeader(file: StorageFile, path: string): { header: FlatHeader; slot: number } {
   const size = file.size();
   if (size < VECTORS_OFFSET) throw new MemvecError('CORRUPT_FILE', `${path} is too short (${size} bytes) to be a memvec vector file`);
-  const slots = [0, 1].map((slot) => {
-    const bytes = new Uint8Array(HEADER_BYTES);
-    file.read(slot * SLOT_BYTES, bytes);
-    return decodeFlatSlot(bytes, size);
-  });
-  return chooseFlatHeader(slots, path);
+  return chooseFlatHeader(readSlots(file, decodeFlatSlot), path);
 }
 
 /** Commits slot 0 of a file whose `count` vectors are already written, none of them deleted. */

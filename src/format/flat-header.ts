@@ -10,7 +10,6 @@
  * A commit never overwrites what the newest valid header points to: it writes new rows past the
  * committed count and a new bitmap into the inactive area, syncs, then flips the header slot.
  */
-import { crc32 } from './crc32.js';
 import {
   chooseNewestSlot,
   decodeSlot,

@@ -9,6 +9,7 @@
  * in the last 4 bytes.
  */
 import { MemvecError } from '../errors.js';
+import type { StorageFile } from '../storage/types.js';
 import { crc32 } from './crc32.js';
 
 export const SLOT_BYTES = 4096;
@@ -72,6 +73,33 @@ export function decodeSlot<H>(kind: HeaderKind, bytes: Uint8Array, decode: (view
   if (!Number.isSafeInteger(getU64(view, F_SEQUENCE))) return { kind: 'damaged', reason: 'sequence out of range' };
   const header = decode(view);
   return typeof header === 'string' ? { kind: 'damaged', reason: header } : { kind: 'valid', header };
+}
+
+/** Reads both slots of `file` and decodes each against the file's size. */
+export function readSlots<H>(file: StorageFile, decode: (bytes: Uint8Array, fileSize: number) => SlotReading<H>): SlotReading<H>[] {
+  const size = file.size();
+  return [0, 1].map((slot) => {
+    const bytes = new Uint8Array(HEADER_BYTES);
+    file.read(slot * SLOT_BYTES, bytes);
+    return decode(bytes, size);
+  });
+}
+
+/**
+ * The commit step: syncs the data the new header points to, writes `header` into `slot` (the one that
+ * does NOT hold the committed header) and syncs again. If the first sync fails, the committed state is
+ * untouched and the error is simply thrown. From the header write on, what is on disk is unknown, so
+ * `onUnknownOutcome` runs (the caller closes itself) before the error is thrown.
+ */
+export function commitHeader(file: StorageFile, slot: number, header: Uint8Array, onUnknownOutcome: (err: unknown) => void): void {
+  file.sync();
+  try {
+    file.write(slot * SLOT_BYTES, header);
+    file.sync();
+  } catch (err) {
+    onUnknownOutcome(err);
+    throw err;
+  }
 }
 
 /** Picks the newest valid slot, or explains why the file cannot be opened. */

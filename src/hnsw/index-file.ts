@@ -16,8 +16,9 @@
 import { MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
 import {
-  encodeIndexHeader, INDEX_DATA_START, INDEX_SLOT_BYTES, type IndexHeader, SNAPSHOT_ALIGN,
+  encodeIndexHeader, INDEX_DATA_START, type IndexHeader, SNAPSHOT_ALIGN,
 } from '../format/hnsw-file-header.js';
+import { commitHeader } from '../format/header-slots.js';
 import { encodeDeleteRecord, encodeInsertRecord, type LoggedRows } from '../format/hnsw-log-record.js';
 import type { StorageFile } from '../storage/types.js';
 import { RangeFile } from './range-file.js';
@@ -116,15 +117,8 @@ export class IndexFile implements Journal {
 
   /** Makes what was written durable, then `next` the newest header: sync, other slot, sync. */
   private commit(file: StorageFile, next: IndexHeader): void {
-    file.sync();
     const slot = 1 - this.slot;
-    try {
-      file.write(slot * INDEX_SLOT_BYTES, encodeIndexHeader(next));
-      file.sync();
-    } catch (err) {
-      this.poison(err);
-      throw err;
-    }
+    commitHeader(file, slot, encodeIndexHeader(next), (err) => this.poison(err));
     this.header = next;
     this.slot = slot;
   }

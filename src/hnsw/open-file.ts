@@ -11,6 +11,7 @@ import {
   chooseIndexHeader, decodeIndexSlot, encodeIndexHeader, INDEX_DATA_START, INDEX_HEADER_BYTES, INDEX_SLOT_BYTES,
   type IndexHeader,
 } from '../format/hnsw-file-header.js';
+import { readSlots } from '../format/header-slots.js';
 import { decodeRecordBody, decodeRecordHeader, type LogOp, MIN_RECORD_BYTES, RECORD_HEADER_BYTES } from '../format/hnsw-log-record.js';
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
 import type { HnswIndex, HnswIndexOptions, HnswMetric } from '../hnsw-index.js';
@@ -114,12 +115,7 @@ export function readIndexHeader(file: StorageFile, path: string): { header: Inde
     throw corrupt(path, 'this is an HNSW snapshot, not a persistent index: open it with HnswIndex.load');
   }
   if (size < INDEX_DATA_START) throw corrupt(path, `${size} bytes is too short for a memvec HNSW index file`);
-  const slots = [0, 1].map((slot) => {
-    const bytes = new Uint8Array(INDEX_HEADER_BYTES);
-    file.read(slot * INDEX_SLOT_BYTES, bytes);
-    return decodeIndexSlot(bytes, size);
-  });
-  return chooseIndexHeader(slots, path);
+  return chooseIndexHeader(readSlots(file, decodeIndexSlot), path);
 }
 
 interface OpenContext {
