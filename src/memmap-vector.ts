@@ -65,6 +65,11 @@ function bytesOf(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** An id must be an integer; whether the store holds it is each caller's question. */
+function checkIdShape(id: unknown): void {
+  if (typeof id !== 'number' || !Number.isInteger(id)) throw new MemvecError('INVALID_ARGUMENT', `${String(id)} is not a vector id`);
+}
+
 function isAllZero(data: Float32Array, start: number, dim: number): boolean {
   for (let j = start; j < start + dim; j++) if (data[j] !== 0) return false;
   return true;
@@ -369,7 +374,7 @@ export class MemMapVector implements AsyncDisposable {
     }
     const out = Array.from(ids);
     for (const id of out) {
-      if (typeof id !== 'number' || !Number.isInteger(id)) throw new MemvecError('INVALID_ARGUMENT', `${String(id)} is not a vector id`);
+      checkIdShape(id);
       if (id < 0 || id >= this.header.count) throw new MemvecError('UNKNOWN_ID', `no vector with id ${id} (the store has ${this.header.count})`);
     }
     return out;
@@ -378,7 +383,7 @@ export class MemMapVector implements AsyncDisposable {
   /** The vector with this id as it was added, or null for an unknown or deleted id. */
   getVectorByVectorId(id: number): Float32Array | null {
     const file = this.openFile();
-    if (typeof id !== 'number' || !Number.isInteger(id)) throw new MemvecError('INVALID_ARGUMENT', `${String(id)} is not a vector id`);
+    checkIdShape(id);
     if (id < 0 || id >= this.header.count || this.isDeleted(id)) return null;
     const out = new Float32Array(this.dimension);
     file.read(this.rowOffset(id), new Uint8Array(out.buffer));
