@@ -16,7 +16,7 @@ import { decodeRecordBody, decodeRecordHeader, type LogOp, MIN_RECORD_BYTES, REC
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
 import type { HnswIndex, HnswIndexOptions, HnswMetric } from '../hnsw-index.js';
 import { type BackendChoice, resolveBackend } from '../storage/select.js';
-import type { StorageBackend, StorageFile } from '../storage/types.js';
+import type { StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
 import { checkInt } from '../validate.js';
 import { METRIC_IDS, metricName } from './engine-codes.js';
 import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
@@ -78,23 +78,31 @@ export async function openIndexFile(path: unknown, options: unknown, access: Ind
   const config = checkOptions({ ...given, dimension: given.dimension ?? 1 });
 
   const backend = await resolveBackend(opts.backend);
-  if (!(await backend.exists(path))) {
-    if (readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
-    if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
-    await createIndexFile(backend, path, config, access);
-  }
-  for (let attempt = 1; ; attempt++) {
-    const file = await backend.open(path, { readOnly });
-    let used: IndexHeader | undefined;
-    try {
-      const { header, slot } = readIndexHeader(file, path);
-      used = header;
-      return await openFrom(file, path, header, slot, { readOnly, given, logBytes, access });
-    } catch (err) {
-      const changed = readOnly && used !== undefined && isMemvecError(err, 'CORRUPT_FILE') && headerMoved(file, path, used);
-      file.close();
-      if (!changed || attempt >= READER_ATTEMPTS) throw err;
+  // A writer takes the path's lock before anything else, so it never creates or opens a file that
+  // another writer holds (LOCKED), and nobody replaces its file while it has it.
+  const lock = readOnly ? null : await backend.lock(path);
+  try {
+    if (!(await backend.exists(path))) {
+      if (readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
+      if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
+      await createIndexFile(backend, path, config, access);
     }
+    for (let attempt = 1; ; attempt++) {
+      const file = await backend.open(path, { readOnly, lock: lock ?? undefined });
+      let used: IndexHeader | undefined;
+      try {
+        const { header, slot } = readIndexHeader(file, path);
+        used = header;
+        return await openFrom(file, path, header, slot, { readOnly, given, logBytes, access, lock });
+      } catch (err) {
+        const changed = readOnly && used !== undefined && isMemvecError(err, 'CORRUPT_FILE') && headerMoved(file, path, used);
+        file.close();
+        if (!changed || attempt >= READER_ATTEMPTS) throw err;
+      }
+    }
+  } catch (err) {
+    lock?.release();
+    throw err;
   }
 }
 
@@ -120,6 +128,8 @@ export function readIndexHeader(file: StorageFile, path: string): { header: Inde
 
 interface OpenContext {
   readOnly: boolean;
+  /** The writer's hold on the path, handed to the IndexFile that releases it on close. */
+  lock: WriterLock | null;
   given: Partial<Config>;
   logBytes: number | undefined;
   access: IndexAccess;
@@ -157,7 +167,7 @@ async function openFrom(file: StorageFile, path: string, header: IndexHeader, sl
       orderedSlots: () => access.orderedSlots(index),
       fail: (err) => access.fail(index, err),
     };
-    const journal = new IndexFile(ctx.readOnly ? null : file, path, header, slot, ctx.readOnly, hooks, ctx.logBytes, { snapshotMs, replayMs });
+    const journal = new IndexFile(ctx.readOnly ? null : file, path, header, slot, ctx.readOnly, hooks, ctx.logBytes, { snapshotMs, replayMs }, ctx.lock);
     access.attach(index, journal);
     return index;
   } catch (err) {
@@ -236,8 +246,7 @@ async function apply(index: HnswIndex, op: LogOp, path: string, n: number): Prom
 
 /**
  * Writes an empty index beside `path` and renames it into place, so `path` never holds a half-made
- * file. (Two processes creating the same new path at once race as MemMapVector.open's creation does:
- * the later rename wins, before either has written anything.)
+ * file. The caller holds `path`'s writer lock, so no other writer creates it at the same time.
  */
 async function createIndexFile(backend: StorageBackend, path: string, config: Config, access: IndexAccess): Promise<void> {
   const index = await access.create(config);

@@ -583,6 +583,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       let readerOpens = 0;
       const racing: StorageBackend = {
         name: inner.name,
+        lock: (p) => inner.lock(p),
         exists: (p) => inner.exists(p),
         remove: (p) => inner.remove(p),
         rename: (a, b) => inner.rename(a, b),
