@@ -17,7 +17,8 @@ const bin = (name: string) => join(here, '..', 'node_modules', '.bin', name);
 
 /** How to run a script in each runtime, and the backends each one writes through. */
 const RUNTIMES = {
-  node: { command: (script: string) => [process.execPath, script], backends: ['mmap', 'fs'] },
+  // Under Bun or Deno, execPath is their own binary: Node is then the one on PATH.
+  node: { command: (script: string) => [detectRuntime() === 'node' ? process.execPath : 'node', script], backends: ['mmap', 'fs'] },
   bun: { command: (script: string) => [bin('bun'), script], backends: ['mmap', 'fs'] },
   deno: { command: (script: string) => [bin('deno'), 'run', '-A', '--no-check', script], backends: ['deno'] },
 } as const;
@@ -56,40 +57,37 @@ function contend(runtime: Runtime, path: string): Record<string, Record<string, 
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!);
 }
 
-// Node drives the matrix: it starts every runtime's processes itself, so running it again inside Bun and
-// Deno would only repeat it.
-if (detectRuntime() === 'node') {
-  describe('writer lock across backends and runtimes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'memvec-lock-matrix-'));
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    let n = 0;
+// Every runtime's test run drives the whole matrix (each starts processes of all three runtimes).
+describe('writer lock across backends and runtimes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'memvec-lock-matrix-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
 
-    for (const holderRuntime of Object.keys(RUNTIMES) as Runtime[]) {
-      for (const holderBackend of RUNTIMES[holderRuntime].backends) {
-        it(`a ${holderRuntime} ${holderBackend} writer keeps out every other backend's writers in Node, Bun and Deno`, async () => {
-          const path = join(dir, `held-${n++}.mvec`);
-          const release = await hold(holderRuntime, holderBackend, path);
-          try {
-            const before = sha(path);
-            for (const runtime of Object.keys(RUNTIMES) as Runtime[]) {
-              const got = contend(runtime, path);
-              for (const backend of RUNTIMES[runtime].backends) {
-                expect(got[backend], `${runtime} ${backend} against a ${holderRuntime} ${holderBackend} writer`).toEqual({
-                  store: 'LOCKED',
-                  index: 'LOCKED',
-                  save: 'LOCKED',
-                  reader: 'OPENED',
-                });
-              }
+  for (const holderRuntime of Object.keys(RUNTIMES) as Runtime[]) {
+    for (const holderBackend of RUNTIMES[holderRuntime].backends) {
+      it(`a ${holderRuntime} ${holderBackend} writer keeps out every other backend's writers in Node, Bun and Deno`, async () => {
+        const path = join(dir, `held-${n++}.mvec`);
+        const release = await hold(holderRuntime, holderBackend, path);
+        try {
+          const before = sha(path);
+          for (const runtime of Object.keys(RUNTIMES) as Runtime[]) {
+            const got = contend(runtime, path);
+            for (const backend of RUNTIMES[runtime].backends) {
+              expect(got[backend], `${runtime} ${backend} against a ${holderRuntime} ${holderBackend} writer`).toEqual({
+                store: 'LOCKED',
+                index: 'LOCKED',
+                save: 'LOCKED',
+                reader: 'OPENED',
+              });
             }
-            expect(sha(path), 'the held file is unchanged').toBe(before);
-          } finally {
-            await release();
           }
-          // Released: the next writer, of any kind, gets in.
-          expect(contend('node', path).mmap!.store).toBe('OPENED');
-        });
-      }
+          expect(sha(path), 'the held file is unchanged').toBe(before);
+        } finally {
+          await release();
+        }
+        // Released: the next writer, of any kind, gets in.
+        expect(contend('node', path).mmap!.store).toBe('OPENED');
+      });
     }
-  });
-}
+  }
+});
