@@ -293,7 +293,7 @@ export class HnswIndex {
     checkPath(path);
     if (path === this.journal?.path) {
       // Renaming a snapshot over the open file would cut the index off from where it commits.
-      throw new MemvecError('INVALID_ARGUMENT', `${path} is this index's own file: save a snapshot to another path`);
+      throw new MemvecError('LOCKED', `${path} is this index's own file, open for writing: save a snapshot to another path`);
     }
     checkOptionsObject(options, 'save options');
     const backend = await resolveBackend(options?.backend);

@@ -368,7 +368,9 @@ export class MemMapVector implements AsyncDisposable {
     let renameError: unknown;
     await this.backend.rename(tmpPath, this.path).catch((err: unknown) => (renameError = err));
     try {
-      this.file = await this.backend.open(this.path, { lock: this.lock ?? undefined });
+      // close() during the rename released the lock: the store stays closed (the file is whole).
+      if (this.lock === null) throw new MemvecError('CLOSED', `the store at ${this.path} was closed during compaction`);
+      this.file = await this.backend.open(this.path, { lock: this.lock });
       const { header, slot } = readHeader(this.file, this.path);
       this.header = header;
       this.slot = slot;

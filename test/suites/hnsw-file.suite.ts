@@ -234,7 +234,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       const loaded = await HnswIndex.load(copy, { backend });
       expect(observe(loaded)).toEqual(seen);
       loaded.close();
-      await expectCodeAsync(() => writer.save(path, { backend }), 'INVALID_ARGUMENT');
+      await expectCodeAsync(() => writer.save(path, { backend }), 'LOCKED');
       const fresh = await open(path, { readOnly: true });
       expect(fresh.has('later')).toBe(true);
       fresh.close();
