@@ -30,17 +30,17 @@ import { METRIC_IDS, statusError } from './hnsw/engine-codes.js';
 import type { Journal } from './hnsw/index-file.js';
 import { InsertTransaction } from './hnsw/insert-transaction.js';
 import { type HnswOpenOptions, openIndexFile } from './hnsw/open-file.js';
-import { batchArguments, singleRow } from './hnsw/rows.js';
+import { batchArguments, queryRow, singleRow } from './hnsw/rows.js';
 import { searchGraph } from './hnsw/search.js';
 import { emptySlotTable, type SlotTable } from './hnsw/slot-table.js';
 import { readSnapshot, saveSnapshotFile, snapshotOf } from './hnsw/snapshot-io.js';
 import { now } from './hnsw/time.js';
 import {
-  checkLookupKey, checkOptions, checkOptionsObject, checkPath, checkProgress, checkSearchOptions, type Config,
+  checkLookupKey, checkOptions, checkPath, checkProgress, checkSearchOptions, type Config, LOAD_OPTIONS, SAVE_OPTIONS,
 } from './hnsw/validate.js';
 import { resolveBackend, type BackendChoice } from './storage/select.js';
 import type { StorageFile } from './storage/types.js';
-import { checkInt, checkSignal, toVector, type VectorInput } from './validate.js';
+import { checkInt, checkOptionKeys, checkSignal, type VectorInput } from './validate.js';
 
 export { MAX_KEY_LENGTH } from './hnsw/validate.js';
 
@@ -217,7 +217,7 @@ export class HnswIndex {
   insert(key: string, vector: VectorInput, metadata?: unknown): void {
     const startedAt = now();
     const engine = this.writable('insert');
-    const rows = singleRow(key, vector, metadata, this.dimension);
+    const rows = singleRow(key, vector, metadata, this.dimension, this.metric);
     const tx = InsertTransaction.begin(engine, this.slots, this.dimension, rows, 'inserting a vector');
     try {
       tx.insertRow(0);
@@ -246,7 +246,7 @@ export class HnswIndex {
   ): Promise<void>;
   async batchInsert(a: unknown, b?: unknown, c?: unknown, d?: unknown): Promise<void> {
     this.writable('batchInsert');
-    const { rows, options } = batchArguments(a, b, c, d, this.dimension);
+    const { rows, options } = batchArguments(a, b, c, d, this.dimension, this.metric);
     await runBatch({
       table: this.slots,
       dimension: this.dimension,
@@ -278,7 +278,7 @@ export class HnswIndex {
   /** The k nearest entries to `query`, best first. */
   search(query: VectorInput, k: number, options?: HnswSearchOptions): HnswSearchResult[] {
     this.live();
-    const q = toVector(query, this.dimension, 'query');
+    const q = queryRow(query, this.dimension, this.metric);
     checkInt(k, 'k', 1);
     const params = checkSearchOptions(options, this.efSearch);
     return searchGraph(() => this.live(), this.slots, this.metric, q, k, params);
@@ -295,8 +295,8 @@ export class HnswIndex {
       // Renaming a snapshot over the open file would cut the index off from where it commits.
       throw new MemvecError('INVALID_ARGUMENT', `${path} is this index's own file: save a snapshot to another path`);
     }
-    checkOptionsObject(options, 'save options');
-    const backend = await resolveBackend(options?.backend);
+    const opts = checkOptionKeys(options, SAVE_OPTIONS, 'save options');
+    const backend = await resolveBackend(opts.backend);
     // The index is checked again once the file is open: it may have closed or locked meanwhile.
     await saveSnapshotFile(backend, path, () => snapshotOf(this.writable('save', false), this, this.slots));
   }
@@ -319,8 +319,7 @@ export class HnswIndex {
    */
   static async load(path: string, options?: HnswLoadOptions): Promise<HnswIndex> {
     checkPath(path);
-    checkOptionsObject(options, 'load options');
-    const opts = options ?? {};
+    const opts = checkOptionKeys(options, LOAD_OPTIONS, 'load options');
     checkProgress(opts);
     checkSignal(opts.signal);
     const backend = await resolveBackend(opts.backend);

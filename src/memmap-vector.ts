@@ -26,7 +26,7 @@ import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-
 import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
 import { type BackendChoice, resolveBackend } from './storage/select.js';
 import type { StorageBackend, StorageFile } from './storage/types.js';
-import { checkInt, checkSignal, toBatch } from './validate.js';
+import { checkInt, checkOptionKeys, checkSignal, describe, optionNames, toBatch } from './validate.js';
 
 export type { CosineSearchOptions, SearchResult };
 
@@ -57,6 +57,10 @@ export interface MemMapVectorStats {
   deletedIds: number[];
 }
 
+const OPEN_OPTIONS = optionNames<MemMapVectorOptions>()(['dimension', 'backend', 'readOnly']);
+const LONG_WORK_OPTIONS = optionNames<LongWorkOptions>()(['signal', 'onProgress']);
+const SEARCH_OPTIONS = optionNames<CosineSearchOptions>()(['topK', 'minScore', 'batchSize']);
+
 const DEFAULT_DIMENSION = 512;
 const COPY_CHUNK_BYTES = 8 << 20;
 
@@ -67,7 +71,7 @@ function bytesOf(data: Float32Array): Uint8Array {
 
 /** An id must be an integer; whether the store holds it is each caller's question. */
 function checkIdShape(id: unknown): void {
-  if (typeof id !== 'number' || !Number.isInteger(id)) throw new MemvecError('INVALID_ARGUMENT', `${String(id)} is not a vector id`);
+  if (typeof id !== 'number' || !Number.isInteger(id)) throw new MemvecError('INVALID_ARGUMENT', `${describe(id)} is not a vector id`);
 }
 
 function isAllZero(data: Float32Array, start: number, dim: number): boolean {
@@ -102,12 +106,14 @@ export class MemMapVector implements AsyncDisposable {
   }
 
   /** Opens the store at `path`, creating it if it does not exist (unless readOnly). */
-  static async open(path: string, options: MemMapVectorOptions = {}): Promise<MemMapVector> {
+  static async open(path: string, options?: MemMapVectorOptions): Promise<MemMapVector> {
     if (typeof path !== 'string' || path.length === 0) {
-      throw new MemvecError('INVALID_ARGUMENT', 'path must be a non-empty string');
+      throw new MemvecError('INVALID_ARGUMENT', `path must be a non-empty string, got ${describe(path)}`);
     }
+    options = checkOptionKeys(options, OPEN_OPTIONS, 'MemMapVector.open options');
     const wanted = options.dimension === undefined ? undefined : checkInt(options.dimension, 'dimension', 1, MAX_DIMENSION);
     const readOnly = options.readOnly ?? false;
+    if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', `readOnly must be a boolean, got ${describe(readOnly)}`);
     const backend = await resolveBackend(options.backend);
     if (!(await backend.exists(path))) {
       if (readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
@@ -302,8 +308,9 @@ export class MemMapVector implements AsyncDisposable {
    * Rewrites the file without deleted vectors; returns [oldId, newId] for every vector kept. The new
    * file is written beside the old one and renamed over it, so a crash leaves one or the other whole.
    */
-  async compact(options: LongWorkOptions = {}): Promise<Array<[number, number]>> {
+  async compact(options?: LongWorkOptions): Promise<Array<[number, number]>> {
     const file = this.writableFile();
+    options = checkOptionKeys(options, LONG_WORK_OPTIONS, 'compact options');
     checkSignal(options.signal);
     const h = this.header;
     const map: Array<[number, number]> = [];
@@ -370,7 +377,7 @@ export class MemMapVector implements AsyncDisposable {
 
   private checkIds(ids: ArrayLike<number>): number[] {
     if (typeof ids !== 'object' || ids === null || typeof ids.length !== 'number') {
-      throw new MemvecError('INVALID_ARGUMENT', 'ids must be an array of vector ids');
+      throw new MemvecError('INVALID_ARGUMENT', `ids must be an array of vector ids, got ${describe(ids)}`);
     }
     const out = Array.from(ids);
     for (const id of out) {
@@ -415,13 +422,15 @@ export class MemMapVector implements AsyncDisposable {
   }
 
   /** Exact cosine search over every live vector; best first, ties by lower id. */
-  cosineSearch(query: ArrayLike<number>, options: CosineSearchOptions = {}): SearchResult[] {
-    return this.scanner.searchAll(this.scanSource(), query, options);
+  cosineSearch(query: ArrayLike<number>, options?: CosineSearchOptions): SearchResult[] {
+    const source = this.scanSource();
+    return this.scanner.searchAll(source, query, checkOptionKeys(options, SEARCH_OPTIONS, 'cosineSearch options'));
   }
 
   /** Exact cosine search restricted to `ids` (unknown ids throw UNKNOWN_ID; deleted ones are skipped). */
-  cosineSearchInVectorIds(query: ArrayLike<number>, ids: readonly number[] | Uint32Array, options: CosineSearchOptions = {}): SearchResult[] {
+  cosineSearchInVectorIds(query: ArrayLike<number>, ids: readonly number[] | Uint32Array, options?: CosineSearchOptions): SearchResult[] {
     const source = this.scanSource();
+    options = checkOptionKeys(options, SEARCH_OPTIONS, 'cosineSearchInVectorIds options');
     const wanted = [...new Set(this.checkIds(ids))].sort((a, b) => a - b);
     return this.scanner.searchIds(source, wanted, query, options);
   }

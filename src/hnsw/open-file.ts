@@ -17,12 +17,12 @@ import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../fo
 import type { HnswIndex, HnswIndexOptions, HnswMetric } from '../hnsw-index.js';
 import { type BackendChoice, resolveBackend } from '../storage/select.js';
 import type { StorageBackend, StorageFile } from '../storage/types.js';
-import { checkInt } from '../validate.js';
+import { checkInt, checkOptionKeys, describe, optionNames } from '../validate.js';
 import { METRIC_IDS, metricName } from './engine-codes.js';
 import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
-import { checkOptions, checkOptionsObject } from './validate.js';
+import { checkOptions } from './validate.js';
 
 export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
   /** A storage backend or its name; default: the one for this runtime. */
@@ -51,6 +51,7 @@ export interface IndexAccess {
 }
 
 const CONFIG_KEYS = ['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed'] as const;
+export const OPEN_OPTIONS = optionNames<HnswOpenOptions>()([...CONFIG_KEYS, 'backend', 'readOnly', 'checkpointLogBytes']);
 /** A reader racing a writer's checkpoint may read a snapshot as it is overwritten: it tries again. */
 const READER_ATTEMPTS = 4;
 
@@ -65,10 +66,9 @@ function withPath(path: string, err: unknown): unknown {
 
 export async function openIndexFile(path: unknown, options: unknown, access: IndexAccess): Promise<HnswIndex> {
   if (typeof path !== 'string' || path.length === 0) throw new MemvecError('INVALID_ARGUMENT', 'path must be a non-empty string');
-  checkOptionsObject(options, 'HnswIndex.open options');
-  const opts = (options ?? {}) as HnswOpenOptions;
+  const opts = checkOptionKeys(options as HnswOpenOptions | undefined, OPEN_OPTIONS, 'HnswIndex.open options');
   const readOnly = opts.readOnly ?? false;
-  if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', 'readOnly must be a boolean');
+  if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', `readOnly must be a boolean, got ${describe(readOnly)}`);
   const logBytes = opts.checkpointLogBytes;
   if (logBytes !== undefined && logBytes !== Infinity) checkInt(logBytes, 'checkpointLogBytes', 0);
   // The config fields the caller named: checked now (with the same ranges as create), compared with
