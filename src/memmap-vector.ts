@@ -25,10 +25,14 @@ import { createFile, popcount8, readHeader, writeFreshHeader } from './flat/flat
 import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
 import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
 import { type BackendChoice, resolveBackend } from './storage/select.js';
-import type { StorageBackend, StorageFile } from './storage/types.js';
+import type { BackendName, StorageBackend, StorageFile } from './storage/types.js';
+import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { checkInt, checkOptionKeys, checkSignal, describe, optionNames, toBatch } from './validate.js';
 
 export type { CosineSearchOptions, SearchResult };
+
+// Before the class body below reads Symbol.dispose.
+ensureDisposeSymbols();
 
 export interface MemMapVectorOptions {
   /** Dimension for a new file (default 512). For an existing file it may be omitted; if given it must match. */
@@ -79,7 +83,7 @@ function isAllZero(data: Float32Array, start: number, dim: number): boolean {
   return true;
 }
 
-export class MemMapVector implements AsyncDisposable {
+export class MemMapVector implements Disposable, AsyncDisposable {
   private file: StorageFile | null;
   private header: FlatHeader;
   /** Which header slot holds `header`; the next commit writes the other one. */
@@ -89,7 +93,7 @@ export class MemMapVector implements AsyncDisposable {
   private readonly scanner: FlatScanner;
 
   private constructor(
-    private readonly backend: StorageBackend,
+    private readonly storage: StorageBackend,
     readonly path: string,
     file: StorageFile,
     header: FlatHeader,
@@ -137,6 +141,11 @@ export class MemMapVector implements AsyncDisposable {
 
   get dimension(): number {
     return this.header.dimension;
+  }
+
+  /** The storage backend this store's file goes through: 'mmap', 'fs', 'deno', 'opfs' or 'memory'. */
+  get backend(): BackendName {
+    return this.storage.name;
   }
 
   // ---------------------------------------------------------------- reading the committed state
@@ -319,8 +328,8 @@ export class MemMapVector implements AsyncDisposable {
       return map;
     }
     const tmpPath = `${this.path}.compact.tmp`;
-    await this.backend.remove(tmpPath);
-    const tmp = await this.backend.open(tmpPath, { create: true });
+    await this.storage.remove(tmpPath);
+    const tmp = await this.storage.open(tmpPath, { create: true });
     try {
       const live = h.count - h.deletedCount;
       const perChunk = Math.max(1, Math.floor(COPY_CHUNK_BYTES / this.rowBytes));
@@ -347,7 +356,7 @@ export class MemMapVector implements AsyncDisposable {
       tmp.close();
     } catch (err) {
       tmp.close();
-      await this.backend.remove(tmpPath);
+      await this.storage.remove(tmpPath);
       throw err;
     }
     checkSignal(options.signal);
@@ -357,8 +366,8 @@ export class MemMapVector implements AsyncDisposable {
     // would still be whole.
     this.poison();
     let renameError: unknown;
-    await this.backend.rename(tmpPath, this.path).catch((err: unknown) => (renameError = err));
-    const reopened = await this.backend.open(this.path);
+    await this.storage.rename(tmpPath, this.path).catch((err: unknown) => (renameError = err));
+    const reopened = await this.storage.open(this.path);
     try {
       const { header, slot } = readHeader(reopened, this.path);
       this.file = reopened;
@@ -448,6 +457,12 @@ export class MemMapVector implements AsyncDisposable {
     file?.close();
   }
 
+  /** `using db = ...` (Bun, Deno, TypeScript's downlevelled `using`): close(). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `await using db = ...`: close() (there is nothing to flush). */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }

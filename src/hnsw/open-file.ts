@@ -7,6 +7,7 @@
  */
 import { isMemvecError, MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
+import { checkFileKind } from '../format/file-kind.js';
 import {
   chooseIndexHeader, decodeIndexSlot, encodeIndexHeader, INDEX_DATA_START, INDEX_HEADER_BYTES, INDEX_SLOT_BYTES,
   type IndexHeader,
@@ -16,7 +17,7 @@ import { decodeRecordBody, decodeRecordHeader, type LogOp, MIN_RECORD_BYTES, REC
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
 import type { HnswIndex, HnswIndexOptions, HnswMetric } from '../hnsw-index.js';
 import { type BackendChoice, resolveBackend } from '../storage/select.js';
-import type { StorageBackend, StorageFile } from '../storage/types.js';
+import type { BackendName, StorageBackend, StorageFile } from '../storage/types.js';
 import { checkInt, checkOptionKeys, describe, optionNames } from '../validate.js';
 import { METRIC_IDS, metricName } from './engine-codes.js';
 import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
@@ -46,7 +47,7 @@ export interface IndexAccess {
   snapshot(index: HnswIndex): ReturnType<IndexFileHooks['snapshot']>;
   orderedSlots(index: HnswIndex): number;
   setOrderedSlots(index: HnswIndex, slots: number): void;
-  attach(index: HnswIndex, journal: Journal): void;
+  attach(index: HnswIndex, journal: Journal, backend: BackendName): void;
   fail(index: HnswIndex, err: unknown): void;
 }
 
@@ -64,7 +65,7 @@ function withPath(path: string, err: unknown): unknown {
   return err instanceof MemvecError ? new MemvecError(err.code, `${path}: ${err.message}`, { cause: err }) : err;
 }
 
-export async function openIndexFile(path: unknown, options: unknown, access: IndexAccess): Promise<HnswIndex> {
+export async function openIndexFile<M>(path: unknown, options: unknown, access: IndexAccess): Promise<HnswIndex<M>> {
   if (typeof path !== 'string' || path.length === 0) throw new MemvecError('INVALID_ARGUMENT', 'path must be a non-empty string');
   const opts = checkOptionKeys(options as HnswOpenOptions | undefined, OPEN_OPTIONS, 'HnswIndex.open options');
   const readOnly = opts.readOnly ?? false;
@@ -89,7 +90,8 @@ export async function openIndexFile(path: unknown, options: unknown, access: Ind
     try {
       const { header, slot } = readIndexHeader(file, path);
       used = header;
-      return await openFrom(file, path, header, slot, { readOnly, given, logBytes, access });
+      // The metadata type is the caller's claim about what the file holds (it cannot be checked).
+      return (await openFrom(file, path, header, slot, { readOnly, given, logBytes, access, backend: backend.name })) as HnswIndex<M>;
     } catch (err) {
       const changed = readOnly && used !== undefined && isMemvecError(err, 'CORRUPT_FILE') && headerMoved(file, path, used);
       file.close();
@@ -108,17 +110,14 @@ function headerMoved(file: StorageFile, path: string, used: IndexHeader): boolea
 }
 
 export function readIndexHeader(file: StorageFile, path: string): { header: IndexHeader; slot: number } {
+  checkFileKind(file, path, 'index');
   const size = file.size();
-  const magic = new Uint8Array(8);
-  file.read(0, magic);
-  if (String.fromCharCode(...magic) === 'MEMVECH1') {
-    throw corrupt(path, 'this is an HNSW snapshot, not a persistent index: open it with HnswIndex.load');
-  }
   if (size < INDEX_DATA_START) throw corrupt(path, `${size} bytes is too short for a memvec HNSW index file`);
   return chooseIndexHeader(readSlots(file, decodeIndexSlot), path);
 }
 
 interface OpenContext {
+  backend: BackendName;
   readOnly: boolean;
   given: Partial<Config>;
   logBytes: number | undefined;
@@ -158,7 +157,7 @@ async function openFrom(file: StorageFile, path: string, header: IndexHeader, sl
       fail: (err) => access.fail(index, err),
     };
     const journal = new IndexFile(ctx.readOnly ? null : file, path, header, slot, ctx.readOnly, hooks, ctx.logBytes, { snapshotMs, replayMs });
-    access.attach(index, journal);
+    access.attach(index, journal, ctx.backend);
     return index;
   } catch (err) {
     index.close();
