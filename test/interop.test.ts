@@ -1,13 +1,12 @@
-// memvec among other code: a second copy of memvec (the CJS and the ESM build in one app), runtimes
-// that lack Symbol.dispose, and a user's project without the native addon. The packed-tarball version
-// of the first check (dist/index.cjs against dist/index.js) is in test/runtimes/package.runtime.ts.
+// memvec among other code: a second copy of memvec (the CJS and the ESM build in one app), and runtimes
+// that lack Symbol.dispose. The packed-tarball version of the first check (dist/index.cjs against
+// dist/index.js) is in test/runtimes/package.runtime.ts; the no-addon warning is in storage.test.ts.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { buildSync, transformSync } from 'esbuild';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as errors from '../src/errors.js';
-import { detectRuntime } from '../src/storage/select.js';
 
 const src = (path: string) => fileURLToPath(new URL(`../src/${path}`, import.meta.url));
 
@@ -79,29 +78,5 @@ describe('dispose symbols', () => {
     expect([dispose, asyncDispose]).toEqual(before);
     expect([Symbol.dispose, Symbol.asyncDispose]).toEqual(before);
     expect(typeof store[Symbol.dispose]).toBe('function');
-  });
-});
-
-describe('without the native addon', () => {
-  afterEach(() => {
-    vi.unstubAllEnvs();
-    vi.restoreAllMocks();
-    vi.resetModules();
-  });
-
-  // Node and Bun only: Deno's default is its own backend, which never looks for the addon.
-  it.runIf(detectRuntime() !== 'deno')('warns once with advice that works in a user project, and uses node:fs', async () => {
-    vi.stubEnv('MEMVEC_NATIVE_ADDON', '/nonexistent/memvec.node');
-    vi.resetModules();
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const { resolveBackend } = await import('../src/storage/select.js');
-    expect((await resolveBackend()).name).toBe('fs');
-    expect((await resolveBackend()).name).toBe('fs');
-    expect(warn).toHaveBeenCalledTimes(1);
-    const text = String(warn.mock.calls[0]![0]);
-    expect(text).toContain('could not load /nonexistent/memvec.node');
-    expect(text).toContain('MEMVEC_NATIVE_ADDON=/path/to/memvec.node');
-    expect(text).toContain('using node:fs');
-    expect(text).not.toMatch(/npm run|build:native/);
   });
 });
