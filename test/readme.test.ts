@@ -1,11 +1,13 @@
 // The README's TypeScript examples cannot drift from the API: every ```ts / ```typescript block is
-// type-checked (strict) against the package's own types, and must parse on the Node the package
-// supports (Node 20 has no `using` declarations). New blocks are picked up by themselves.
+// type-checked (strict) against the package's own types, must parse on the Node the package supports
+// (Node 20 has no `using` declarations), and runs to completion in Node in an empty directory, unless
+// the line before its fence is `<!-- readme-test: not run (why) -->` (a block that needs the network).
+// New blocks are picked up by themselves.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { transformSync } from 'esbuild';
+import { build, transformSync } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,6 +19,7 @@ interface Block {
   line: number;
   code: string;
   file: string;
+  run: boolean;
 }
 
 function readmeBlocks(): Block[] {
@@ -27,15 +30,16 @@ function readmeBlocks(): Block[] {
     const start = i + 1;
     let end = start;
     while (end < lines.length && !lines[end]!.startsWith('```')) end++;
-    blocks.push({ line: start + 1, code: lines.slice(start, end).join('\n'), file: `readme-line-${start + 1}.ts` });
+    const run = !/^<!-- readme-test: not run \(.+\) -->$/.test(lines[i - 1] ?? '');
+    blocks.push({ line: start + 1, code: lines.slice(start, end).join('\n'), file: `readme-line-${start + 1}.ts`, run });
     i = end;
   }
   return blocks;
 }
 
 /** `node` from PATH: this file also runs inside Bun and Deno, but the check is about Node. */
-function node(args: string[]): { status: number | null; output: string } {
-  const out = spawnSync('node', args, { cwd: REPO, encoding: 'utf8' });
+function node(args: string[], cwd = REPO): { status: number | null; output: string } {
+  const out = spawnSync('node', args, { cwd, encoding: 'utf8', timeout: 60_000 });
   return { status: out.status, output: `${out.stdout}${out.stderr}` };
 }
 
@@ -79,5 +83,24 @@ describe('README code blocks', () => {
       expect(out.output, `README line ${b.line}`).toBe('');
       expect(out.status).toBe(0);
     });
+  }
+
+  for (const b of blocks.filter((x) => x.run)) {
+    it(`the block at README line ${b.line} runs in Node (memvec from src/, in an empty directory)`, async () => {
+      const dir = join(DIR, `run-line-${b.line}`);
+      mkdirSync(dir, { recursive: true });
+      const bundle = join(dir, 'block.mjs');
+      await build({
+        entryPoints: [join(DIR, b.file)],
+        outfile: bundle,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        external: ['node:*'],
+        plugins: [{ name: 'memvec-from-src', setup: (on) => on.onResolve({ filter: /^memvec$/ }, () => ({ path: join(REPO, 'src', 'index.ts') })) }],
+      });
+      const out = node([bundle], dir);
+      expect(out.status, `README line ${b.line}:\n${out.output}`).toBe(0);
+    }, 60_000);
   }
 });
