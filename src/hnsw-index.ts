@@ -24,7 +24,6 @@
  * search (search.ts), snapshots (snapshot-io.ts), and the persistent file (open-file.ts, index-file.ts).
  */
 import { Engine } from './engine/engine.js';
-import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { MemvecError } from './errors.js';
 import { checkFileKind } from './format/file-kind.js';
 import { runBatch } from './hnsw/batch.js';
@@ -40,6 +39,7 @@ import { now } from './hnsw/time.js';
 import {
   checkLookupKey, checkOptions, checkPath, checkProgress, checkSearchOptions, type Config, LOAD_OPTIONS, SAVE_OPTIONS,
 } from './hnsw/validate.js';
+import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { resolveBackend, type BackendChoice } from './storage/select.js';
 import type { BackendName, StorageFile } from './storage/types.js';
 import { checkInt, checkOptionKeys, checkSignal, type VectorInput } from './validate.js';

@@ -24,9 +24,9 @@ import { commitHeader } from './format/header-slots.js';
 import { createFile, popcount8, readHeader, writeFreshHeader } from './flat/flat-file.js';
 import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
 import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
+import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { type BackendChoice, resolveBackend } from './storage/select.js';
 import type { BackendName, StorageBackend, StorageFile } from './storage/types.js';
-import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { checkInt, checkOptionKeys, checkSignal, describe, optionNames, toBatch } from './validate.js';
 
 export type { CosineSearchOptions, SearchResult };

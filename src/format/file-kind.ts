@@ -1,7 +1,8 @@
 /**
  * What a file is, from its first bytes, for the error a caller gets when they open the wrong one:
- * "x.mvec is a memvec vector file (open it with MemMapVector.open), not an HNSW index" says what to
- * do, where "no valid header" does not. Only used once the expected header was not found.
+ * "x.mvec is a memvec vector file (open it with MemMapVector.open), not a persistent HNSW index" says
+ * what to do, where "no valid header" does not. Checked before a file's own header is read; a file
+ * of the expected kind goes on to that kind's checks, which explain any damage.
  */
 import { MemvecError } from '../errors.js';
 import type { StorageFile } from '../storage/types.js';
@@ -12,10 +13,10 @@ import { HNSW_MAGIC } from './hnsw-snapshot.js';
 
 export type FileKind = 'vectors' | 'index' | 'snapshot';
 
-const KINDS: Record<FileKind, { magic: string; is: string }> = {
-  vectors: { magic: FLAT_MAGIC, is: 'a memvec vector file (open it with MemMapVector.open)' },
-  index: { magic: INDEX_MAGIC, is: 'a persistent memvec HNSW index (open it with HnswIndex.open)' },
-  snapshot: { magic: HNSW_MAGIC, is: 'a memvec HNSW snapshot (load it with HnswIndex.load)' },
+const IS: Record<FileKind, string> = {
+  vectors: 'a memvec vector file (open it with MemMapVector.open)',
+  index: 'a persistent memvec HNSW index (open it with HnswIndex.open)',
+  snapshot: 'a memvec HNSW snapshot (load it with HnswIndex.load)',
 };
 
 const WANTED: Record<FileKind, string> = {
@@ -50,15 +51,12 @@ function quoteStart(file: StorageFile): string {
   return JSON.stringify(out).replaceAll('\\\\', '\\');
 }
 
-/**
- * Throws CORRUPT_FILE naming the path and what the file actually is, unless it carries `expected`'s
- * magic (then the caller's own checks of that kind's header run and explain any damage).
- */
+/** Throws CORRUPT_FILE naming the path and what the file actually is, unless it carries `expected`'s magic. */
 export function checkFileKind(file: StorageFile, path: string, expected: FileKind): void {
   const size = file.size();
   if (size === 0) throw new MemvecError('CORRUPT_FILE', `${path} is empty (expected ${WANTED[expected]})`);
   const kind = fileKind(file);
   if (kind === expected) return;
-  if (kind !== null) throw new MemvecError('CORRUPT_FILE', `${path} is ${KINDS[kind].is}, not ${WANTED[expected]}`);
+  if (kind !== null) throw new MemvecError('CORRUPT_FILE', `${path} is ${IS[kind]}, not ${WANTED[expected]}`);
   throw new MemvecError('CORRUPT_FILE', `${path} is not a memvec file: it starts with ${quoteStart(file)} (expected ${WANTED[expected]})`);
 }

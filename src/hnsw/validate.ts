@@ -27,8 +27,8 @@ export interface Config {
 export { describe };
 
 // Each options object's names, listed once (the compiler checks each list against its interface).
-export const CREATE_OPTIONS = optionNames<HnswIndexOptions>()(['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed']);
-export const SEARCH_OPTIONS = optionNames<HnswSearchOptions>()(['ef', 'minScore', 'filter']);
+const CREATE_OPTIONS = optionNames<HnswIndexOptions>()(['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed']);
+const SEARCH_OPTIONS = optionNames<HnswSearchOptions>()(['ef', 'minScore', 'filter']);
 export const SAVE_OPTIONS = optionNames<HnswSaveOptions>()(['backend']);
 export const LOAD_OPTIONS = optionNames<HnswLoadOptions>()(['backend', 'signal', 'onProgress']);
 export const PROGRESS_OPTIONS = optionNames<HnswProgressOptions>()(['signal', 'onProgress']);

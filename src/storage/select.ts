@@ -59,7 +59,7 @@ async function defaultFileBackend(): Promise<StorageBackend> {
     warnedNoAddon = true;
     // Advice a user can follow in their own project (they cannot run memvec's build scripts there).
     console.warn(
-      `memvec: native addon unavailable (${loaded.reason}); using node:fs, which works everywhere, only scans slower. ` +
+      `memvec: native addon unavailable (${loaded.reason}); using node:fs, with which memvec works fully. ` +
         `For mmap, install memvec on a platform it ships a prebuilt addon for (linux-x64-gnu), ` +
         `or set ${ADDON_PATH_ENV}=/path/to/memvec.node`,
     );
