@@ -26,7 +26,7 @@ function readmeBlocks(): Block[] {
   const lines = readFileSync(join(REPO, 'README.md'), 'utf8').split('\n');
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
-    if (!/^```(ts|typescript)\s*$/.test(lines[i]!)) continue;
+    if (!/^```(ts|typescript)(\s.*)?$/.test(lines[i]!)) continue;
     const start = i + 1;
     let end = start;
     while (end < lines.length && !lines[end]!.startsWith('```')) end++;
