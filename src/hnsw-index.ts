@@ -25,24 +25,29 @@
  */
 import { Engine } from './engine/engine.js';
 import { MemvecError } from './errors.js';
+import { checkFileKind } from './format/file-kind.js';
 import { runBatch } from './hnsw/batch.js';
 import { METRIC_IDS, statusError } from './hnsw/engine-codes.js';
 import type { Journal } from './hnsw/index-file.js';
 import { InsertTransaction } from './hnsw/insert-transaction.js';
 import { type HnswOpenOptions, openIndexFile } from './hnsw/open-file.js';
-import { batchArguments, singleRow } from './hnsw/rows.js';
+import { batchArguments, queryRow, singleRow } from './hnsw/rows.js';
 import { searchGraph } from './hnsw/search.js';
 import { emptySlotTable, type SlotTable } from './hnsw/slot-table.js';
 import { readSnapshot, saveSnapshotFile, snapshotOf } from './hnsw/snapshot-io.js';
 import { now } from './hnsw/time.js';
 import {
-  checkLookupKey, checkOptions, checkOptionsObject, checkPath, checkProgress, checkSearchOptions, type Config,
+  checkLookupKey, checkOptions, checkPath, checkProgress, checkSearchOptions, type Config, LOAD_OPTIONS, SAVE_OPTIONS,
 } from './hnsw/validate.js';
+import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { resolveBackend, type BackendChoice } from './storage/select.js';
-import type { StorageFile } from './storage/types.js';
-import { checkInt, checkSignal, toVector, type VectorInput } from './validate.js';
+import type { BackendName, StorageFile } from './storage/types.js';
+import { checkInt, checkOptionKeys, checkSignal, type VectorInput } from './validate.js';
 
 export { MAX_KEY_LENGTH } from './hnsw/validate.js';
+
+// Before the class body below reads Symbol.dispose.
+ensureDisposeSymbols();
 
 export type HnswMetric = 'cosine' | 'euclidean' | 'dot';
 
@@ -60,11 +65,25 @@ export interface HnswIndexOptions {
   seed?: number;
 }
 
-export interface HnswEntry {
-  key: string;
-  vector: VectorInput;
-  metadata?: unknown;
-}
+/**
+ * Metadata as `get` and `search` return it: the JSON value it serialized to, frozen all the way down
+ * (so M should be a JSON shape: a Date comes back as a string, a Map as {}).
+ */
+export type DeepReadonly<T> = T extends readonly (infer R)[]
+  ? ReadonlyArray<DeepReadonly<R>>
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** One entry of batchInsert. The metadata may be left out only when M allows undefined (as unknown does). */
+export type HnswEntry<M = unknown> = { key: string; vector: VectorInput } & (undefined extends M ? { metadata?: M } : { metadata: M });
+
+/** insert's metadata argument: optional only when M allows undefined. */
+type MetadataArg<M> = undefined extends M ? [metadata?: M] : [metadata: M];
+/** The flat batchInsert's metadata list (one per vector) and options. */
+type FlatBatchRest<M> = undefined extends M
+  ? [metadata?: readonly M[], options?: HnswProgressOptions]
+  : [metadata: readonly M[], options?: HnswProgressOptions];
 
 export interface HnswProgressOptions {
   signal?: AbortSignal;
@@ -72,7 +91,7 @@ export interface HnswProgressOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface HnswSearchOptions {
+export interface HnswSearchOptions<M = unknown> {
   /** Candidate list size for this query; raised to k when smaller. Default: the index's efSearch. */
   ef?: number;
   /** Drop results whose score is below this. */
@@ -81,16 +100,16 @@ export interface HnswSearchOptions {
    * Only entries for which this returns true are returned; it is applied during the graph traversal,
    * so k results come back whenever k entries match. Cost: one call per live entry per search.
    */
-  filter?: (key: string, metadata: unknown) => boolean;
+  filter?: (key: string, metadata: DeepReadonly<M>) => boolean;
 }
 
-export interface HnswSearchResult {
+export interface HnswSearchResult<M = unknown> {
   key: string;
   /** Higher is better: cosine similarity, dot product, or negative L2 distance. */
   score: number;
   /** The metric's distance: 1 - cosine similarity, L2 distance, or 1 - dot product. */
   distance: number;
-  metadata: unknown;
+  metadata: DeepReadonly<M>;
 }
 
 export interface HnswSaveOptions {
@@ -102,7 +121,11 @@ export interface HnswLoadOptions extends HnswProgressOptions {
   backend?: BackendChoice;
 }
 
-export class HnswIndex {
+/**
+ * M is the type of the metadata stored with each entry (unknown unless given:
+ * `HnswIndex.create<{ title: string }>(...)`); it is stored as JSON and returned deep-frozen.
+ */
+export class HnswIndex<M = unknown> {
   readonly dimension: number;
   readonly metric: HnswMetric;
   readonly M: number;
@@ -118,6 +141,7 @@ export class HnswIndex {
   private journal: Journal | null = null;
   /** Why the index closed itself (a failed write to its file), for the CLOSED errors that follow. */
   private closedBy: unknown = undefined;
+  private backendName: BackendName | null = null;
 
   private constructor(engine: Engine, config: Config, slots: SlotTable = emptySlotTable()) {
     this.engine = engine;
@@ -130,7 +154,7 @@ export class HnswIndex {
   }
 
   /** A new, empty index. */
-  static async create(options: HnswIndexOptions): Promise<HnswIndex> {
+  static async create<M = unknown>(options: HnswIndexOptions): Promise<HnswIndex<M>> {
     const config = checkOptions(options);
     const engine = await Engine.create();
     const st = engine.exports.hnswInit(
@@ -138,7 +162,7 @@ export class HnswIndex {
       config.seed % 2 ** 32, Math.floor(config.seed / 2 ** 32),
     );
     if (st !== 0) throw statusError(st, 'creating the index');
-    return new HnswIndex(engine, config);
+    return new HnswIndex<M>(engine, config);
   }
 
   /**
@@ -148,8 +172,8 @@ export class HnswIndex {
    * out; those given must match the file's (DIMENSION_MISMATCH, INVALID_ARGUMENT). One writer per file
    * (LOCKED); `{ readOnly: true }` opens a reader that sees the last commit at the time it opened.
    */
-  static open(path: string, options?: HnswOpenOptions): Promise<HnswIndex> {
-    return openIndexFile(path, options, {
+  static open<M = unknown>(path: string, options?: HnswOpenOptions): Promise<HnswIndex<M>> {
+    return openIndexFile<M>(path, options, {
       create: (config) => HnswIndex.create(config),
       load: (file) => HnswIndex.loadFrom(file, {}),
       snapshot: (index) => snapshotOf(index.live(), index, index.slots),
@@ -157,14 +181,20 @@ export class HnswIndex {
       setOrderedSlots: (index, slots) => {
         index.slots.orderedSlots = slots;
       },
-      attach: (index, journal) => {
+      attach: (index, journal, backend) => {
         index.journal = journal;
+        index.backendName = backend;
       },
       fail: (index, err) => {
         index.close();
         index.closedBy = err;
       },
     });
+  }
+
+  /** The storage backend of an index from open() ('mmap', 'fs', ...); null for one from create() or load(), which lives in memory. */
+  get backend(): BackendName | null {
+    return this.backendName;
   }
 
   private live(): Engine {
@@ -199,7 +229,7 @@ export class HnswIndex {
   }
 
   /** The stored vector (for cosine: the unit vector times the stored norm, so equal up to f32 rounding) and metadata. */
-  get(key: string): { vector: Float32Array; metadata: unknown } | null {
+  get(key: string): { vector: Float32Array; metadata: DeepReadonly<M> } | null {
     const engine = this.live();
     const slot = this.slots.keyToSlot.get(checkLookupKey(key));
     if (slot === undefined) return null;
@@ -210,14 +240,14 @@ export class HnswIndex {
       const norm = engine.f32[((e.hnswNormsPtr() >>> 0) >>> 2) + slot]!;
       for (let i = 0; i < vector.length; i++) vector[i]! *= norm;
     }
-    return { vector, metadata: this.slots.slotMeta[slot] };
+    return { vector, metadata: this.slots.slotMeta[slot] as DeepReadonly<M> };
   }
 
   /** Inserts, or replaces the entry with the same key (vector and metadata both). */
-  insert(key: string, vector: VectorInput, metadata?: unknown): void {
+  insert(key: string, vector: VectorInput, ...[metadata]: MetadataArg<M>): void {
     const startedAt = now();
     const engine = this.writable('insert');
-    const rows = singleRow(key, vector, metadata, this.dimension);
+    const rows = singleRow(key, vector, metadata, this.dimension, this.metric);
     const tx = InsertTransaction.begin(engine, this.slots, this.dimension, rows, 'inserting a vector');
     try {
       tx.insertRow(0);
@@ -236,17 +266,12 @@ export class HnswIndex {
    * aborts (ABORTED), onProgress throws, or memory runs out (CAPACITY), every row inserted so far is
    * rolled back. Later rows win over earlier rows with the same key.
    */
-  batchInsert(entries: readonly HnswEntry[], options?: HnswProgressOptions): Promise<void>;
-  /** The same with the vectors as one flat Float32Array of n·dimension values. */
-  batchInsert(
-    vectors: Float32Array,
-    keys: readonly string[],
-    metadata?: readonly unknown[],
-    options?: HnswProgressOptions,
-  ): Promise<void>;
+  batchInsert(entries: readonly HnswEntry<M>[], options?: HnswProgressOptions): Promise<void>;
+  /** The same with the vectors as one flat Float32Array of n·dimension values (and metadata[i] for vector i). */
+  batchInsert(vectors: Float32Array, keys: readonly string[], ...rest: FlatBatchRest<M>): Promise<void>;
   async batchInsert(a: unknown, b?: unknown, c?: unknown, d?: unknown): Promise<void> {
     this.writable('batchInsert');
-    const { rows, options } = batchArguments(a, b, c, d, this.dimension);
+    const { rows, options } = batchArguments(a, b, c, d, this.dimension, this.metric);
     await runBatch({
       table: this.slots,
       dimension: this.dimension,
@@ -276,12 +301,12 @@ export class HnswIndex {
   }
 
   /** The k nearest entries to `query`, best first. */
-  search(query: VectorInput, k: number, options?: HnswSearchOptions): HnswSearchResult[] {
+  search(query: VectorInput, k: number, options?: HnswSearchOptions<M>): HnswSearchResult<M>[] {
     this.live();
-    const q = toVector(query, this.dimension, 'query');
+    const q = queryRow(query, this.dimension, this.metric);
     checkInt(k, 'k', 1);
-    const params = checkSearchOptions(options, this.efSearch);
-    return searchGraph(() => this.live(), this.slots, this.metric, q, k, params);
+    const params = checkSearchOptions(options as HnswSearchOptions | undefined, this.efSearch);
+    return searchGraph(() => this.live(), this.slots, this.metric, q, k, params) as HnswSearchResult<M>[];
   }
 
   /**
@@ -295,8 +320,8 @@ export class HnswIndex {
       // Renaming a snapshot over the open file would cut the index off from where it commits.
       throw new MemvecError('LOCKED', `${path} is this index's own file, open for writing: save a snapshot to another path`);
     }
-    checkOptionsObject(options, 'save options');
-    const backend = await resolveBackend(options?.backend);
+    const opts = checkOptionKeys(options, SAVE_OPTIONS, 'save options');
+    const backend = await resolveBackend(opts.backend);
     // The index is checked again once the file is open: it may have closed or locked meanwhile.
     await saveSnapshotFile(backend, path, () => snapshotOf(this.writable('save', false), this, this.slots));
   }
@@ -317,24 +342,24 @@ export class HnswIndex {
    * UNSUPPORTED_VERSION): every length is checked against the file size before anything is allocated,
    * every section's CRC-32 is checked, and the engine validates the graph before it is used.
    */
-  static async load(path: string, options?: HnswLoadOptions): Promise<HnswIndex> {
+  static async load<M = unknown>(path: string, options?: HnswLoadOptions): Promise<HnswIndex<M>> {
     checkPath(path);
-    checkOptionsObject(options, 'load options');
-    const opts = options ?? {};
+    const opts = checkOptionKeys(options, LOAD_OPTIONS, 'load options');
     checkProgress(opts);
     checkSignal(opts.signal);
     const backend = await resolveBackend(opts.backend);
     const file = await backend.open(path, { readOnly: true });
     try {
-      return await HnswIndex.loadFrom(file, opts);
+      checkFileKind(file, path, 'snapshot');
+      return await HnswIndex.loadFrom<M>(file, opts);
     } finally {
       file.close();
     }
   }
 
-  private static async loadFrom(file: StorageFile, opts: HnswProgressOptions): Promise<HnswIndex> {
+  private static async loadFrom<M>(file: StorageFile, opts: HnswProgressOptions): Promise<HnswIndex<M>> {
     const { engine, config, table } = await readSnapshot(file, opts);
-    return new HnswIndex(engine, config, table);
+    return new HnswIndex<M>(engine, config, table);
   }
 
   /**
@@ -353,6 +378,12 @@ export class HnswIndex {
     this.slots.slotMeta.length = 0;
   }
 
+  /** `using index = ...` (Bun, Deno, TypeScript's downlevelled `using`): close(). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `await using index = ...`: close() (there is nothing to flush). */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }

@@ -7,6 +7,7 @@
  */
 import { isMemvecError, MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
+import { checkFileKind } from '../format/file-kind.js';
 import {
   chooseIndexHeader, decodeIndexSlot, encodeIndexHeader, INDEX_DATA_START, INDEX_HEADER_BYTES, INDEX_SLOT_BYTES,
   type IndexHeader,
@@ -16,13 +17,13 @@ import { decodeRecordBody, decodeRecordHeader, type LogOp, MIN_RECORD_BYTES, REC
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
 import type { HnswIndex, HnswIndexOptions, HnswMetric } from '../hnsw-index.js';
 import { type BackendChoice, resolveBackend } from '../storage/select.js';
-import type { StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
-import { checkInt } from '../validate.js';
+import type { BackendName, StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
+import { checkInt, checkOptionKeys, describe, optionNames } from '../validate.js';
 import { METRIC_IDS, metricName } from './engine-codes.js';
 import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
-import { checkOptions, checkOptionsObject } from './validate.js';
+import { checkOptions } from './validate.js';
 
 export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
   /** A storage backend or its name; default: the one for this runtime. */
@@ -46,11 +47,12 @@ export interface IndexAccess {
   snapshot(index: HnswIndex): ReturnType<IndexFileHooks['snapshot']>;
   orderedSlots(index: HnswIndex): number;
   setOrderedSlots(index: HnswIndex, slots: number): void;
-  attach(index: HnswIndex, journal: Journal): void;
+  attach(index: HnswIndex, journal: Journal, backend: BackendName): void;
   fail(index: HnswIndex, err: unknown): void;
 }
 
 const CONFIG_KEYS = ['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed'] as const;
+const OPEN_OPTIONS = optionNames<HnswOpenOptions>()([...CONFIG_KEYS, 'backend', 'readOnly', 'checkpointLogBytes']);
 /** A reader racing a writer's checkpoint may read a snapshot as it is overwritten: it tries again. */
 const READER_ATTEMPTS = 4;
 
@@ -63,12 +65,11 @@ function withPath(path: string, err: unknown): unknown {
   return err instanceof MemvecError ? new MemvecError(err.code, `${path}: ${err.message}`, { cause: err }) : err;
 }
 
-export async function openIndexFile(path: unknown, options: unknown, access: IndexAccess): Promise<HnswIndex> {
-  if (typeof path !== 'string' || path.length === 0) throw new MemvecError('INVALID_ARGUMENT', 'path must be a non-empty string');
-  checkOptionsObject(options, 'HnswIndex.open options');
-  const opts = (options ?? {}) as HnswOpenOptions;
+export async function openIndexFile<M>(path: unknown, options: unknown, access: IndexAccess): Promise<HnswIndex<M>> {
+  if (typeof path !== 'string' || path.length === 0) throw new MemvecError('INVALID_ARGUMENT', `path must be a non-empty string, got ${describe(path)}`);
+  const opts = checkOptionKeys(options as HnswOpenOptions | undefined, OPEN_OPTIONS, 'HnswIndex.open options');
   const readOnly = opts.readOnly ?? false;
-  if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', 'readOnly must be a boolean');
+  if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', `readOnly must be a boolean, got ${describe(readOnly)}`);
   const logBytes = opts.checkpointLogBytes;
   if (logBytes !== undefined && logBytes !== Infinity) checkInt(logBytes, 'checkpointLogBytes', 0);
   // The config fields the caller named: checked now (with the same ranges as create), compared with
@@ -93,7 +94,8 @@ export async function openIndexFile(path: unknown, options: unknown, access: Ind
       try {
         const { header, slot } = readIndexHeader(file, path);
         used = header;
-        return await openFrom(file, path, header, slot, { readOnly, given, logBytes, access, lock });
+        // The metadata type is the caller's claim about what the file holds (it cannot be checked).
+        return (await openFrom(file, path, header, slot, { readOnly, given, logBytes, access, lock, backend: backend.name })) as HnswIndex<M>;
       } catch (err) {
         const changed = readOnly && used !== undefined && isMemvecError(err, 'CORRUPT_FILE') && headerMoved(file, path, used);
         file.close();
@@ -116,17 +118,14 @@ function headerMoved(file: StorageFile, path: string, used: IndexHeader): boolea
 }
 
 export function readIndexHeader(file: StorageFile, path: string): { header: IndexHeader; slot: number } {
+  checkFileKind(file, path, 'index');
   const size = file.size();
-  const magic = new Uint8Array(8);
-  file.read(0, magic);
-  if (String.fromCharCode(...magic) === 'MEMVECH1') {
-    throw corrupt(path, 'this is an HNSW snapshot, not a persistent index: open it with HnswIndex.load');
-  }
   if (size < INDEX_DATA_START) throw corrupt(path, `${size} bytes is too short for a memvec HNSW index file`);
   return chooseIndexHeader(readSlots(file, decodeIndexSlot), path);
 }
 
 interface OpenContext {
+  backend: BackendName;
   readOnly: boolean;
   /** The writer's hold on the path, handed to the IndexFile that releases it on close. */
   lock: WriterLock | null;
@@ -168,7 +167,7 @@ async function openFrom(file: StorageFile, path: string, header: IndexHeader, sl
       fail: (err) => access.fail(index, err),
     };
     const journal = new IndexFile(ctx.readOnly ? null : file, path, header, slot, ctx.readOnly, hooks, ctx.logBytes, { snapshotMs, replayMs }, ctx.lock);
-    access.attach(index, journal);
+    access.attach(index, journal, ctx.backend);
     return index;
   } catch (err) {
     index.close();
