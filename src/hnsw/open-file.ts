@@ -8,8 +8,7 @@
 import { isMemvecError, MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
 import {
-  chooseIndexHeader, decodeIndexSlot, encodeIndexHeader, INDEX_DATA_START, INDEX_HEADER_BYTES, INDEX_SLOT_BYTES,
-  type IndexHeader,
+  chooseIndexHeader, decodeIndexSlot, INDEX_DATA_START, type IndexHeader,
 } from '../format/hnsw-file-header.js';
 import { readSlots } from '../format/header-slots.js';
 import { decodeRecordBody, decodeRecordHeader, type LogOp, MIN_RECORD_BYTES, RECORD_HEADER_BYTES } from '../format/hnsw-log-record.js';
@@ -23,6 +22,7 @@ import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
 import { checkOptions, checkOptionsObject } from './validate.js';
+import { compactTmpPath, writeWholeIndexFile } from './whole-file.js';
 
 export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
   /** A storage backend or its name; default: the one for this runtime. */
@@ -89,7 +89,7 @@ export async function openIndexFile(path: unknown, options: unknown, access: Ind
     try {
       const { header, slot } = readIndexHeader(file, path);
       used = header;
-      return await openFrom(file, path, header, slot, { readOnly, given, logBytes, access });
+      return await openFrom(file, path, header, slot, { backend, readOnly, given, logBytes, access });
     } catch (err) {
       const changed = readOnly && used !== undefined && isMemvecError(err, 'CORRUPT_FILE') && headerMoved(file, path, used);
       file.close();
@@ -119,6 +119,7 @@ export function readIndexHeader(file: StorageFile, path: string): { header: Inde
 }
 
 interface OpenContext {
+  backend: StorageBackend;
   readOnly: boolean;
   given: Partial<Config>;
   logBytes: number | undefined;
@@ -157,7 +158,15 @@ async function openFrom(file: StorageFile, path: string, header: IndexHeader, sl
       orderedSlots: () => access.orderedSlots(index),
       fail: (err) => access.fail(index, err),
     };
-    const journal = new IndexFile(ctx.readOnly ? null : file, path, header, slot, ctx.readOnly, hooks, ctx.logBytes, { snapshotMs, replayMs });
+    if (!ctx.readOnly) {
+      // What a compaction killed before its rename left beside the file (this writer holds the lock,
+      // so no compaction of this path is running). One that cannot be removed now is removed by the
+      // next compaction, which starts by removing it: not a reason to refuse the open.
+      await ctx.backend.remove(compactTmpPath(path)).catch(() => undefined);
+    }
+    const journal = new IndexFile(
+      ctx.readOnly ? null : file, ctx.backend, path, header, slot, ctx.readOnly, hooks, ctx.logBytes, { snapshotMs, replayMs },
+    );
     access.attach(index, journal);
     return index;
   } catch (err) {
@@ -247,25 +256,7 @@ async function createIndexFile(backend: StorageBackend, path: string, config: Co
     await backend.remove(tmpPath);
     const tmp = await backend.open(tmpPath, { create: true });
     try {
-      tmp.truncate(0);
-      const range = new RangeFile(tmp, INDEX_DATA_START, snap.length);
-      const end = snap.write(range);
-      if (end !== snap.length) throw new Error(`internal: the snapshot took ${end} bytes, ${snap.length} were planned`);
-      // Slot 1 starts out invalid (zeros), so slot 0 is the committed header.
-      tmp.write(INDEX_SLOT_BYTES, new Uint8Array(INDEX_HEADER_BYTES));
-      tmp.write(0, encodeIndexHeader({
-        sequence: 1,
-        snapshotOffset: INDEX_DATA_START,
-        snapshotLength: snap.length,
-        logOffset: INDEX_DATA_START + snap.length,
-        logLength: 0,
-        logRecords: 0,
-        logCrc: 0,
-        orderedSlots: 0,
-        seed: config.seed,
-        snapshotCrc: crc32(range.headBytes),
-      }));
-      tmp.sync();
+      writeWholeIndexFile(tmp, snap, { sequence: 1, orderedSlots: 0, seed: config.seed });
     } finally {
       tmp.close();
     }
