@@ -215,7 +215,7 @@ describe('HnswIndex.compact', () => {
             () => index.save('x', { backend: new MemoryBackend() }),
           ]) {
             try {
-              const p = write();
+              const p: unknown = write();
               if (p instanceof Promise) outcomes.push(p.then(() => 'done', (err: { code: string }) => err.code));
               else outcomes.push(Promise.resolve('done'));
             } catch (err) {
