@@ -36,7 +36,9 @@ export class FailingBackend implements StorageBackend {
     if (this.calls !== this.failAt) return call();
     const failure = new MemvecError('IO', `injected failure at ${what} (call ${this.calls})`);
     if (!this.afterCall) throw failure;
-    undo?.(await call());
+    // Not `undo?.(await call())`: an optional call skips evaluating its arguments when undo is absent.
+    const result = await call();
+    undo?.(result);
     throw failure;
   }
 
