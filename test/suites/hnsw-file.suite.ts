@@ -371,6 +371,49 @@ export function hnswFileSuite(target: BackendTarget): void {
         twin.close();
       });
 
+      it('a reader that has the file open when compaction renames over it reads the old file to the end', async () => {
+        const inner = await target.backend();
+        const path = target.path('compact-race');
+        const writer = await open(path, CONFIG);
+        const steps = churn().slice(0, 10);
+        await run(writer, steps);
+        const snapshotOf = async (index: HnswIndex): Promise<Uint8Array> => {
+          const backend = new MemoryBackend();
+          await index.save('s', { backend });
+          return backend.getBytes('s');
+        };
+        const twin = await twinOf(steps);
+        const old = await snapshotOf(twin);
+        // The writer compacts between the reader's open of the file and its first read.
+        let readerOpens = 0;
+        const racing: StorageBackend = {
+          name: inner.name,
+          exists: (p) => inner.exists(p),
+          remove: (p) => inner.remove(p),
+          rename: (a, b) => inner.rename(a, b),
+          async open(p, options) {
+            const file = await inner.open(p, options);
+            if (options?.readOnly && readerOpens++ === 0) await writer.compact();
+            return file;
+          },
+        };
+        const reader = await HnswIndex.open(path, { backend: racing, readOnly: true });
+        // One open, no retry: the old file stayed whole under the reader (POSIX keeps an unlinked
+        // file alive while it is open; the memory backend keeps its bytes).
+        expect(readerOpens).toBe(1);
+        expect(await snapshotOf(reader)).toEqual(old);
+        await twin.compact();
+        const compacted = await snapshotOf(twin);
+        expect(compacted.length).toBeLessThan(old.length);
+        expect(await snapshotOf(writer)).toEqual(compacted);
+        const later = await open(path, { readOnly: true });
+        expect(await snapshotOf(later)).toEqual(compacted);
+        later.close();
+        reader.close();
+        writer.close();
+        twin.close();
+      });
+
       it('what a killed compaction left beside the file is removed by the next writer, not by a reader', async () => {
         const path = target.path('compact-leftover');
         const backend = await target.backend();
