@@ -16,7 +16,10 @@
  * drifts from the one a fresh build makes (hnswlib reports recall loss under heavy replacement). The
  * rebuild reclaims every dead slot and upper-layer block, is all-or-nothing for free (the old engine
  * is untouched until the new one is swapped in), and its cost is a fresh build of the live entries:
- * bench/sections/compact.mjs measures it against HnswIndex.create + batchInsert of the same entries.
+ * bench/sections/compact.mjs measures it against HnswIndex.create + batchInsert of the same entries
+ * (0.9-1.0x that build's time for 100-5,000 live 128-d entries after 2,000 upserts, and the snapshot
+ * the fresh one's size: 1.4 MB -> 67 KB for 100 live keys). Slot reuse was not built to compare: it
+ * needs an in-place unlink-and-repair in the engine, and would still leave the grown file as it is.
  * The price is memory: both engines are alive until the swap.
  */
 import { Engine } from '../engine/engine.js';

@@ -8,6 +8,7 @@
  *   file and a failed call leaves the index as it was.
  * - delete: logDelete commits the record first, then the slot is marked in memory.
  * - committed(): after each write, checkpoints when the log has grown enough (policy below).
+ * - compact: rewrite() replaces the whole file with a smaller one, by rename (see there).
  *
  * A failure before the header write leaves the committed state untouched (the bytes written past the
  * log's end are free space). A failure from the header write on leaves the outcome unknown (old or
