@@ -17,7 +17,7 @@
  * rebuild reclaims every dead slot and upper-layer block, is all-or-nothing for free (the old engine
  * is untouched until the new one is swapped in), and its cost is a fresh build of the live entries:
  * bench/sections/compact.mjs measures it against HnswIndex.create + batchInsert of the same entries
- * (0.9-1.0x that build's time for 100-5,000 live 128-d entries after 2,000 upserts, and the snapshot
+ * (0.9-1.1x that build's time for 100-5,000 live 128-d entries after 2,000 upserts, and the snapshot
  * the fresh one's size: 1.4 MB -> 67 KB for 100 live keys). Slot reuse was not built into this
  * engine to compare (it needs an in-place unlink-and-repair); the same section measures it where it
  * exists, hnswlib-node's replace_deleted, on the same churn: recall@10 at ef 16 fell to 0.961 against
