@@ -454,6 +454,27 @@ export function hnswFileSuite(target: BackendTarget): void {
         expect(await backend.exists(`${path}.compact.tmp`)).toBe(false);
         index.insert('still', row(QUERIES, 0));
         index.close();
+
+        // Aborted while the new file is being made (the last moment an abort is honoured: the rename
+        // is the commit point): the new file is removed, the old one untouched.
+        const late = new AbortController();
+        const aborting: StorageBackend = {
+          name: backend.name,
+          exists: (p) => backend.exists(p),
+          remove: (p) => backend.remove(p),
+          rename: (a, b) => backend.rename(a, b),
+          open(p, options) {
+            if (p.endsWith('.compact.tmp')) late.abort();
+            return backend.open(p, options);
+          },
+        };
+        const again = await HnswIndex.open(path, { backend: aborting });
+        const before = await readBytes(backend, path);
+        await expectCodeAsync(() => again.compact({ signal: late.signal }), 'ABORTED');
+        expect(late.signal.aborted).toBe(true);
+        expect(await readBytes(backend, path)).toEqual(before);
+        expect(await backend.exists(`${path}.compact.tmp`)).toBe(false);
+        again.close();
         const reopened = await open(path);
         expect(reopened.has('still')).toBe(true);
         reopened.close();
