@@ -9,8 +9,7 @@ import { isMemvecError, MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
 import { checkFileKind } from '../format/file-kind.js';
 import {
-  chooseIndexHeader, decodeIndexSlot, encodeIndexHeader, INDEX_DATA_START, INDEX_HEADER_BYTES, INDEX_SLOT_BYTES,
-  type IndexHeader,
+  chooseIndexHeader, decodeIndexSlot, INDEX_DATA_START, type IndexHeader,
 } from '../format/hnsw-file-header.js';
 import { readSlots } from '../format/header-slots.js';
 import { decodeRecordBody, decodeRecordHeader, type LogOp, MIN_RECORD_BYTES, RECORD_HEADER_BYTES } from '../format/hnsw-log-record.js';
@@ -24,6 +23,7 @@ import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
 import { checkOptions } from './validate.js';
+import { compactTmpPath, writeWholeIndexFile } from './whole-file.js';
 
 export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
   /** A storage backend or its name; default: the one for this runtime. */
@@ -84,9 +84,10 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
   const lock = readOnly ? null : await backend.lock(path);
   try {
     if (!(await backend.exists(path))) {
-      if (readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
+      // Only a writer (who holds the lock) creates.
+      if (lock === null) throw new MemvecError('IO', `could not open ${path}: no such file`);
       if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
-      await createIndexFile(backend, path, config, access);
+      await createIndexFile(backend, path, config, access, lock);
     }
     for (let attempt = 1; ; attempt++) {
       const file = await backend.open(path, { readOnly, lock: lock ?? undefined });
@@ -95,7 +96,7 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
         const { header, slot } = readIndexHeader(file, path);
         used = header;
         // The metadata type is the caller's claim about what the file holds (it cannot be checked).
-        return (await openFrom(file, path, header, slot, { readOnly, given, logBytes, access, lock, backend: backend.name })) as HnswIndex<M>;
+        return (await openFrom(file, path, header, slot, { readOnly, given, logBytes, access, lock, backend })) as HnswIndex<M>;
       } catch (err) {
         const changed = readOnly && used !== undefined && isMemvecError(err, 'CORRUPT_FILE') && headerMoved(file, path, used);
         file.close();
@@ -125,7 +126,7 @@ export function readIndexHeader(file: StorageFile, path: string): { header: Inde
 }
 
 interface OpenContext {
-  backend: BackendName;
+  backend: StorageBackend;
   readOnly: boolean;
   /** The writer's hold on the path, handed to the IndexFile that releases it on close. */
   lock: WriterLock | null;
@@ -166,8 +167,16 @@ async function openFrom(file: StorageFile, path: string, header: IndexHeader, sl
       orderedSlots: () => access.orderedSlots(index),
       fail: (err) => access.fail(index, err),
     };
-    const journal = new IndexFile(ctx.readOnly ? null : file, path, header, slot, ctx.readOnly, hooks, ctx.logBytes, { snapshotMs, replayMs }, ctx.lock);
-    access.attach(index, journal, ctx.backend);
+    if (!ctx.readOnly) {
+      // What a compaction killed before its rename left beside the file (this writer holds the lock,
+      // so no compaction of this path is running). One that cannot be removed now is removed by the
+      // next compaction, which starts by removing it: not a reason to refuse the open.
+      await ctx.backend.remove(compactTmpPath(path)).catch(() => undefined);
+    }
+    const journal = new IndexFile(
+      ctx.readOnly ? null : file, ctx.backend, path, header, slot, ctx.readOnly, hooks, ctx.logBytes, { snapshotMs, replayMs }, ctx.lock,
+    );
+    access.attach(index, journal, ctx.backend.name);
     return index;
   } catch (err) {
     index.close();
@@ -247,33 +256,15 @@ async function apply(index: HnswIndex, op: LogOp, path: string, n: number): Prom
  * Writes an empty index beside `path` and renames it into place, so `path` never holds a half-made
  * file. The caller holds `path`'s writer lock, so no other writer creates it at the same time.
  */
-async function createIndexFile(backend: StorageBackend, path: string, config: Config, access: IndexAccess): Promise<void> {
+async function createIndexFile(backend: StorageBackend, path: string, config: Config, access: IndexAccess, lock: WriterLock): Promise<void> {
   const index = await access.create(config);
   const tmpPath = `${path}.create.tmp`;
   try {
     const snap = access.snapshot(index);
     await backend.remove(tmpPath);
-    const tmp = await backend.open(tmpPath, { create: true });
+    const tmp = await backend.open(tmpPath, { create: true, lock });
     try {
-      tmp.truncate(0);
-      const range = new RangeFile(tmp, INDEX_DATA_START, snap.length);
-      const end = snap.write(range);
-      if (end !== snap.length) throw new Error(`internal: the snapshot took ${end} bytes, ${snap.length} were planned`);
-      // Slot 1 starts out invalid (zeros), so slot 0 is the committed header.
-      tmp.write(INDEX_SLOT_BYTES, new Uint8Array(INDEX_HEADER_BYTES));
-      tmp.write(0, encodeIndexHeader({
-        sequence: 1,
-        snapshotOffset: INDEX_DATA_START,
-        snapshotLength: snap.length,
-        logOffset: INDEX_DATA_START + snap.length,
-        logLength: 0,
-        logRecords: 0,
-        logCrc: 0,
-        orderedSlots: 0,
-        seed: config.seed,
-        snapshotCrc: crc32(range.headBytes),
-      }));
-      tmp.sync();
+      writeWholeIndexFile(tmp, snap, { sequence: 1, orderedSlots: 0, seed: config.seed });
     } finally {
       tmp.close();
     }
