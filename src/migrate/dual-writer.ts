@@ -54,8 +54,10 @@ abstract class DualWriterBase {
   protected async write<T>(toOld: () => Promise<{ keys: string[]; result: T }>, toIndex: (keys: string[]) => unknown): Promise<T> {
     this.checkOpen();
     const queued = await this.oldLane.run(async () => {
-      // A call queued behind one whose index write failed must not reach the old store either.
+      // A call queued behind one whose index write failed must not reach the old store either, nor
+      // one to an index that was closed (size() throws CLOSED): the old store would get it alone.
       this.checkOpen();
+      this.index.size();
       const { keys, result } = await toOld();
       // Recorded as soon as the old store has the write: from now on a copied record of these keys is stale.
       for (const key of keys) this.writes.written.add(key);
