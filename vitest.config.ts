@@ -3,7 +3,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // src/migrate and src/langchain import the core as 'memvec' (see tsconfig.json "paths"): the source here.
-  resolve: { alias: [{ find: /^memvec$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }] },
+  resolve: {
+    alias: [
+      { find: /^memvec$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^memvec\/migrate$/, replacement: fileURLToPath(new URL('./src/migrate/index.ts', import.meta.url)) },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
