@@ -71,7 +71,7 @@ const subpathUsesCore: Plugin = {
   },
 };
 
-function subpath(name: string, entry: string, external: string[] = []): Options {
+function subpath(name: string, entry: string, external: Array<string | RegExp> = []): Options {
   return {
     ...common,
     entry: { [name]: entry },
@@ -117,4 +117,6 @@ export default defineConfig([
   web('workerd'),
   web('edge-light'),
   subpath('migrate', 'src/migrate/index.ts'),
+  // @langchain/core is an optional peer dependency: imported, never bundled.
+  subpath('langchain', 'src/langchain/index.ts', [/^@langchain\/core(\/|$)/]),
 ]);

@@ -7,6 +7,7 @@ export default defineConfig({
     alias: [
       { find: /^memvec$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
       { find: /^memvec\/migrate$/, replacement: fileURLToPath(new URL('./src/migrate/index.ts', import.meta.url)) },
+      { find: /^memvec\/langchain$/, replacement: fileURLToPath(new URL('./src/langchain/index.ts', import.meta.url)) },
     ],
   },
   test: {
