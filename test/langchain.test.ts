@@ -88,6 +88,36 @@ describe('MemvecVectorStore', () => {
     expect((await store.similaritySearch('rocket harbor', 10)).some((d) => 'changed' in d.metadata)).toBe(false);
   });
 
+  it('concurrent adds and deletes (Promise.all) all land, in call order', async () => {
+    const store = new MemvecVectorStore(embeddings);
+    const batches = Array.from({ length: 8 }, (_, b) =>
+      TEXTS.slice(b * 30, (b + 1) * 30).map((t, i) => new Document({ id: `c${b * 30 + i}`, pageContent: t, metadata: {} })));
+    await Promise.all([
+      ...batches.map((docs) => store.addDocuments(docs)),
+      store.delete({ ids: ['c0', 'c31'] }),
+    ]);
+    expect(store.index!.size()).toBe(8 * 30 - 2);
+    expect(store.index!.has('c0') || store.index!.has('c31')).toBe(false);
+  });
+
+  it('an embeddings failure rejects that add only', async () => {
+    class Flaky extends SyntheticEmbeddings {
+      fail = true;
+      override async embedDocuments(texts: string[]) {
+        if (this.fail) throw new Error('embeddings service down');
+        return super.embedDocuments(texts);
+      }
+    }
+    const flaky = new Flaky({ vectorSize: 16 });
+    const store = new MemvecVectorStore(flaky);
+    const failed = store.addDocuments([new Document({ pageContent: 'apple', metadata: {} })]);
+    flaky.fail = false;
+    const next = store.addDocuments([new Document({ id: 'ok', pageContent: 'river', metadata: {} })]);
+    await expect(failed).rejects.toThrow('embeddings service down');
+    expect(await next).toEqual(['ok']);
+    expect(store.index!.size()).toBe(1);
+  });
+
   it('maxMarginalRelevanceSearch trades similarity for diversity', async () => {
     const texts = ['apple river', 'apple river', 'apple river', 'apple river stone', 'violin garden winter'];
     const store = await MemvecVectorStore.fromTexts(texts, {}, embeddings);

@@ -10,6 +10,8 @@
  * - The index is created on the first add, with the dimension of the first vectors, unless one is
  *   given: pass `index` to use an existing one, e.g. a persistent `HnswIndex.open(path)` that makes
  *   every add and delete durable when it returns.
+ * - Adds and deletes run one at a time in call order (LangChain code often adds with Promise.all, and
+ *   the index refuses a write while a batch is being inserted); searches do not wait.
  */
 import type { Callbacks } from '@langchain/core/callbacks/manager';
 import type { DocumentInterface } from '@langchain/core/documents';
@@ -17,6 +19,7 @@ import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { maximalMarginalRelevance } from '@langchain/core/utils/math';
 import { type MaxMarginalRelevanceSearchOptions, SaveableVectorStore } from '@langchain/core/vectorstores';
 import { HnswIndex, type HnswIndexOptions, type HnswMetric, MemvecError } from 'memvec';
+import { Lane } from '../migrate/lane.js';
 import { toDocument, toStored } from './stored-document.js';
 
 /** A filter: keeps the Documents for which it returns true. */
@@ -43,6 +46,7 @@ export class MemvecVectorStore extends SaveableVectorStore {
   declare FilterType: MemvecFilter;
 
   private indexRef: HnswIndex | undefined;
+  private readonly writes = new Lane();
   private readonly indexOptions: Omit<HnswIndexOptions, 'dimension'>;
   private readonly ef: number | undefined;
 
@@ -69,6 +73,7 @@ export class MemvecVectorStore extends SaveableVectorStore {
     return this.indexRef?.metric ?? this.indexOptions.metric ?? 'cosine';
   }
 
+  /** Runs on the write lane, so two first adds cannot both create an index. */
   private async indexFor(dimension: number): Promise<HnswIndex> {
     this.indexRef ??= await HnswIndex.create({ ...this.indexOptions, dimension });
     return this.indexRef;
@@ -76,27 +81,40 @@ export class MemvecVectorStore extends SaveableVectorStore {
 
   /** Adds (or replaces, by id) documents with their vectors; resolves to their ids. All or nothing. */
   async addVectors(vectors: number[][], documents: DocumentInterface[], options?: { ids?: string[] }): Promise<string[]> {
-    if (!Array.isArray(vectors) || !Array.isArray(documents) || vectors.length !== documents.length) {
-      throw new MemvecError('INVALID_ARGUMENT', 'addVectors takes as many vectors as documents');
-    }
-    const ids = options?.ids;
-    if (ids !== undefined && (!Array.isArray(ids) || ids.length !== documents.length)) {
-      throw new MemvecError('INVALID_ARGUMENT', `ids must be an array of ${documents.length} ids, one per document`);
-    }
-    if (vectors.length === 0) return [];
-    const keys = documents.map((doc, i) => ids?.[i] ?? doc?.id ?? globalThis.crypto.randomUUID());
-    const entries = documents.map((doc, i) => ({ key: keys[i]!, vector: vectors[i]!, metadata: toStored(doc, i) }));
-    const first = vectors[0];
-    const index = await this.indexFor(Array.isArray(first) ? first.length : 0);
-    await index.batchInsert(entries);
-    return keys;
+    return this.add(Promise.resolve(vectors), documents, options);
   }
 
   /** Embeds the documents' text and adds them; resolves to their ids. */
   async addDocuments(documents: DocumentInterface[], options?: { ids?: string[] }): Promise<string[]> {
     if (!Array.isArray(documents)) throw new MemvecError('INVALID_ARGUMENT', 'addDocuments takes an array of Documents');
     const texts = documents.map((doc, i) => toStored(doc, i).pageContent);
-    return this.addVectors(await this.embeddings.embedDocuments(texts), documents, options);
+    return this.add(this.embeddings.embedDocuments(texts), documents, options);
+  }
+
+  /**
+   * Takes its place on the write lane when called, so writes land in call order, while the embedding
+   * (`vectors`) may still be computing: concurrent addDocuments embed in parallel.
+   */
+  private add(vectors: Promise<number[][]>, documents: DocumentInterface[], options?: { ids?: string[] }): Promise<string[]> {
+    // Handled below, once its turn comes; this only keeps a rejection from being reported as unhandled meanwhile.
+    vectors.catch(() => undefined);
+    if (!Array.isArray(documents)) throw new MemvecError('INVALID_ARGUMENT', 'documents must be an array of Documents');
+    const ids = options?.ids;
+    if (ids !== undefined && (!Array.isArray(ids) || ids.length !== documents.length)) {
+      throw new MemvecError('INVALID_ARGUMENT', `ids must be an array of ${documents.length} ids, one per document`);
+    }
+    const stored = documents.map((doc, i) => toStored(doc, i));
+    const keys = documents.map((doc, i) => ids?.[i] ?? doc.id ?? globalThis.crypto.randomUUID());
+    return this.writes.run(async () => {
+      const rows = await vectors;
+      if (!Array.isArray(rows) || rows.length !== documents.length) {
+        throw new MemvecError('INVALID_ARGUMENT', `expected ${documents.length} vectors, one per document`);
+      }
+      if (rows.length === 0) return [];
+      const index = await this.indexFor(Array.isArray(rows[0]) ? rows[0].length : 0);
+      await index.batchInsert(stored.map((metadata, i) => ({ key: keys[i]!, vector: rows[i]!, metadata })));
+      return keys;
+    });
   }
 
   /** Deletes the documents with these ids (ids that are not there are ignored). */
@@ -105,7 +123,9 @@ export class MemvecVectorStore extends SaveableVectorStore {
     if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
       throw new MemvecError('INVALID_ARGUMENT', 'delete takes { ids: string[] } (deleting by filter is not supported yet)');
     }
-    for (const id of ids) this.indexRef?.delete(id);
+    await this.writes.run(() => {
+      for (const id of ids) this.indexRef?.delete(id);
+    });
   }
 
   /** The k documents nearest to `query`, best first, with their similarity (higher is better). */

@@ -18,7 +18,8 @@ import { checkKey, checkLookupKey, toStoredMetadata } from '../hnsw/validate.js'
 import { toBatch, toVector, type VectorInput } from '../validate.js';
 import { checkIndex } from './checks.js';
 import { checkKeyOf, type KeyOf, keyOfRow } from './records.js';
-import { attach, type AttachedWrites, detach, Lane } from './write-lanes.js';
+import { Lane } from './lane.js';
+import { attach, type AttachedWrites, detach } from './write-lanes.js';
 
 /** The old store as a keyed dual writer sees it: your store's upsert and delete (sync or async). */
 export interface KeyedStore {
@@ -41,6 +42,10 @@ abstract class DualWriterBase {
 
   private checkOpen(): void {
     if (this.detached) throw new MemvecError('CLOSED', 'the dual writer was detached');
+    this.checkNotFailed();
+  }
+
+  private checkNotFailed(): void {
     if (this.failure !== undefined) {
       const detail = this.failure instanceof Error ? this.failure.message : String(this.failure);
       throw new MemvecError('CLOSED', `the dual writer stopped after a write reached the old store but not the index (${detail}): rebuild the index from the old store`, { cause: this.failure });
@@ -56,7 +61,8 @@ abstract class DualWriterBase {
     const queued = await this.oldLane.run(async () => {
       // A call queued behind one whose index write failed must not reach the old store either, nor
       // one to an index that was closed (size() throws CLOSED): the old store would get it alone.
-      this.checkOpen();
+      // (A call made before detach() still runs: detach waits for it.)
+      this.checkNotFailed();
       this.index.size();
       const { keys, result } = await toOld();
       // Recorded as soon as the old store has the write: from now on a copied record of these keys is stale.

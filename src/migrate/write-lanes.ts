@@ -11,22 +11,7 @@
  *   queued after it on the same lane and overwrites it.
  */
 import { type HnswIndex, MemvecError } from 'memvec';
-
-/** Tasks run one at a time in the order they were queued; a failed task does not stop the next. */
-export class Lane {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => T | Promise<T>): Promise<T> {
-    const result = this.tail.then(task);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-
-  /** Resolves once every task queued so far has settled. */
-  idle(): Promise<void> {
-    return this.tail.then(() => undefined);
-  }
-}
+import { Lane } from './lane.js';
 
 export interface IndexWrites {
   readonly lane: Lane;
