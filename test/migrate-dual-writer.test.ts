@@ -226,6 +226,21 @@ describe('dual writers: bad input, failures and detaching', () => {
     old.close();
   });
 
+  it('detach waits for the writes made before it, and refuses those after', async () => {
+    const store = await memoryStore();
+    const index = await newIndex();
+    const writer = createDualWriter(store, index);
+    const before = [writer.addVectors(randomVectors(3, dim, 50)), writer.markDeleted(0)];
+    const detached = writer.detach();
+    await expectCodeAsync(() => writer.addVectors(randomVectors(1, dim, 51)), 'CLOSED');
+    await detached;
+    expect(await Promise.all(before)).toEqual([[0, 1, 2], 1]);
+    expect(index.size()).toBe(2);
+    expect(store.stat().validVectors).toBe(2);
+    store.close();
+    index.close();
+  });
+
   it('after detach, migrate no longer skips the keys the writer wrote', async () => {
     const store = await memoryStore();
     const index = await newIndex();
