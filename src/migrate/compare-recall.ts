@@ -4,8 +4,7 @@
  * exact top-k it also returns) and the mean latency per query of each.
  */
 import { type HnswIndex, MemMapVector, MemvecError } from 'memvec';
-import { checkOptionsObject } from '../hnsw/validate.js';
-import { checkInt, checkSignal, toBatch } from '../validate.js';
+import { checkInt, checkOptionKeys, checkSignal, optionNames, toBatch } from '../validate.js';
 import { checkIndex } from './checks.js';
 import { checkKeyOf, type KeyOf } from './records.js';
 
@@ -54,6 +53,8 @@ function exactSearchOf(exact: unknown, keyOf: KeyOf, index: HnswIndex): ExactSea
   throw new MemvecError('INVALID_ARGUMENT', 'exact must be a MemMapVector or a function (query, k) => keys');
 }
 
+const COMPARE_OPTIONS = optionNames<CompareRecallOptions>()(['k', 'ef', 'keyOf', 'signal']);
+
 /**
  * Recall@k of `index` against `exact` on `queries` (a flat Float32Array of n·d or an array of vectors),
  * and the latency of each. Queries alternate between the two, so both see the same machine load.
@@ -65,7 +66,7 @@ export async function compareRecall(
   options: CompareRecallOptions = {},
 ): Promise<RecallReport> {
   checkIndex(index);
-  checkOptionsObject(options, 'compareRecall options');
+  options = checkOptionKeys(options, COMPARE_OPTIONS, 'compareRecall options');
   const k = checkInt(options.k ?? 10, 'k', 1, 1 << 20);
   const ef = options.ef === undefined ? undefined : checkInt(options.ef, 'ef', 1, 1 << 20);
   const search = exactSearchOf(exact, checkKeyOf(options.keyOf), index);

@@ -8,8 +8,8 @@
  * already holds a newer value (src/migrate/write-lanes.ts).
  */
 import { MemMapVector, type HnswEntry, type HnswIndex, MemvecError } from 'memvec';
-import { checkKey, checkOptionsObject, checkProgress } from '../hnsw/validate.js';
-import { checkInt, checkSignal, toVector } from '../validate.js';
+import { checkKey, checkProgress } from '../hnsw/validate.js';
+import { checkInt, checkOptionKeys, checkSignal, optionNames, toVector } from '../validate.js';
 import { type KeyOf, type MigrationSource, recordsOf } from './records.js';
 import { checkIndex } from './checks.js';
 import { writesTo } from './write-lanes.js';
@@ -66,10 +66,12 @@ function stoppedError(err: unknown, progress: MigrationProgress): unknown {
   return new MemvecError(err.code, `${err.message} (${done})`, { cause: err });
 }
 
+const MIGRATE_OPTIONS = optionNames<MigrateOptions>()(['batchSize', 'signal', 'onProgress', 'keyOf', 'skipExisting']);
+
 /** Copies every record of `source` into `index`; resolves to what it copied and skipped. */
 export async function migrate(source: MigrationSource, index: HnswIndex, options: MigrateOptions = {}): Promise<MigrationSummary> {
   checkIndex(index);
-  checkOptionsObject(options, 'migrate options');
+  options = checkOptionKeys(options, MIGRATE_OPTIONS, 'migrate options');
   const batchSize = checkInt(options.batchSize ?? 1000, 'batchSize', 1, MAX_BATCH);
   // Same shape as batchInsert's options (onProgress takes a progress object here).
   checkProgress(options as { signal?: AbortSignal });
