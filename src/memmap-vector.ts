@@ -128,7 +128,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
       if (!(await backend.exists(path))) {
         // Only a writer (who holds the lock) creates.
         if (lock === null) throw new MemvecError('IO', `could not open ${path}: no such file`);
-        await createFile(backend, path, wanted ?? DEFAULT_DIMENSION, lock);
+        await createFile(backend, lock, wanted ?? DEFAULT_DIMENSION);
       }
       const engine = await Engine.create();
       const file = await backend.open(path, { readOnly, lock: lock ?? undefined });

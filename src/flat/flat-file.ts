@@ -16,6 +16,7 @@ import {
 } from '../format/flat-header.js';
 import { checkFileKind } from '../format/file-kind.js';
 import { readSlots } from '../format/header-slots.js';
+import { replaceFile } from '../storage/replace-file.js';
 import type { StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
 import { planRegion, regionEnd } from './region-plan.js';
 
@@ -46,22 +47,9 @@ export function writeFreshHeader(file: StorageFile, dimension: number, count: nu
 }
 
 /**
- * Creates an empty store beside `path` and renames it into place, so `path` is never half-made. The
- * caller holds `path`'s writer lock. A failure leaves no temporary file behind.
+ * Creates an empty store at the path of `lock` (which the caller holds), written beside it and renamed
+ * into place, so the path is never half-made.
  */
-export async function createFile(backend: StorageBackend, path: string, dimension: number, lock: WriterLock): Promise<void> {
-  const tmpPath = `${path}.create.tmp`;
-  await backend.remove(tmpPath);
-  try {
-    const tmp = await backend.open(tmpPath, { create: true, lock });
-    try {
-      writeFreshHeader(tmp, dimension, 0);
-    } finally {
-      tmp.close();
-    }
-    await backend.rename(tmpPath, path);
-  } catch (err) {
-    await backend.remove(tmpPath).catch(() => undefined);
-    throw err;
-  }
+export async function createFile(backend: StorageBackend, lock: WriterLock, dimension: number): Promise<void> {
+  await replaceFile(backend, lock, 'create.tmp', (tmp) => writeFreshHeader(tmp, dimension, 0));
 }

@@ -24,6 +24,7 @@ import { RangeFile } from './range-file.js';
 import { now } from './time.js';
 import { checkOptions } from './validate.js';
 import { compactTmpPath, writeWholeIndexFile } from './whole-file.js';
+import { replaceFile } from '../storage/replace-file.js';
 
 export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
   /** A storage backend or its name; default: the one for this runtime. */
@@ -87,7 +88,7 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
       // Only a writer (who holds the lock) creates.
       if (lock === null) throw new MemvecError('IO', `could not open ${path}: no such file`);
       if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
-      await createIndexFile(backend, path, config, access, lock);
+      await createIndexFile(backend, lock, config, access);
     }
     for (let attempt = 1; ; attempt++) {
       const file = await backend.open(path, { readOnly, lock: lock ?? undefined });
@@ -253,25 +254,16 @@ async function apply(index: HnswIndex, op: LogOp, path: string, n: number): Prom
 }
 
 /**
- * Writes an empty index beside `path` and renames it into place, so `path` never holds a half-made
- * file. The caller holds `path`'s writer lock, so no other writer creates it at the same time.
+ * Creates an empty index at the path of `lock` (which the caller holds, so no other writer creates it
+ * at the same time), written beside it and renamed into place, so the path never holds a half-made file.
  */
-async function createIndexFile(backend: StorageBackend, path: string, config: Config, access: IndexAccess, lock: WriterLock): Promise<void> {
+async function createIndexFile(backend: StorageBackend, lock: WriterLock, config: Config, access: IndexAccess): Promise<void> {
   const index = await access.create(config);
-  const tmpPath = `${path}.create.tmp`;
   try {
     const snap = access.snapshot(index);
-    await backend.remove(tmpPath);
-    const tmp = await backend.open(tmpPath, { create: true, lock });
-    try {
+    await replaceFile(backend, lock, 'create.tmp', (tmp) => {
       writeWholeIndexFile(tmp, snap, { sequence: 1, orderedSlots: 0, seed: config.seed });
-    } finally {
-      tmp.close();
-    }
-    await backend.rename(tmpPath, path);
-  } catch (err) {
-    await backend.remove(tmpPath).catch(() => undefined);
-    throw err;
+    });
   } finally {
     index.close();
   }

@@ -9,6 +9,7 @@ import {
   SECTION_COUNT, snapshotLength, type SnapshotFields, writeSnapshot,
 } from '../format/hnsw-snapshot.js';
 import type { HnswProgressOptions } from '../hnsw-index.js';
+import { replaceFile } from '../storage/replace-file.js';
 import type { StorageBackend, StorageFile } from '../storage/types.js';
 import { checkSignal } from '../validate.js';
 import { METRIC_IDS, metricName, statusError } from './engine-codes.js';
@@ -67,25 +68,13 @@ export function snapshotOf(engine: Engine, config: Config, table: SlotTable): Sn
  */
 export async function saveSnapshotFile(backend: StorageBackend, path: string, take: () => Snapshot): Promise<void> {
   const lock = await backend.lock(path);
-  // One name per target: the lock lets one save of a path run at a time, and a killed save's leftover
-  // is cleared by the next.
-  const tmp = `${path}.save.tmp`;
-  let file: StorageFile | null = null;
   try {
-    await backend.remove(tmp);
-    file = await backend.open(tmp, { create: true, lock });
-    // Everything from here to the rename is synchronous: the file is one consistent state.
-    const snapshot = take();
-    file.truncate(0);
-    snapshot.write(file);
-    file.sync();
-    file.close();
-    file = null;
-    await backend.rename(tmp, path);
-  } catch (err) {
-    file?.close();
-    await backend.remove(tmp).catch(() => undefined);
-    throw err;
+    // Synchronous from take() to the end of the write: the file is one consistent state.
+    await replaceFile(backend, lock, 'save.tmp', (file) => {
+      const snapshot = take();
+      file.truncate(0);
+      snapshot.write(file);
+    });
   } finally {
     lock.release();
   }

@@ -17,6 +17,7 @@ import { expectCode, expectCodeAsync } from '../helpers/expect-code.js';
 import { clusteredVectors, rng } from '../helpers/random.js';
 import type { BackendTarget } from '../support/backends.js';
 import { FailingBackend } from '../support/failing-backend.js';
+import { wrapBackend } from '../support/wrap-backend.js';
 
 const DIM = 12;
 const CONFIG: HnswIndexOptions = { dimension: DIM, M: 8, efConstruction: 40, efSearch: 30, seed: 5 };
@@ -387,18 +388,13 @@ export function hnswFileSuite(target: BackendTarget): void {
         const old = await snapshotOf(twin);
         // The writer compacts between the reader's open of the file and its first read.
         let readerOpens = 0;
-        const racing: StorageBackend = {
-          name: inner.name,
-          lock: (p) => inner.lock(p),
-          exists: (p) => inner.exists(p),
-          remove: (p) => inner.remove(p),
-          rename: (a, b) => inner.rename(a, b),
+        const racing = wrapBackend(inner, {
           async open(p, options) {
             const file = await inner.open(p, options);
             if (options?.readOnly && readerOpens++ === 0) await writer.compact();
             return file;
           },
-        };
+        });
         const reader = await HnswIndex.open(path, { backend: racing, readOnly: true });
         // One open, no retry: the old file stayed whole under the reader (POSIX keeps an unlinked
         // file alive while it is open; the memory backend keeps its bytes).
@@ -460,17 +456,12 @@ export function hnswFileSuite(target: BackendTarget): void {
         // Aborted while the new file is being made (the last moment an abort is honoured: the rename
         // is the commit point): the new file is removed, the old one untouched.
         const late = new AbortController();
-        const aborting: StorageBackend = {
-          name: backend.name,
-          lock: (p) => backend.lock(p),
-          exists: (p) => backend.exists(p),
-          remove: (p) => backend.remove(p),
-          rename: (a, b) => backend.rename(a, b),
+        const aborting = wrapBackend(backend, {
           open(p, options) {
             if (p.endsWith('.compact.tmp')) late.abort();
             return backend.open(p, options);
           },
-        };
+        });
         const again = await HnswIndex.open(path, { backend: aborting });
         const before = await readBytes(backend, path);
         await expectCodeAsync(() => again.compact({ signal: late.signal }), 'ABORTED');
@@ -778,12 +769,7 @@ export function hnswFileSuite(target: BackendTarget): void {
         writer.insert('last', row(more, 19));
       };
       let readerOpens = 0;
-      const racing: StorageBackend = {
-        name: inner.name,
-        lock: (p) => inner.lock(p),
-        exists: (p) => inner.exists(p),
-        remove: (p) => inner.remove(p),
-        rename: (a, b) => inner.rename(a, b),
+      const racing = wrapBackend(inner, {
         async open(p, options) {
           const file = await inner.open(p, options);
           if (!options?.readOnly) return file;
@@ -801,7 +787,7 @@ export function hnswFileSuite(target: BackendTarget): void {
             close: () => file.close(),
           };
         },
-      };
+      });
       const reader = await HnswIndex.open(path, { backend: racing, readOnly: true });
       expect(moved).toBe(true);
       expect(readerOpens).toBe(2);

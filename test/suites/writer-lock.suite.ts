@@ -10,6 +10,7 @@ import type { StorageBackend } from '../../src/storage/types.js';
 import { expectCodeAsync } from '../helpers/expect-code.js';
 import type { BackendTarget } from '../support/backends.js';
 import { FailingBackend } from '../support/failing-backend.js';
+import { wrapBackend } from '../support/wrap-backend.js';
 
 const DIM = 4;
 const vec = (i: number): number[] => [1 + i, 2, 3 - i, 4];
@@ -96,17 +97,12 @@ export function writerLockSuite(target: BackendTarget): void {
       const p = target.path('compacting');
       let duringRename: unknown = 'no rename';
       // Another writer tries the path at the moment compaction renames the new file over the old one.
-      const backend: StorageBackend = {
-        name: inner.name,
-        open: (path, options) => inner.open(path, options),
-        lock: (path) => inner.lock(path),
-        exists: (path) => inner.exists(path),
-        remove: (path) => inner.remove(path),
+      const backend = wrapBackend(inner, {
         async rename(from, to) {
           duringRename = await MemMapVector.open(to, { backend: inner }).then((db) => db.close(), (e: unknown) => e);
           return inner.rename(from, to);
         },
-      };
+      });
       const db = await MemMapVector.open(p, { dimension: DIM, backend });
       db.addVectors([vec(0), vec(1), vec(2)]);
       db.markDeleted([1]);
@@ -122,17 +118,12 @@ export function writerLockSuite(target: BackendTarget): void {
       const inner = await target.backend();
       const p = target.path('closed-compacting');
       let store: MemMapVector | undefined;
-      const backend: StorageBackend = {
-        name: inner.name,
-        open: (path, options) => inner.open(path, options),
-        lock: (path) => inner.lock(path),
-        exists: (path) => inner.exists(path),
-        remove: (path) => inner.remove(path),
+      const backend = wrapBackend(inner, {
         async rename(from, to) {
           store?.close();
           return inner.rename(from, to);
         },
-      };
+      });
       store = await MemMapVector.open(p, { dimension: DIM, backend });
       store.addVectors([vec(0), vec(1)]);
       store.markDeleted([0]);
