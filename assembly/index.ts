@@ -5,8 +5,8 @@ export { topkReset, topkCount, topkDrain } from './topk';
 export { flatScanCosine, flatScanCosineIds } from './flat';
 export {
   hnswInit, hnswReserve, hnswInsert, hnswTxBegin, hnswTxCommit, hnswTxRollback, hnswMarkDeleted, hnswSetReplaced,
-  hnswSearch, hnswLoadReserve, hnswLoadFinish, hnswCount, hnswDeletedCount, hnswPoolUsed, hnswEntryPoint,
+  hnswSearch, hnswSearchBatch, hnswLoadReserve, hnswLoadFinish, hnswCount, hnswDeletedCount, hnswPoolUsed, hnswEntryPoint,
   hnswMaxLevel, hnswRngLo, hnswRngHi, hnswChunkSlots, hnswVecPtr, hnswLink0Ptr, hnswNormsPtr, hnswLevelsPtr,
   hnswUpperOffsetsPtr, hnswPoolPtr, hnswFlagsPtr, hnswAllowPtr, hnswQueryPtr, hnswOutIdsPtr, hnswOutDistsPtr,
-  hnswSetMemoryLimitPages, hnswReorder, hnswReorderMapPtr, hnswReorderRelease,
+  hnswMemoryLimitPages, hnswSetMemoryLimitPages, hnswReorder, hnswReorderMapPtr, hnswReorderRelease,
 } from './hnsw';

@@ -2,7 +2,7 @@
  * HnswIndex.open: creates a persistent index file, or opens one: picks the newest valid header slot,
  * loads the embedded snapshot through the same validating reader as HnswIndex.load, and replays the
  * committed log through the same HnswIndex calls the writer made (so the result is the writer's index,
- * exactly). Every offset and length is checked against the file size before it is used; anything
+ * exactly; log-replay.ts). A reader gets an IndexReader, whose refresh() comes back here to reload. Every offset and length is checked against the file size before it is used; anything
  * damaged is CORRUPT_FILE, a newer format UNSUPPORTED_VERSION.
  */
 import { isMemvecError, MemvecError } from '../errors.js';
@@ -12,17 +12,18 @@ import {
   type IndexHeader,
 } from '../format/hnsw-file-header.js';
 import { readSlots } from '../format/header-slots.js';
-import { decodeRecordBody, decodeRecordHeader, type LogOp, MIN_RECORD_BYTES, RECORD_HEADER_BYTES } from '../format/hnsw-log-record.js';
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
-import type { HnswIndex, HnswIndexOptions, HnswMetric } from '../hnsw-index.js';
+import type { HnswIndex, HnswIndexOptions, HnswMetric, HnswProgressOptions } from '../hnsw-index.js';
 import { type BackendChoice, resolveBackend } from '../storage/select.js';
 import type { StorageBackend, StorageFile } from '../storage/types.js';
-import { checkInt } from '../validate.js';
+import { checkInt, checkSignal } from '../validate.js';
 import { METRIC_IDS, metricName } from './engine-codes.js';
 import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
+import { IndexReader } from './index-reader.js';
+import { applyLog, LOG_START, type LogPosition, readLog } from './log-replay.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
-import { checkOptions, checkOptionsObject } from './validate.js';
+import { checkOptions, checkOptionsObject, checkProgress } from './validate.js';
 
 export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
   /** A storage backend or its name; default: the one for this runtime. */
@@ -35,6 +36,10 @@ export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
    * automatic, so that replaying the log on open never takes much longer than loading the snapshot.
    */
   checkpointLogBytes?: number;
+  /** Aborts opening (ABORTED): nothing is written, and the file and its lock are released. */
+  signal?: AbortSignal;
+  /** Progress of loading the snapshot, then replaying the log: bytes done and total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 type Config = Required<HnswIndexOptions>;
@@ -42,12 +47,16 @@ type Config = Required<HnswIndexOptions>;
 /** What the file needs of HnswIndex internals; built inside the class by HnswIndex.open. */
 export interface IndexAccess {
   create(config: Config): Promise<HnswIndex>;
-  load(file: StorageFile): Promise<HnswIndex>;
+  load(file: StorageFile, opts: HnswProgressOptions): Promise<HnswIndex>;
   snapshot(index: HnswIndex): ReturnType<IndexFileHooks['snapshot']>;
   orderedSlots(index: HnswIndex): number;
   setOrderedSlots(index: HnswIndex, slots: number): void;
   attach(index: HnswIndex, journal: Journal): void;
   fail(index: HnswIndex, err: unknown): void;
+  /** Runs `replay` with the index's journal detached, so replayed writes are not refused or logged. */
+  replaying(index: HnswIndex, replay: () => Promise<void>): Promise<void>;
+  /** Moves `fresh`'s engine and entries into `index` (whose old ones are released), closing `fresh`. */
+  adopt(index: HnswIndex, fresh: HnswIndex): void;
 }
 
 const CONFIG_KEYS = ['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed'] as const;
@@ -71,6 +80,8 @@ export async function openIndexFile(path: unknown, options: unknown, access: Ind
   if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', 'readOnly must be a boolean');
   const logBytes = opts.checkpointLogBytes;
   if (logBytes !== undefined && logBytes !== Infinity) checkInt(logBytes, 'checkpointLogBytes', 0);
+  checkProgress(opts);
+  checkSignal(opts.signal);
   // The config fields the caller named: checked now (with the same ranges as create), compared with
   // the file's later. Fields left out come from the file.
   const given: Partial<Config> = {};
@@ -83,13 +94,55 @@ export async function openIndexFile(path: unknown, options: unknown, access: Ind
     if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
     await createIndexFile(backend, path, config, access);
   }
+  const progress = { signal: opts.signal, onProgress: opts.onProgress };
+  return readCommitted(backend, path, readOnly, async (file, header, slot) => {
+    const { index, snapshotMs, replayMs } = await loadCommitted(file, path, header, given, access, progress);
+    try {
+      let journal: Journal;
+      if (readOnly) {
+        // A reader keeps no file open (and never held a lock): refresh() reopens the path.
+        journal = new IndexReader(path, header, file.size(), index, access, {
+          load: (f, h) => loadCommitted(f, path, h, { ...given, ...configOf(index) }, access, {}).then((r) => r.index),
+          retry: (run) => readCommitted(backend, path, true, run),
+        });
+        file.close();
+      } else {
+        const hooks: IndexFileHooks = {
+          snapshot: () => access.snapshot(index),
+          orderedSlots: () => access.orderedSlots(index),
+          fail: (err) => access.fail(index, err),
+        };
+        journal = new IndexFile(file, path, header, slot, hooks, logBytes, { snapshotMs, replayMs });
+      }
+      access.attach(index, journal);
+      return index;
+    } catch (err) {
+      index.close();
+      throw err;
+    }
+  });
+}
+
+function configOf(index: HnswIndex): Partial<Config> {
+  return { dimension: index.dimension, metric: index.metric, M: index.M, efConstruction: index.efConstruction, efSearch: index.efSearch };
+}
+
+/**
+ * Opens `path`, reads its newest header and runs `use` on them. On failure the file is closed; a
+ * reader (which holds no lock, so a writer may commit while it reads) whose read failed as CORRUPT_FILE
+ * while the header moved on tries again with the new header: it never sees a half commit.
+ */
+export async function readCommitted<T>(
+  backend: StorageBackend, path: string, readOnly: boolean,
+  use: (file: StorageFile, header: IndexHeader, slot: number) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const file = await backend.open(path, { readOnly });
     let used: IndexHeader | undefined;
     try {
       const { header, slot } = readIndexHeader(file, path);
       used = header;
-      return await openFrom(file, path, header, slot, { readOnly, given, logBytes, access });
+      return await use(file, header, slot);
     } catch (err) {
       const changed = readOnly && used !== undefined && isMemvecError(err, 'CORRUPT_FILE') && headerMoved(file, path, used);
       file.close();
@@ -118,15 +171,13 @@ export function readIndexHeader(file: StorageFile, path: string): { header: Inde
   return chooseIndexHeader(readSlots(file, decodeIndexSlot), path);
 }
 
-interface OpenContext {
-  readOnly: boolean;
-  given: Partial<Config>;
-  logBytes: number | undefined;
-  access: IndexAccess;
-}
-
-async function openFrom(file: StorageFile, path: string, header: IndexHeader, slot: number, ctx: OpenContext): Promise<HnswIndex> {
-  const { access } = ctx;
+/**
+ * The index `header` commits: its snapshot loaded through the same validating reader as
+ * HnswIndex.load, then its log replayed. Progress counts the snapshot's bytes, then the log's.
+ */
+async function loadCommitted(
+  file: StorageFile, path: string, header: IndexHeader, given: Partial<Config>, access: IndexAccess, progress: HnswProgressOptions,
+): Promise<{ index: HnswIndex; snapshotMs: number; replayMs: number }> {
   const snapshotFile = new RangeFile(file, header.snapshotOffset, header.snapshotLength);
   let snapshot: HnswSnapshotHeader;
   try {
@@ -134,11 +185,17 @@ async function openFrom(file: StorageFile, path: string, header: IndexHeader, sl
   } catch (err) {
     throw withPath(path, err);
   }
-  checkConfig(path, ctx.given, snapshot, header.seed);
+  checkConfig(path, given, snapshot, header.seed);
   if (header.orderedSlots > snapshot.slots) throw corrupt(path, 'the header counts more ordered slots than the snapshot holds');
 
+  const { signal, onProgress } = progress;
+  let snapshotBytes = 0;
+  const snapshotProgress = onProgress === undefined ? undefined : (done: number, total: number): void => {
+    snapshotBytes = total;
+    onProgress(done, total + header.logLength);
+  };
   let started = now();
-  const index = await access.load(snapshotFile).catch((err: unknown) => {
+  const index = await access.load(snapshotFile, { signal, onProgress: snapshotProgress }).catch((err: unknown) => {
     throw withPath(path, err);
   });
   const snapshotMs = now() - started;
@@ -148,22 +205,22 @@ async function openFrom(file: StorageFile, path: string, header: IndexHeader, sl
     if (crc32(snapshotFile.headBytes) !== header.snapshotCrc) throw corrupt(path, 'the snapshot is not the one the header points to');
     access.setOrderedSlots(index, header.orderedSlots);
     started = now();
-    await replayLog(file, path, header, index, snapshot.dimension);
-    const replayMs = now() - started;
-    // A reader has all it will ever read: it keeps no file open (and never held a lock).
-    if (ctx.readOnly) file.close();
-    const hooks: IndexFileHooks = {
-      snapshot: () => access.snapshot(index),
-      orderedSlots: () => access.orderedSlots(index),
-      fail: (err) => access.fail(index, err),
-    };
-    const journal = new IndexFile(ctx.readOnly ? null : file, path, header, slot, ctx.readOnly, hooks, ctx.logBytes, { snapshotMs, replayMs });
-    access.attach(index, journal);
-    return index;
+    const ops = readLog(file, path, header, LOG_START, snapshot.dimension);
+    const total = snapshotBytes + header.logLength;
+    await applyLog(index, ops, path, {
+      signal, yields: true, onBytes: onProgress === undefined ? undefined : (done) => onProgress(snapshotBytes + done, total),
+    });
+    if (ops.length === 0) onProgress?.(total, total);
+    return { index, snapshotMs, replayMs: now() - started };
   } catch (err) {
     index.close();
     throw err;
   }
+}
+
+/** Where the log of `header` ends: the position of an index that applied all of it. */
+export function logEnd(header: IndexHeader): LogPosition {
+  return { length: header.logLength, records: header.logRecords, crc: header.logCrc };
 }
 
 function checkConfig(path: string, given: Partial<Config>, s: HnswSnapshotHeader, seed: number): void {
@@ -179,58 +236,6 @@ function checkConfig(path: string, given: Partial<Config>, s: HnswSnapshotHeader
       const has = key === 'metric' ? metricName(s.metric) : file[key];
       throw new MemvecError('INVALID_ARGUMENT', `${path} was created with ${key} ${String(has)}, not ${String(value)}`);
     }
-  }
-}
-
-/**
- * Replays the committed log: each record's length is checked against what is left of the log before
- * anything is allocated, its CRC before it is decoded, and the whole log's CRC and record count at
- * the end. Bytes past the committed length (a torn append) are never read.
- */
-async function replayLog(file: StorageFile, path: string, h: IndexHeader, index: HnswIndex, dimension: number): Promise<void> {
-  const end = h.logOffset + h.logLength;
-  const head = new Uint8Array(RECORD_HEADER_BYTES);
-  let pos = h.logOffset;
-  let crc = 0;
-  let records = 0;
-  while (pos < end) {
-    if (end - pos < MIN_RECORD_BYTES) throw corrupt(path, 'the log ends inside a record');
-    if (file.read(pos, head) !== head.length) throw corrupt(path, 'the file ends inside its log');
-    const { bodyLength, crc: bodyCrc } = decodeRecordHeader(head);
-    if (bodyLength > end - pos - RECORD_HEADER_BYTES) throw corrupt(path, `log record ${records} runs past the committed log`);
-    // A fresh buffer: the body starts 4-byte aligned, as decodeRecordBody needs.
-    const body = new Uint8Array(bodyLength);
-    if (file.read(pos + RECORD_HEADER_BYTES, body) !== bodyLength) throw corrupt(path, 'the file ends inside its log');
-    if (crc32(body) !== bodyCrc) throw corrupt(path, `log record ${records} checksum mismatch`);
-    crc = crc32(body, crc32(head, crc));
-    let op: LogOp;
-    try {
-      op = decodeRecordBody(body, dimension);
-    } catch (err) {
-      throw new MemvecError('CORRUPT_FILE', `${path}: log record ${records}: ${(err as Error).message}`, { cause: err });
-    }
-    await apply(index, op, path, records);
-    pos += RECORD_HEADER_BYTES + bodyLength;
-    records++;
-  }
-  if (records !== h.logRecords) throw corrupt(path, `the header counts ${h.logRecords} log records, the log holds ${records}`);
-  if (crc !== h.logCrc) throw corrupt(path, 'log checksum mismatch');
-}
-
-/** Replays one record through the call the writer made. Input the writer would have refused is corruption. */
-async function apply(index: HnswIndex, op: LogOp, path: string, n: number): Promise<void> {
-  try {
-    if (op.type === 'delete') {
-      for (const key of op.keys) if (!index.delete(key)) throw corrupt(path, `log record ${n} deletes a key the index does not hold`);
-      return;
-    }
-    const metas = op.metaJson.map((json) => (json === undefined ? undefined : JSON.parse(json) as unknown));
-    if (op.type === 'insert') index.insert(op.keys[0]!, op.data, metas[0]);
-    else await index.batchInsert(op.data, op.keys, metas);
-  } catch (err) {
-    const refused = err instanceof SyntaxError || isMemvecError(err, 'INVALID_ARGUMENT') || isMemvecError(err, 'INVALID_VECTOR') || isMemvecError(err, 'DIMENSION_MISMATCH');
-    if (!refused) throw err;
-    throw new MemvecError('CORRUPT_FILE', `${path}: log record ${n} cannot be replayed: ${(err as Error).message}`, { cause: err });
   }
 }
 
