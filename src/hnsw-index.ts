@@ -137,8 +137,10 @@ export class HnswIndex {
   private batchBuffers: BatchBuffers | null = null;
   /** The long write in progress (it holds the write lock), if any. */
   private busy: string | null = null;
-  /** The file of an index from open(); null for create() and load(). */
+  /** The file of an index from open(); null for create() and load() (and while a refresh replays). */
   private journal: Journal | null = null;
+  /** The file's refresh, kept apart from `journal`, which a refresh detaches while it replays. */
+  private refresher: (() => Promise<boolean>) | null = null;
   /** Why the index closed itself (a failed write to its file), for the CLOSED errors that follow. */
   private closedBy: unknown = undefined;
 
@@ -185,6 +187,7 @@ export class HnswIndex {
       },
       attach: (index, journal) => {
         index.journal = journal;
+        index.refresher = () => journal.refresh();
       },
       fail: (index, err) => {
         index.close();
@@ -417,7 +420,7 @@ export class HnswIndex {
    */
   async refresh(): Promise<boolean> {
     this.live();
-    return (await this.journal?.refresh()) ?? false;
+    return (await this.refresher?.()) ?? false;
   }
 
   /** The k nearest entries to `query`, best first. */
@@ -490,6 +493,7 @@ export class HnswIndex {
   close(): void {
     const journal = this.journal;
     this.journal = null;
+    this.refresher = null;
     journal?.close();
     this.engine = null;
     this.batchBuffers = null;

@@ -840,6 +840,25 @@ export function hnswFileSuite(target: BackendTarget): void {
       const [a, b] = await Promise.all([reader.refresh(), reader.refresh()]);
       expect([a, b]).toEqual([true, true]);
       expect(reader.has('concurrent')).toBe(true);
+      // One that starts while another replays a batch shares it too. The replayed batch yields to the
+      // event loop as it goes (and writes then say LOCKED, not READ_ONLY): that is when to ask.
+      await writer.batchInsert(entries(3000, 'late', 69));
+      let settled = false;
+      const first = reader.refresh().finally(() => {
+        settled = true;
+      });
+      let second: Promise<boolean> | undefined;
+      while (!settled && second === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        try {
+          reader.insert('x', row(more, 5));
+        } catch (err) {
+          if ((err as MemvecError).code === 'LOCKED') second = reader.refresh();
+        }
+      }
+      expect(second).toBeDefined();
+      expect(await Promise.all([first, second])).toEqual([true, true]);
+      expect(reader.has('late2999')).toBe(true);
 
       // The path now holds another index file (what a compaction's rename does): the reader reloads it.
       writer.close();
