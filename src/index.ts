@@ -16,6 +16,7 @@ export { HnswIndex } from './hnsw-index.js';
 export type {
   HnswEntry,
   HnswIndexOptions,
+  HnswIndexStats,
   HnswLoadOptions,
   HnswMetric,
   HnswProgressOptions,

@@ -20,7 +20,7 @@ import { checkInt, checkSignal } from '../validate.js';
 import { METRIC_IDS, metricName } from './engine-codes.js';
 import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
 import { IndexReader } from './index-reader.js';
-import { applyLog, LOG_START, type LogPosition, readLog } from './log-replay.js';
+import { applyLog, LOG_START, readLog } from './log-replay.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
 import { checkOptions, checkOptionsObject, checkProgress } from './validate.js';
@@ -216,11 +216,6 @@ async function loadCommitted(
     index.close();
     throw err;
   }
-}
-
-/** Where the log of `header` ends: the position of an index that applied all of it. */
-export function logEnd(header: IndexHeader): LogPosition {
-  return { length: header.logLength, records: header.logRecords, crc: header.logCrc };
 }
 
 function checkConfig(path: string, given: Partial<Config>, s: HnswSnapshotHeader, seed: number): void {
