@@ -369,11 +369,13 @@ export class HnswIndex {
     if (!Array.isArray(keys)) throw new MemvecError('INVALID_ARGUMENT', `keys must be an array of strings, got ${describe(keys)}`);
     const { keyToSlot, slotKey, slotMeta } = this.slots;
     const present = new Map<string, number>();
-    keys.forEach((key: unknown, i) => {
+    // A plain loop, not forEach: a hole in a sparse array is undefined here, and refused.
+    for (let i = 0; i < keys.length; i++) {
+      const key: unknown = keys[i];
       if (typeof key !== 'string') throw new MemvecError('INVALID_ARGUMENT', `keys[${i}] must be a string, got ${describe(key)}`);
       const slot = keyToSlot.get(key);
       if (slot !== undefined) present.set(key, slot);
-    });
+    }
     if (present.size === 0) return 0;
     const startedAt = now();
     this.journal?.logDelete([...present.keys()]);
