@@ -25,7 +25,7 @@ import { createFile, popcount8, readHeader, writeFreshHeader } from './flat/flat
 import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
 import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
 import { type BackendChoice, resolveBackend } from './storage/select.js';
-import type { StorageBackend, StorageFile } from './storage/types.js';
+import type { StorageBackend, StorageFile, WriterLock } from './storage/types.js';
 import { checkInt, checkSignal, toBatch } from './validate.js';
 
 export type { CosineSearchOptions, SearchResult };
@@ -104,6 +104,8 @@ export class MemMapVector implements AsyncDisposable {
     slot: number,
     private readonly engine: Engine,
     readonly readOnly: boolean,
+    /** A writer's hold on its path (storage/lock-file.ts), kept across compaction's rename. */
+    private lock: WriterLock | null,
   ) {
     this.file = file;
     this.header = header;
@@ -121,22 +123,30 @@ export class MemMapVector implements AsyncDisposable {
     const wanted = options.dimension === undefined ? undefined : checkInt(options.dimension, 'dimension', 1, MAX_DIMENSION);
     const readOnly = options.readOnly ?? false;
     const backend = await resolveBackend(options.backend);
-    if (!(await backend.exists(path))) {
-      if (readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
-      await createFile(backend, path, wanted ?? DEFAULT_DIMENSION);
-    }
-    const engine = await Engine.create();
-    const file = await backend.open(path, { readOnly });
+    // A writer takes the path's lock before anything else, so it never creates or opens a file that
+    // another writer holds (LOCKED), and nobody replaces its file while it has it.
+    const lock = readOnly ? null : await backend.lock(path);
     try {
-      const { header, slot } = readHeader(file, path);
-      if (wanted !== undefined && wanted !== header.dimension) {
-        throw new MemvecError('DIMENSION_MISMATCH', `${path} holds vectors of dimension ${header.dimension}, not ${wanted}`);
+      if (!(await backend.exists(path))) {
+        if (readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
+        await createFile(backend, path, wanted ?? DEFAULT_DIMENSION);
       }
-      const store = new MemMapVector(backend, path, file, header, slot, engine, readOnly);
-      store.loadBitmap();
-      return store;
+      const engine = await Engine.create();
+      const file = await backend.open(path, { readOnly, lock: lock ?? undefined });
+      try {
+        const { header, slot } = readHeader(file, path);
+        if (wanted !== undefined && wanted !== header.dimension) {
+          throw new MemvecError('DIMENSION_MISMATCH', `${path} holds vectors of dimension ${header.dimension}, not ${wanted}`);
+        }
+        const store = new MemMapVector(backend, path, file, header, slot, engine, readOnly, lock);
+        store.loadBitmap();
+        return store;
+      } catch (err) {
+        file.close();
+        throw err;
+      }
     } catch (err) {
-      file.close();
+      lock?.release();
       throw err;
     }
   }
@@ -206,12 +216,19 @@ export class MemMapVector implements AsyncDisposable {
   }
 
   private poison(): void {
+    this.closeFile();
+    this.lock?.release();
+    this.lock = null;
+  }
+
+  /** Lets go of the open file (not of the lock: compaction keeps it across its rename). */
+  private closeFile(): void {
     const file = this.file;
     this.file = null;
     try {
       file?.close();
     } catch {
-      // Already failing: the original error is the one worth reporting.
+      // Already failing or closing: nothing more to do with this handle.
     }
   }
 
@@ -362,16 +379,14 @@ export class MemMapVector implements AsyncDisposable {
     }
     checkSignal(options.signal);
     // Close before the rename (some platforms refuse to replace an open file), then reopen whatever the
-    // path holds: the compacted file, or the old one if the rename failed. Between the close and the
-    // reopen another process could take the write lock; we would then close with LOCKED, and the file
-    // would still be whole.
-    this.poison();
+    // path holds: the compacted file, or the old one if the rename failed. The path's lock stays held
+    // throughout, so no other writer can get in between.
+    this.closeFile();
     let renameError: unknown;
     await this.backend.rename(tmpPath, this.path).catch((err: unknown) => (renameError = err));
-    const reopened = await this.backend.open(this.path);
     try {
-      const { header, slot } = readHeader(reopened, this.path);
-      this.file = reopened;
+      this.file = await this.backend.open(this.path, { lock: this.lock ?? undefined });
+      const { header, slot } = readHeader(this.file, this.path);
       this.header = header;
       this.slot = slot;
       this.loadBitmap();
@@ -496,11 +511,16 @@ export class MemMapVector implements AsyncDisposable {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Releases the file. Every write was already durable, so there is nothing to flush. */
+  /** Releases the file and its write lock. Every write was already durable, so there is nothing to flush. */
   close(): void {
     const file = this.file;
     this.file = null;
-    file?.close();
+    try {
+      file?.close();
+    } finally {
+      this.lock?.release();
+      this.lock = null;
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

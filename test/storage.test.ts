@@ -24,7 +24,14 @@ const GiB = 2 ** 30;
 function diskTarget(label: string, backend: StorageBackend, large?: { windowSize: number }): StorageTarget {
   const dir = mkdtempSync(join(tmpdir(), 'memvec-storage-'));
   let n = 0;
-  return { label, backend, large, path: (name) => join(dir, `${name}-${n++}.bin`), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    label,
+    backend,
+    large,
+    path: (name) => join(dir, `${name}-${n++}.bin`),
+    dirs: { missing: (name) => join(dir, 'missing', 'dir', name) },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 if (nodeOrBun) {
@@ -123,7 +130,7 @@ function nodeAndBunOnly(): void {
       const mmap = createMmapBackend();
       const err = await mmap.open(join(dir, 'missing', 'x.bin'), { create: true }).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'IO' });
-      expect((err as Error).message).toMatch(/No such file or directory \(ENOENT\)/);
+      expect((err as Error).message).toMatch(/directory .*missing does not exist/);
       expect((err as MemvecError).cause).toMatchObject({ code: 'ENOENT' });
       const file = await mmap.open(join(dir, 'args.bin'), { create: true });
       expect(() => file.read(-1, new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));

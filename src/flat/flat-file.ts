@@ -46,15 +46,23 @@ export function writeFreshHeader(file: StorageFile, dimension: number, count: nu
   file.sync();
 }
 
-/** Creates an empty store beside `path` and renames it into place, so `path` is never half-made. */
+/**
+ * Creates an empty store beside `path` and renames it into place, so `path` is never half-made. The
+ * caller holds `path`'s writer lock. A failure leaves no temporary file behind.
+ */
 export async function createFile(backend: StorageBackend, path: string, dimension: number): Promise<void> {
   const tmpPath = `${path}.create.tmp`;
   await backend.remove(tmpPath);
-  const tmp = await backend.open(tmpPath, { create: true });
   try {
-    writeFreshHeader(tmp, dimension, 0);
-  } finally {
-    tmp.close();
+    const tmp = await backend.open(tmpPath, { create: true });
+    try {
+      writeFreshHeader(tmp, dimension, 0);
+    } finally {
+      tmp.close();
+    }
+    await backend.rename(tmpPath, path);
+  } catch (err) {
+    await backend.remove(tmpPath).catch(() => undefined);
+    throw err;
   }
-  await backend.rename(tmpPath, path);
 }

@@ -23,7 +23,7 @@ import { commitHeader } from '../format/header-slots.js';
 import {
   encodeDeleteRecord, encodeInsertRecord, encodeUpdateMetaRecord, type LoggedRows,
 } from '../format/hnsw-log-record.js';
-import type { StorageFile } from '../storage/types.js';
+import type { StorageFile, WriterLock } from '../storage/types.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
 
@@ -107,6 +107,8 @@ export class IndexFile implements Journal {
     /** Explicit: checkpoint whenever the log passes this many bytes, and on no other rule. */
     private readonly checkpointLogBytes: number | undefined,
     costs: CheckpointCosts,
+    /** A writer's hold on its path (storage/lock-file.ts), released when the file closes. */
+    private lock: WriterLock | null = null,
   ) {
     this.file = file;
     this.header = header;
@@ -255,6 +257,11 @@ export class IndexFile implements Journal {
   close(): void {
     const file = this.file;
     this.file = null;
-    file?.close();
+    try {
+      file?.close();
+    } finally {
+      this.lock?.release();
+      this.lock = null;
+    }
   }
 }

@@ -15,7 +15,7 @@ import { readSlots } from '../format/header-slots.js';
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
 import type { HnswIndex, HnswIndexOptions, HnswMetric, HnswProgressOptions } from '../hnsw-index.js';
 import { type BackendChoice, resolveBackend } from '../storage/select.js';
-import type { StorageBackend, StorageFile } from '../storage/types.js';
+import type { StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
 import { checkInt, checkSignal } from '../validate.js';
 import { METRIC_IDS, metricName } from './engine-codes.js';
 import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
@@ -89,38 +89,47 @@ export async function openIndexFile(path: unknown, options: unknown, access: Ind
   const config = checkOptions({ ...given, dimension: given.dimension ?? 1 });
 
   const backend = await resolveBackend(opts.backend);
-  if (!(await backend.exists(path))) {
-    if (readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
-    if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
-    await createIndexFile(backend, path, config, access);
-  }
-  const progress = { signal: opts.signal, onProgress: opts.onProgress };
-  return readCommitted(backend, path, readOnly, async (file, header, slot) => {
-    const { index, snapshotMs, replayMs } = await loadCommitted(file, path, header, given, access, progress);
-    try {
-      let journal: Journal;
-      if (readOnly) {
-        // A reader keeps no file open (and never held a lock): refresh() reopens the path.
-        journal = new IndexReader(path, header, file.size(), index, access, {
-          load: (f, h) => loadCommitted(f, path, h, { ...given, ...configOf(index) }, access, {}).then((r) => r.index),
-          retry: (run) => readCommitted(backend, path, true, run),
-        });
-        file.close();
-      } else {
-        const hooks: IndexFileHooks = {
-          snapshot: () => access.snapshot(index),
-          orderedSlots: () => access.orderedSlots(index),
-          fail: (err) => access.fail(index, err),
-        };
-        journal = new IndexFile(file, path, header, slot, hooks, logBytes, { snapshotMs, replayMs });
-      }
-      access.attach(index, journal);
-      return index;
-    } catch (err) {
-      index.close();
-      throw err;
+  // A writer takes the path's lock before anything else, so it never creates or opens a file that
+  // another writer holds (LOCKED), and nobody replaces its file while it has it.
+  const lock = readOnly ? null : await backend.lock(path);
+  try {
+    if (!(await backend.exists(path))) {
+      if (readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
+      if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
+      await createIndexFile(backend, path, config, access);
     }
-  });
+    const progress = { signal: opts.signal, onProgress: opts.onProgress };
+    return await readCommitted(backend, path, readOnly, lock, async (file, header, slot) => {
+      const { index, snapshotMs, replayMs } = await loadCommitted(file, path, header, given, access, progress);
+      try {
+        let journal: Journal;
+        if (readOnly) {
+          // A reader keeps no file open (and never held a lock): refresh() reopens the path.
+          journal = new IndexReader(path, header, file.size(), index, access, {
+            load: (f, h) => loadCommitted(f, path, h, { ...given, ...configOf(index) }, access, {}).then((r) => r.index),
+            retry: (run) => readCommitted(backend, path, true, null, run),
+          });
+          file.close();
+        } else {
+          const hooks: IndexFileHooks = {
+            snapshot: () => access.snapshot(index),
+            orderedSlots: () => access.orderedSlots(index),
+            fail: (err) => access.fail(index, err),
+          };
+          // The IndexFile owns the lock from here and releases it when it closes.
+          journal = new IndexFile(file, path, header, slot, hooks, logBytes, { snapshotMs, replayMs }, lock);
+        }
+        access.attach(index, journal);
+        return index;
+      } catch (err) {
+        index.close();
+        throw err;
+      }
+    });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
 }
 
 function configOf(index: HnswIndex): Partial<Config> {
@@ -128,16 +137,17 @@ function configOf(index: HnswIndex): Partial<Config> {
 }
 
 /**
- * Opens `path`, reads its newest header and runs `use` on them. On failure the file is closed; a
- * reader (which holds no lock, so a writer may commit while it reads) whose read failed as CORRUPT_FILE
- * while the header moved on tries again with the new header: it never sees a half commit.
+ * Opens `path` (a writer with the lock it holds), reads its newest header and runs `use` on them. On
+ * failure the file is closed; a reader (which holds no lock, so a writer may commit while it reads)
+ * whose read failed as CORRUPT_FILE while the header moved on tries again with the new header: it
+ * never sees a half commit.
  */
 export async function readCommitted<T>(
-  backend: StorageBackend, path: string, readOnly: boolean,
+  backend: StorageBackend, path: string, readOnly: boolean, lock: WriterLock | null,
   use: (file: StorageFile, header: IndexHeader, slot: number) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const file = await backend.open(path, { readOnly });
+    const file = await backend.open(path, { readOnly, lock: lock ?? undefined });
     let used: IndexHeader | undefined;
     try {
       const { header, slot } = readIndexHeader(file, path);
@@ -236,8 +246,7 @@ function checkConfig(path: string, given: Partial<Config>, s: HnswSnapshotHeader
 
 /**
  * Writes an empty index beside `path` and renames it into place, so `path` never holds a half-made
- * file. (Two processes creating the same new path at once race as MemMapVector.open's creation does:
- * the later rename wins, before either has written anything.)
+ * file. The caller holds `path`'s writer lock, so no other writer creates it at the same time.
  */
 async function createIndexFile(backend: StorageBackend, path: string, config: Config, access: IndexAccess): Promise<void> {
   const index = await access.create(config);

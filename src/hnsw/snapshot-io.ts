@@ -60,13 +60,17 @@ export function snapshotOf(engine: Engine, config: Config, table: SlotTable): Sn
 
 /**
  * Writes a snapshot to `path` atomically: a temporary file in the same backend, synced, then renamed
- * over the target, so a crash leaves the old file or the new one. `take` is called once the temporary
- * file is open, and its snapshot written at once.
+ * over the target, so a crash leaves the old file or the new one. `path`'s writer lock is held
+ * throughout: a path that a writer has open (HnswIndex.open, MemMapVector.open, another save), in this
+ * process or another, is LOCKED and left untouched. `take` is called once the temporary file is open,
+ * and its snapshot written at once.
  */
 export async function saveSnapshotFile(backend: StorageBackend, path: string, take: () => Snapshot): Promise<void> {
+  const lock = await backend.lock(path);
   const tmp = `${path}.tmp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-  let file: StorageFile | null = await backend.open(tmp, { create: true });
+  let file: StorageFile | null = null;
   try {
+    file = await backend.open(tmp, { create: true });
     // Everything from here to the rename is synchronous: the file is one consistent state.
     const snapshot = take();
     file.truncate(0);
@@ -79,6 +83,8 @@ export async function saveSnapshotFile(backend: StorageBackend, path: string, ta
     file?.close();
     await backend.remove(tmp).catch(() => undefined);
     throw err;
+  } finally {
+    lock.release();
   }
 }
 

@@ -20,7 +20,7 @@ function unavailableBackend(name: BackendName): StorageBackend {
   const fail = async (): Promise<never> => {
     throw unavailable(name);
   };
-  return { name, open: fail, exists: fail, remove: fail, rename: fail };
+  return { name, open: fail, lock: fail, exists: fail, remove: fail, rename: fail };
 }
 
 export const fsBackend: StorageBackend = unavailableBackend('fs');

@@ -1,11 +1,14 @@
 /**
- * Deno.FsFile: positional access through seek + read/write, truncate, syncData, and an exclusive
- * advisory lock (tryLockSync, released when the file closes) so a second writer gets LOCKED instead
- * of interleaving commits. Readers take no lock: the commit protocol keeps their view whole.
+ * Deno.FsFile: positional access through seek + read/write, truncate and syncData. A writer takes the
+ * lock file every backend honours (lock-file.ts, made with Deno's own calls) and an exclusive advisory
+ * lock on the file (tryLockSync, released when it closes); a second writer gets LOCKED instead of
+ * interleaving commits. Readers take no lock: the commit protocol keeps their view whole.
  */
 import { MemvecError } from '../errors.js';
-import { ioError } from './io-error.js';
-import type { OpenOptions, StorageBackend, StorageFile } from './types.js';
+import { GuardedFile, withWriterLock } from './guarded-file.js';
+import { dirOf, ioError } from './io-error.js';
+import { type LockFs, takeLock } from './lock-file.js';
+import type { OpenOptions, StorageBackend, StorageFile, WriterLock } from './types.js';
 
 interface DenoFile {
   seekSync(offset: number, whence: number): number;
@@ -20,12 +23,13 @@ interface DenoFile {
 }
 
 interface DenoApi {
-  openSync(path: string, options: { read: boolean; write: boolean; create?: boolean }): DenoFile;
-  statSync(path: string): unknown;
+  openSync(path: string, options: { read?: boolean; write?: boolean; create?: boolean; createNew?: boolean }): DenoFile;
+  statSync(path: string): { mtime: Date | null; isDirectory: boolean };
+  readTextFileSync(path: string): string;
   removeSync(path: string): void;
   renameSync(from: string, to: string): void;
   SeekMode: { Start: number };
-  errors: { NotFound: new () => Error };
+  errors: { NotFound: new () => Error; AlreadyExists: new () => Error };
 }
 
 function deno(): DenoApi {
@@ -34,78 +38,52 @@ function deno(): DenoApi {
   return api;
 }
 
-class DenoFsFile implements StorageFile {
+const isNotFound = (err: unknown): boolean => err instanceof deno().errors.NotFound;
+
+class DenoFsFile extends GuardedFile {
   readonly backend = 'deno' as const;
-  private file: DenoFile | null;
 
   constructor(
-    file: DenoFile,
-    private readonly path: string,
-    private readonly readOnly: boolean,
+    private readonly file: DenoFile,
+    path: string,
+    readOnly: boolean,
+    ownLock: WriterLock | null,
   ) {
-    this.file = file;
+    super(path, readOnly, ownLock);
   }
 
-  private handle(write = false): DenoFile {
-    if (this.file === null) throw new MemvecError('CLOSED', `file ${this.path} is closed`);
-    if (write && this.readOnly) throw new MemvecError('IO', `file ${this.path} is open read-only`);
-    return this.file;
+  protected rawSize(): number {
+    return this.file.statSync().size;
   }
 
-  size(): number {
-    return this.handle().statSync().size;
-  }
-
-  read(offset: number, into: Uint8Array): number {
-    const file = this.handle();
-    file.seekSync(offset, deno().SeekMode.Start);
+  protected rawRead(offset: number, into: Uint8Array): number {
+    this.file.seekSync(offset, deno().SeekMode.Start);
     let done = 0;
     while (done < into.length) {
-      const n = file.readSync(into.subarray(done));
+      const n = this.file.readSync(into.subarray(done));
       if (n === null || n === 0) break;
       done += n;
     }
     return done;
   }
 
-  write(offset: number, data: Uint8Array): void {
-    const file = this.handle(true);
-    try {
-      file.seekSync(offset, deno().SeekMode.Start);
-      let done = 0;
-      while (done < data.length) done += file.writeSync(data.subarray(done));
-    } catch (err) {
-      throw ioError(`write to ${this.path}`, err);
-    }
+  protected rawWrite(offset: number, data: Uint8Array): void {
+    this.file.seekSync(offset, deno().SeekMode.Start);
+    let done = 0;
+    while (done < data.length) done += this.file.writeSync(data.subarray(done));
   }
 
-  truncate(size: number): void {
-    try {
-      this.handle(true).truncateSync(size);
-    } catch (err) {
-      throw ioError(`resize ${this.path}`, err);
-    }
+  protected rawTruncate(size: number): void {
+    this.file.truncateSync(size);
   }
 
-  sync(): void {
-    if (this.readOnly) return;
-    try {
-      this.handle().syncDataSync();
-    } catch (err) {
-      throw ioError(`sync ${this.path}`, err);
-    }
+  protected rawSync(): void {
+    this.file.syncDataSync();
   }
 
-  close(): void {
-    const file = this.file;
-    this.file = null;
-    file?.close();
+  protected rawClose(): void {
+    this.file.close();
   }
-}
-
-function dirOf(path: string): string {
-  const i = path.lastIndexOf('/');
-  return i <= 0 ? (i === 0 ? '/' : '.') : path.slice(0, i);
 }
 
 /** fsync the directory so a rename survives a power cut; some platforms refuse, which is harmless. */
@@ -122,44 +100,100 @@ function syncDir(path: string): void {
   }
 }
 
-export const denoBackend: StorageBackend = {
-  name: 'deno',
-  async open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
-    const readOnly = options.readOnly ?? false;
+const denoLockFs: LockFs = {
+  createExclusive(path, text) {
     let file: DenoFile;
     try {
-      file = deno().openSync(path, { read: true, write: !readOnly, create: !readOnly && (options.create ?? false) });
+      file = deno().openSync(path, { write: true, createNew: true });
     } catch (err) {
-      throw ioError(`open ${path}`, err);
+      if (err instanceof deno().errors.AlreadyExists) return false;
+      throw err;
     }
-    if (!readOnly && !file.tryLockSync(true)) {
+    try {
+      const bytes = new TextEncoder().encode(text);
+      let done = 0;
+      while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+    } finally {
       file.close();
-      throw new MemvecError('LOCKED', `${path} is open for writing in another process`);
     }
-    return new DenoFsFile(file, path, readOnly);
+    return true;
+  },
+  readText(path) {
+    try {
+      return deno().readTextFileSync(path);
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  },
+  ageMs(path) {
+    try {
+      const mtime = deno().statSync(path).mtime;
+      return mtime === null ? null : Date.now() - mtime.getTime();
+    } catch {
+      return null;
+    }
+  },
+  remove(path) {
+    try {
+      deno().removeSync(path);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  },
+  missingDir(path) {
+    const dir = dirOf(path);
+    try {
+      deno().statSync(dir);
+      return undefined;
+    } catch (err) {
+      return isNotFound(err) ? dir : undefined;
+    }
+  },
+};
+
+function denoCall<T>(what: string, path: string, op: () => T): T {
+  try {
+    return op();
+  } catch (err) {
+    throw ioError(what, err, () => denoLockFs.missingDir(path));
+  }
+}
+
+const lockPath = (path: string): WriterLock => takeLock(denoLockFs, path, 'deno');
+
+export const denoBackend: StorageBackend = {
+  name: 'deno',
+  open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
+    const readOnly = options.readOnly ?? false;
+    return withWriterLock(path, options, lockPath, (ownLock) => {
+      const file = denoCall(`open ${path}`, path, () =>
+        deno().openSync(path, { read: true, write: !readOnly, create: !readOnly && (options.create ?? false) }),
+      );
+      if (!readOnly && !file.tryLockSync(true)) {
+        file.close();
+        throw new MemvecError('LOCKED', `${path} is open for writing in another process`);
+      }
+      return new DenoFsFile(file, path, readOnly, ownLock);
+    });
+  },
+  async lock(path: string): Promise<WriterLock> {
+    return lockPath(path);
   },
   async exists(path: string): Promise<boolean> {
     try {
       deno().statSync(path);
       return true;
     } catch (err) {
-      if (err instanceof deno().errors.NotFound) return false;
-      throw ioError(`stat ${path}`, err);
+      if (isNotFound(err)) return false;
+      throw ioError(`look up ${path}`, err);
     }
   },
   async remove(path: string): Promise<void> {
-    try {
-      deno().removeSync(path);
-    } catch (err) {
-      if (!(err instanceof deno().errors.NotFound)) throw ioError(`remove ${path}`, err);
-    }
+    denoCall(`remove ${path}`, path, () => denoLockFs.remove(path));
   },
   async rename(from: string, to: string): Promise<void> {
-    try {
-      deno().renameSync(from, to);
-    } catch (err) {
-      throw ioError(`rename ${from} to ${to}`, err);
-    }
+    denoCall(`replace ${to}`, to, () => deno().renameSync(from, to));
     syncDir(to);
   },
 };

@@ -4,13 +4,12 @@
  * no-op because there is nothing more durable to reach; export the bytes to keep them.
  */
 import { MemvecError } from '../errors.js';
-import type { OpenOptions, StorageBackend, StorageFile } from './types.js';
+import { GuardedFile, withWriterLock } from './guarded-file.js';
+import type { OpenOptions, StorageBackend, StorageFile, WriterLock } from './types.js';
 
 class GrowableBytes {
   bytes = new Uint8Array(0);
   length = 0;
-  /** One writer at a time, as on disk. */
-  writer = false;
 
   ensure(size: number): void {
     if (size <= this.bytes.length) return;
@@ -20,62 +19,51 @@ class GrowableBytes {
   }
 }
 
-class MemoryFile implements StorageFile {
+class MemoryFile extends GuardedFile {
   readonly backend = 'memory' as const;
-  private closed = false;
 
   constructor(
     private readonly data: GrowableBytes,
-    private readonly path: string,
-    private readonly readOnly: boolean,
-  ) {}
-
-  private check(write: boolean): void {
-    if (this.closed) throw new MemvecError('CLOSED', `file ${this.path} is closed`);
-    if (write && this.readOnly) throw new MemvecError('IO', `file ${this.path} is open read-only`);
+    path: string,
+    readOnly: boolean,
+    ownLock: WriterLock | null,
+  ) {
+    super(path, readOnly, ownLock);
   }
 
-  size(): number {
-    this.check(false);
+  protected rawSize(): number {
     return this.data.length;
   }
 
-  read(offset: number, into: Uint8Array): number {
-    this.check(false);
+  protected rawRead(offset: number, into: Uint8Array): number {
     const n = Math.max(0, Math.min(into.length, this.data.length - offset));
     if (n > 0) into.set(this.data.bytes.subarray(offset, offset + n));
     return n;
   }
 
-  write(offset: number, data: Uint8Array): void {
-    this.check(true);
+  protected rawWrite(offset: number, data: Uint8Array): void {
     const end = offset + data.length;
     this.data.ensure(end);
     this.data.bytes.set(data, offset);
     if (end > this.data.length) this.data.length = end;
   }
 
-  truncate(size: number): void {
-    this.check(true);
+  protected rawTruncate(size: number): void {
     this.data.ensure(size);
     if (size < this.data.length) this.data.bytes.fill(0, size, this.data.length);
     this.data.length = size;
   }
 
-  sync(): void {
-    this.check(false);
-  }
+  protected rawSync(): void {}
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (!this.readOnly) this.data.writer = false;
-  }
+  protected rawClose(): void {}
 }
 
 export class MemoryBackend implements StorageBackend {
   readonly name = 'memory' as const;
   private readonly files = new Map<string, GrowableBytes>();
+  /** Paths with a writer, as on disk: the lock belongs to the path, so it survives a rename over it. */
+  private readonly locked = new Set<string>();
 
   /** A backend holding one file at `path` with a copy of `bytes` (e.g. a store fetched over HTTP). */
   static fromBytes(path: string, bytes: ArrayBuffer | Uint8Array): MemoryBackend {
@@ -100,19 +88,30 @@ export class MemoryBackend implements StorageBackend {
     return data.bytes.slice(0, data.length);
   }
 
-  async open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
-    let data = this.files.get(path);
-    if (!data) {
-      if (!options.create || options.readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
-      data = new GrowableBytes();
-      this.files.set(path, data);
-    }
+  open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
     const readOnly = options.readOnly ?? false;
-    if (!readOnly) {
-      if (data.writer) throw new MemvecError('LOCKED', `${path} is already open for writing`);
-      data.writer = true;
-    }
-    return new MemoryFile(data, path, readOnly);
+    return withWriterLock(path, options, (p) => this.lock(p), (ownLock) => {
+      let data = this.files.get(path);
+      if (!data) {
+        if (!options.create || readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
+        data = new GrowableBytes();
+        this.files.set(path, data);
+      }
+      return new MemoryFile(data, path, readOnly, ownLock);
+    });
+  }
+
+  async lock(path: string): Promise<WriterLock> {
+    if (this.locked.has(path)) throw new MemvecError('LOCKED', `${path} is open for writing`);
+    this.locked.add(path);
+    let held = true;
+    return {
+      path,
+      release: () => {
+        if (held) this.locked.delete(path);
+        held = false;
+      },
+    };
   }
 
   async exists(path: string): Promise<boolean> {

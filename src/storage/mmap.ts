@@ -2,8 +2,9 @@
  * Memory-mapped files through memvec's Node-API addon (native/): the default backend in Node and Bun
  * when the addon loads. Reads are a memcpy from the page cache through a mapping kept open for the
  * life of the file, so a scan that streams the file again and again pays no syscall per chunk; writes
- * are pwrite (a full disk is an error, not a SIGBUS); sync is msync + fdatasync; a writer's flock keeps
- * out a second writer, in this process or another (LOCKED, at once). Readers take no lock (types.ts).
+ * are pwrite (a full disk is an error, not a SIGBUS); sync is msync + fdatasync. A writer takes the
+ * lock file every backend honours (lock-file.ts) and, through the addon, a flock as well; a second
+ * writer, in this process or another, gets LOCKED at once. Readers take no lock (types.ts).
  *
  * Why copies and not zero-copy views: the addon can also hand out its windows as external ArrayBuffers
  * (`view`), but both are one memcpy per chunk. Streaming a warm 1 GiB file in 4 MiB chunks measured
@@ -14,10 +15,12 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { MemvecError } from '../errors.js';
+import { acquireLock, nodeFsCall, nodeFsOps, nodeLockFs } from './node-files.js';
+import { GuardedFile, withWriterLock } from './guarded-file.js';
 import { ioError } from './io-error.js';
 import { loadNativeAddon, type NativeAddon, type NativeFile } from './native-addon.js';
 import { syncDir } from './sync-dir.js';
-import type { OpenOptions, StorageBackend, StorageFile } from './types.js';
+import type { OpenOptions, StorageBackend, StorageFile, WriterLock } from './types.js';
 
 export interface MmapBackendOptions {
   /** log2 of the mapping window; default 30 (1 GiB). Tests use small windows to cross boundaries often. */
@@ -25,7 +28,7 @@ export interface MmapBackendOptions {
 }
 
 /** Maps an error thrown by the addon to memvec's codes; OS failures become IO with the errno text. */
-function nativeError(what: string, err: unknown): MemvecError {
+function nativeError(what: string, err: unknown, missingDir?: () => string | undefined): MemvecError {
   if (err instanceof MemvecError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   const detail = err instanceof Error ? err.message : String(err);
@@ -34,125 +37,77 @@ function nativeError(what: string, err: unknown): MemvecError {
   }
   if (code === 'CLOSED') return new MemvecError('CLOSED', `could not ${what}: the file is closed`, { cause: err });
   if (code === 'INVALID_ARGUMENT') return new MemvecError('INVALID_ARGUMENT', `could not ${what}: ${detail}`, { cause: err });
-  return ioError(what, err);
+  return ioError(what, err, missingDir);
 }
 
-class MmapFile implements StorageFile {
+class MmapFile extends GuardedFile {
   readonly backend = 'mmap' as const;
-  private handle: NativeFile | null;
 
   constructor(
     private readonly addon: NativeAddon,
-    handle: NativeFile,
-    private readonly path: string,
-    private readonly readOnly: boolean,
+    private readonly handle: NativeFile,
+    path: string,
+    readOnly: boolean,
+    ownLock: WriterLock | null,
   ) {
-    this.handle = handle;
+    super(path, readOnly, ownLock);
   }
 
-  private live(): NativeFile {
-    if (this.handle === null) throw new MemvecError('CLOSED', `file ${this.path} is closed`);
-    return this.handle;
+  protected override translate(what: string, err: unknown): MemvecError {
+    return nativeError(what, err);
   }
 
-  private writable(): NativeFile {
-    const handle = this.live();
-    if (this.readOnly) throw new MemvecError('IO', `file ${this.path} is open read-only`);
-    return handle;
+  protected rawSize(): number {
+    return this.addon.size(this.handle);
   }
 
-  size(): number {
-    return this.addon.size(this.live());
+  protected rawRead(offset: number, into: Uint8Array): number {
+    return this.addon.read(this.handle, offset, into);
   }
 
-  read(offset: number, into: Uint8Array): number {
-    const handle = this.live();
-    try {
-      return this.addon.read(handle, offset, into);
-    } catch (err) {
-      throw nativeError(`read ${this.path}`, err);
-    }
+  protected rawWrite(offset: number, data: Uint8Array): void {
+    this.addon.write(this.handle, offset, data);
   }
 
-  write(offset: number, data: Uint8Array): void {
-    const handle = this.writable();
-    try {
-      this.addon.write(handle, offset, data);
-    } catch (err) {
-      throw nativeError(`write to ${this.path}`, err);
-    }
+  protected rawTruncate(size: number): void {
+    this.addon.truncate(this.handle, size);
   }
 
-  truncate(size: number): void {
-    const handle = this.writable();
-    try {
-      this.addon.truncate(handle, size);
-    } catch (err) {
-      throw nativeError(`resize ${this.path}`, err);
-    }
+  protected rawSync(): void {
+    this.addon.sync(this.handle);
   }
 
-  sync(): void {
-    const handle = this.live();
-    try {
-      this.addon.sync(handle);
-    } catch (err) {
-      throw nativeError(`sync ${this.path}`, err);
-    }
-  }
-
-  close(): void {
-    if (this.handle === null) return;
-    const handle = this.handle;
-    this.handle = null;
-    this.addon.close(handle);
+  protected rawClose(): void {
+    this.addon.close(this.handle);
   }
 }
 
 class MmapBackend implements StorageBackend {
   readonly name = 'mmap' as const;
+  readonly exists = nodeFsOps.exists;
+  readonly remove = nodeFsOps.remove;
+  readonly rename = nodeFsOps.rename;
+  readonly lock = nodeFsOps.lock;
 
   constructor(
     private readonly addon: NativeAddon,
     private readonly windowBits: number | undefined,
   ) {}
 
-  async open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
+  open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
     const readOnly = options.readOnly ?? false;
     const create = !readOnly && (options.create ?? false);
-    const created = create && !fs.existsSync(path);
-    let handle: NativeFile;
-    try {
-      handle = this.addon.open(path, create, readOnly, this.windowBits);
-    } catch (err) {
-      throw nativeError(`open ${path}${readOnly ? '' : ' for writing'}`, err);
-    }
-    if (created) syncDir(nodePath.dirname(nodePath.resolve(path)));
-    return new MmapFile(this.addon, handle, path, readOnly);
-  }
-
-  async exists(path: string): Promise<boolean> {
-    return fs.existsSync(path);
-  }
-
-  async remove(path: string): Promise<void> {
-    try {
-      await fs.promises.rm(path, { force: true });
-    } catch (err) {
-      throw ioError(`remove ${path}`, err);
-    }
-  }
-
-  async rename(from: string, to: string): Promise<void> {
-    try {
-      await fs.promises.rename(from, to);
-    } catch (err) {
-      throw ioError(`rename ${from} to ${to}`, err);
-    }
-    const toDir = nodePath.dirname(nodePath.resolve(to));
-    const fromDir = nodePath.dirname(nodePath.resolve(from));
-    syncDir(toDir);
-    if (fromDir !== toDir) syncDir(fromDir);
+    return withWriterLock(path, options, acquireLock, (ownLock) => {
+      const created = create && !nodeFsCall(`look up ${path}`, path, () => fs.existsSync(path));
+      let handle: NativeFile;
+      try {
+        handle = this.addon.open(path, create, readOnly, this.windowBits);
+      } catch (err) {
+        throw nativeError(`open ${path}${readOnly ? '' : ' for writing'}`, err, () => nodeLockFs.missingDir(path));
+      }
+      if (created) syncDir(nodePath.dirname(nodePath.resolve(path)));
+      return new MmapFile(this.addon, handle, path, readOnly, ownLock);
+    });
   }
 }
 

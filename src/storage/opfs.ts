@@ -1,13 +1,14 @@
 /**
  * The Origin Private File System through FileSystemSyncAccessHandle: synchronous, positional, and only
- * available inside a dedicated Worker. A sync access handle is exclusive per file, which gives us the
- * one-writer lock for free: a second writer (another tab's worker, say) gets LOCKED, never a half-open
- * store. Readers ask for Chromium's 'read-only' mode, which lets several readers share a file.
+ * available inside a dedicated Worker. A writer holds the path's Web Lock (webLock below) and the file's
+ * sync access handle, which is exclusive per file: a second writer (another tab's worker, say) gets
+ * LOCKED, never a half-open store. Readers ask for Chromium's 'read-only' mode, which lets several readers share a file.
  * On a page's main thread there is no sync access: use the memory backend and export its bytes.
  */
 import { MemvecError } from '../errors.js';
 import { ioError } from './io-error.js';
-import type { OpenOptions, StorageBackend, StorageFile } from './types.js';
+import { GuardedFile, withWriterLock } from './guarded-file.js';
+import type { OpenOptions, StorageBackend, StorageFile, WriterLock } from './types.js';
 
 interface SyncAccessHandle {
   read(into: Uint8Array, options: { at: number }): number;
@@ -51,71 +52,85 @@ function isNotFound(err: unknown): boolean {
   return (err as { name?: string })?.name === 'NotFoundError' || (err as { name?: string })?.name === 'TypeMismatchError';
 }
 
-class OpfsFile implements StorageFile {
+class OpfsFile extends GuardedFile {
   readonly backend = 'opfs' as const;
-  private handle: SyncAccessHandle | null;
 
   constructor(
-    handle: SyncAccessHandle,
-    private readonly path: string,
-    private readonly readOnly: boolean,
+    private readonly handle: SyncAccessHandle,
+    path: string,
+    readOnly: boolean,
+    ownLock: WriterLock | null,
   ) {
-    this.handle = handle;
+    super(path, readOnly, ownLock);
   }
 
-  private open(write = false): SyncAccessHandle {
-    if (this.handle === null) throw new MemvecError('CLOSED', `file ${this.path} is closed`);
-    if (write && this.readOnly) throw new MemvecError('IO', `file ${this.path} is open read-only`);
-    return this.handle;
+  protected rawSize(): number {
+    return this.handle.getSize();
   }
 
-  size(): number {
-    return this.open().getSize();
-  }
-
-  read(offset: number, into: Uint8Array): number {
-    const handle = this.open();
+  protected rawRead(offset: number, into: Uint8Array): number {
     let done = 0;
     while (done < into.length) {
-      const n = handle.read(into.subarray(done), { at: offset + done });
+      const n = this.handle.read(into.subarray(done), { at: offset + done });
       if (n === 0) break;
       done += n;
     }
     return done;
   }
 
-  write(offset: number, data: Uint8Array): void {
-    const handle = this.open(true);
-    try {
-      let done = 0;
-      while (done < data.length) done += handle.write(data.subarray(done), { at: offset + done });
-    } catch (err) {
-      throw ioError(`write to ${this.path}`, err);
-    }
+  protected rawWrite(offset: number, data: Uint8Array): void {
+    let done = 0;
+    while (done < data.length) done += this.handle.write(data.subarray(done), { at: offset + done });
   }
 
-  truncate(size: number): void {
-    try {
-      this.open(true).truncate(size);
-    } catch (err) {
-      throw ioError(`resize ${this.path}`, err);
-    }
+  protected rawTruncate(size: number): void {
+    this.handle.truncate(size);
   }
 
-  sync(): void {
-    if (this.readOnly) return;
-    try {
-      this.open().flush();
-    } catch (err) {
-      throw ioError(`sync ${this.path}`, err);
-    }
+  protected rawSync(): void {
+    this.handle.flush();
   }
 
-  close(): void {
-    const handle = this.handle;
-    this.handle = null;
-    handle?.close();
+  protected rawClose(): void {
+    this.handle.close();
   }
+}
+
+interface LockManager {
+  request(name: string, options: { ifAvailable: boolean }, callback: (lock: unknown) => Promise<void> | void): Promise<unknown>;
+}
+
+/**
+ * A path's writer lock in the browser: a Web Lock named after it, held until released. Web Locks are
+ * per origin, like OPFS, and span every tab and worker, so saving over a path another worker is writing
+ * to gets LOCKED, as on disk. (An open writer also holds the exclusive sync access handle.)
+ */
+async function webLock(path: string): Promise<WriterLock> {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  if (locks === undefined) {
+    throw new MemvecError('UNSUPPORTED', `cannot lock ${path}: this runtime has no Web Locks API (navigator.locks)`);
+  }
+  return new Promise<WriterLock>((resolve, reject) => {
+    locks
+      .request(`memvec:${path}`, { ifAvailable: true }, (lock) => {
+        if (lock === null) {
+          reject(new MemvecError('LOCKED', `${path} is open for writing in another worker or tab`));
+          return;
+        }
+        // The lock is held until this promise settles, that is, until release().
+        return new Promise<void>((done) => {
+          let held = true;
+          resolve({
+            path,
+            release: () => {
+              if (held) done();
+              held = false;
+            },
+          });
+        });
+      })
+      .catch((err: unknown) => reject(ioError(`lock ${path}`, err)));
+  });
 }
 
 export const opfsBackend: StorageBackend = {
@@ -132,23 +147,26 @@ export const opfsBackend: StorageBackend = {
     }
     const readOnly = options.readOnly ?? false;
     const create = !readOnly && (options.create ?? false);
-    let file: OpfsFileHandle;
-    try {
-      const { dir, name } = await locate(path, create);
-      file = await dir.getFileHandle(name, { create });
-    } catch (err) {
-      throw ioError(`open ${path}`, err);
-    }
-    try {
-      const handle = await file.createSyncAccessHandle(readOnly ? { mode: 'read-only' } : undefined);
-      return new OpfsFile(handle, path, readOnly);
-    } catch (err) {
-      if ((err as { name?: string })?.name === 'NoModificationAllowedError') {
-        throw new MemvecError('LOCKED', `${path} is open in another worker or tab`, { cause: err });
+    return withWriterLock(path, options, webLock, async (ownLock) => {
+      let file: OpfsFileHandle;
+      try {
+        const { dir, name } = await locate(path, create);
+        file = await dir.getFileHandle(name, { create });
+      } catch (err) {
+        throw ioError(`open ${path}`, err);
       }
-      throw ioError(`open ${path}`, err);
-    }
+      try {
+        const handle = await file.createSyncAccessHandle(readOnly ? { mode: 'read-only' } : undefined);
+        return new OpfsFile(handle, path, readOnly, ownLock);
+      } catch (err) {
+        if ((err as { name?: string })?.name === 'NoModificationAllowedError') {
+          throw new MemvecError('LOCKED', `${path} is open in another worker or tab`, { cause: err });
+        }
+        throw ioError(`open ${path}`, err);
+      }
+    });
   },
+  lock: webLock,
   async exists(path: string): Promise<boolean> {
     try {
       const { dir, name } = await locate(path, false);

@@ -593,6 +593,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       let readerOpens = 0;
       const racing: StorageBackend = {
         name: inner.name,
+        lock: (p) => inner.lock(p),
         exists: (p) => inner.exists(p),
         remove: (p) => inner.remove(p),
         rename: (a, b) => inner.rename(a, b),
@@ -770,6 +771,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       let readBytesCount = 0;
       const counting: StorageBackend = {
         name: inner.name,
+        lock: (p) => inner.lock(p),
         exists: (p) => inner.exists(p),
         remove: (p) => inner.remove(p),
         rename: (a, b) => inner.rename(a, b),
@@ -887,6 +889,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       let fail = false;
       const racing: StorageBackend = {
         name: inner.name,
+        lock: (p) => inner.lock(p),
         exists: (p) => inner.exists(p),
         remove: (p) => inner.remove(p),
         rename: (a, b) => inner.rename(a, b),

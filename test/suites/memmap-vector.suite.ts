@@ -393,6 +393,7 @@ export function memMapVectorSuite(target: BackendTarget): void {
       let opens = 0;
       const wrapped = {
         name: inner.name,
+        lock: (p: string) => inner.lock(p),
         exists: (p: string) => inner.exists(p),
         remove: (p: string) => inner.remove(p),
         rename: (a: string, b: string) => inner.rename(a, b),

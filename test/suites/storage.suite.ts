@@ -12,6 +12,8 @@ export interface StorageTarget {
   backend: StorageBackend;
   /** A path for a new file, unique per call. */
   path: (name: string) => string;
+  /** Disk backends: a path inside a directory that does not exist. */
+  dirs?: { missing: (name: string) => string };
   /** Whether to run the sparse file past 4 GiB (disk backends only: memory would allocate it). */
   large?: { windowSize: number };
   cleanup: () => void;
@@ -248,6 +250,69 @@ export function storageSuite(target: StorageTarget): void {
       reader.close();
       await backend.remove(p);
     });
+
+    it('holds a path with lock(): writers and other lockers get LOCKED until release, readers never wait', async () => {
+      const p = path('path-lock');
+      (await backend.open(p, { create: true })).close();
+      const lock = await backend.lock(p);
+      expect(await backend.open(p).catch((e: unknown) => e)).toMatchObject({ code: 'LOCKED' });
+      expect(await backend.lock(p).catch((e: unknown) => e)).toMatchObject({ code: 'LOCKED' });
+      (await backend.open(p, { readOnly: true })).close();
+      // A writer that is lent the lock opens, and closing it leaves the lock with its holder.
+      const lent = await backend.open(p, { lock });
+      lent.write(0, bytes(10, 11));
+      lent.close();
+      expect(await backend.open(p).catch((e: unknown) => e)).toMatchObject({ code: 'LOCKED' });
+      lock.release();
+      lock.release();
+      const writer = await backend.open(p);
+      expect(await backend.lock(p).catch((e: unknown) => e), 'an open writer holds the lock too').toMatchObject({ code: 'LOCKED' });
+      writer.close();
+      (await backend.lock(p)).release();
+      await backend.remove(p);
+    });
+
+    it('keeps the lock on the path across a rename over it, so a replaced file is still held', async () => {
+      const p = path('renamed');
+      const tmp = path('renamed-tmp');
+      const lock = await backend.lock(p);
+      const file = await backend.open(tmp, { create: true });
+      file.write(0, bytes(32, 12));
+      file.close();
+      await backend.rename(tmp, p);
+      expect(await backend.open(p).catch((e: unknown) => e)).toMatchObject({ code: 'LOCKED' });
+      lock.release();
+      const reopened = await backend.open(p);
+      expect(readAll(reopened)).toEqual(bytes(32, 12));
+      reopened.close();
+      await backend.remove(p);
+    });
+
+    it('reports a closed file as CLOSED on every operation, reads and size included', async () => {
+      const p = path('closed');
+      const file = await backend.open(p, { create: true });
+      file.close();
+      file.close();
+      for (const op of [() => file.size(), () => file.read(0, new Uint8Array(1)), () => file.write(0, new Uint8Array(1)), () => file.truncate(0), () => file.sync()]) {
+        expectCode(op, 'CLOSED');
+      }
+      await backend.remove(p);
+    });
+
+    if (target.dirs) {
+      it('says a directory does not exist, naming the path asked for, as MemvecError IO', async () => {
+        const p = target.dirs!.missing('v.mvec');
+        for (const attempt of [() => backend.open(p, { create: true }), () => backend.open(p), () => backend.lock(p), () => backend.open(p, { readOnly: true })]) {
+          const err = await attempt().catch((e: unknown) => e);
+          expect(err).toMatchObject({ name: 'MemvecError', code: 'IO' });
+          expect((err as Error).message).toContain(p);
+          expect((err as Error).message).toMatch(/does not exist|no such file/);
+        }
+        const locked = await backend.open(p, { create: true }).catch((e: unknown) => e);
+        expect((locked as Error).message).toMatch(/directory .* does not exist/);
+        expect((locked as Error).message).not.toMatch(/\.lock|\.tmp/);
+      });
+    }
 
     if (target.large) {
       const { windowSize } = target.large;

@@ -10,6 +10,8 @@ export interface BackendTarget {
   backend: () => Promise<StorageBackend>;
   /** A path for a new file, unique per call. */
   path: (name: string) => string;
+  /** A path inside a directory that does not exist (disk backends; memory has no directories). */
+  missingDirPath: (name: string) => string;
   cleanup: () => void;
 }
 
@@ -29,13 +31,15 @@ export function runtimeBackendNames(): BackendName[] {
 export function backendTargets(names: BackendName[] = runtimeBackendNames()): BackendTarget[] {
   return names.map((name) => {
     if (name === 'memory') {
-      return { name, backend: () => resolveBackend('memory'), path: (n) => `/mem/${n}-${counter++}`, cleanup: () => {} };
+      const path = (n: string) => `/mem/${n}-${counter++}`;
+      return { name, backend: () => resolveBackend('memory'), path, missingDirPath: path, cleanup: () => {} };
     }
     const dir = mkdtempSync(join(tmpdir(), `memvec-${name}-`));
     return {
       name,
       backend: () => resolveBackend(name),
       path: (n) => join(dir, `${n}-${counter++}.mvec`),
+      missingDirPath: (n) => join(dir, 'missing', 'dir', n),
       cleanup: () => rmSync(dir, { recursive: true, force: true }),
     };
   });

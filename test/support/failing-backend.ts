@@ -1,7 +1,7 @@
 // A real backend wrapped so that its Nth mutating call (write, truncate, sync, rename) throws: the way
 // tests prove that a write path failed at any step leaves either the old state or the new one.
 import { MemvecError } from '../../src/errors.js';
-import type { OpenOptions, StorageBackend, StorageFile } from '../../src/storage/types.js';
+import type { OpenOptions, StorageBackend, StorageFile, WriterLock } from '../../src/storage/types.js';
 
 export class FailingBackend implements StorageBackend {
   readonly name;
@@ -39,6 +39,10 @@ export class FailingBackend implements StorageBackend {
       },
       close: () => file.close(),
     };
+  }
+
+  lock(path: string): Promise<WriterLock> {
+    return this.inner.lock(path);
   }
 
   exists(path: string): Promise<boolean> {

@@ -387,6 +387,23 @@ const backendScenarios: BackendScenario[] = [
       equal(again.getTotalVectors(), 1, 'the next writer sees the first one\'s commit');
     },
   },
+  {
+    name: 'one writer: save() over a persistent index that is open is LOCKED and the index stays durable',
+    async run({ memvec }, backend) {
+      const path = backend.path('held');
+      const live = await memvec.HnswIndex.open(path, { dimension: 3, backend: backend.name });
+      live.insert('a', [1, 2, 3]);
+      const other = await memvec.HnswIndex.create({ dimension: 3 });
+      other.insert('intruder', [3, 2, 1]);
+      await throwsCode(() => other.save(path, { backend: backend.name }), memvec.MemvecError, 'LOCKED', 'save over an open index');
+      await throwsCode(() => memvec.MemMapVector.open(path, { backend: backend.name }), memvec.MemvecError, 'LOCKED', 'a store over an open index');
+      live.insert('b', [1, 1, 1]);
+      live.close();
+      await using reopened = await memvec.HnswIndex.open(path, { backend: backend.name });
+      equal([reopened.has('a'), reopened.has('b'), reopened.has('intruder')], [true, true, false], 'the index kept its file');
+      other.close();
+    },
+  },
 ];
 
 export function scenarioNames(backends: readonly string[]): string[] {
