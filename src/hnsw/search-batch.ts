@@ -1,7 +1,8 @@
 /**
  * searchBatch: many queries, one call into the engine (hnswSearchBatch), which loops over them reusing
  * the search scratch. The queries and the result arrays live in engine buffers that are kept between
- * calls and only grow (WasmBuffer), so a steady stream of batches allocates nothing in the engine.
+ * calls and only grow (WasmBuffer), so a steady stream of batches allocates nothing in the engine
+ * (they keep the size of the largest batch until the index closes).
  *
  * A filter is a function of (key, metadata), not of the query, so one allow-mask serves every query
  * of the batch: the filter runs once per live entry per BATCH (not per query, as a loop of search()
