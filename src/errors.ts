@@ -17,16 +17,40 @@ export type MemvecErrorCode =
   | 'IO' // the storage backend failed (permissions, disk full, ...)
   | 'UNSUPPORTED'; // the runtime lacks a capability the caller asked for
 
+/**
+ * The brand every MemvecError carries, in the global symbol registry: an app that loads memvec twice
+ * (the CJS build through one dependency, the ESM build through another, or two copies in a bundle)
+ * has two MemvecError classes, and `instanceof` of one fails for errors of the other. The brand is
+ * what isMemvecError and `instanceof MemvecError` check instead.
+ */
+const BRAND: unique symbol = Symbol.for('memvec.error') as never;
+
+function isBranded(v: unknown): v is MemvecError {
+  return typeof v === 'object' && v !== null && (v as { [BRAND]?: unknown })[BRAND] === true;
+}
+
 export class MemvecError extends Error {
   readonly code: MemvecErrorCode;
+  declare readonly [BRAND]: true;
 
   constructor(code: MemvecErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'MemvecError';
     this.code = code;
   }
+
+  static {
+    // On the prototype, not each error: it stays out of own keys, JSON and test equality.
+    Object.defineProperty(this.prototype, BRAND, { value: true });
+  }
+
+  /** `err instanceof MemvecError` holds for an error from any copy of memvec. */
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    return isBranded(v);
+  }
 }
 
+/** True for an error from any copy or build of memvec (ESM or CJS), optionally with this code. */
 export function isMemvecError(err: unknown, code?: MemvecErrorCode): err is MemvecError {
-  return err instanceof MemvecError && (code === undefined || err.code === code);
+  return isBranded(err) && (code === undefined || err.code === code);
 }

@@ -26,12 +26,13 @@
  */
 import { Engine } from './engine/engine.js';
 import { MemvecError } from './errors.js';
+import { checkFileKind } from './format/file-kind.js';
 import { runBatch } from './hnsw/batch.js';
 import { METRIC_IDS, statusError } from './hnsw/engine-codes.js';
 import type { Journal } from './hnsw/index-file.js';
 import { InsertTransaction } from './hnsw/insert-transaction.js';
 import { type HnswOpenOptions, openIndexFile } from './hnsw/open-file.js';
-import { batchArguments, singleRow } from './hnsw/rows.js';
+import { batchArguments, queryRow, singleRow } from './hnsw/rows.js';
 import { searchGraph } from './hnsw/search.js';
 import { BatchBuffers, searchGraphBatch } from './hnsw/search-batch.js';
 import { indexStats } from './hnsw/stats.js';
@@ -39,14 +40,18 @@ import { emptySlotTable, type SlotTable } from './hnsw/slot-table.js';
 import { readSnapshot, saveSnapshotFile, snapshotOf } from './hnsw/snapshot-io.js';
 import { now } from './hnsw/time.js';
 import {
-  checkLookupKey, checkOptions, checkOptionsObject, checkPath, checkProgress, checkSearchOptions, type Config, describe,
+  checkLookupKey, checkOptions, checkPath, checkProgress, checkSearchOptions, type Config, LOAD_OPTIONS, SAVE_OPTIONS,
   toStoredMetadata,
 } from './hnsw/validate.js';
+import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { resolveBackend, type BackendChoice } from './storage/select.js';
-import type { StorageFile } from './storage/types.js';
-import { checkInt, checkSignal, toBatch, toVector, type VectorInput } from './validate.js';
+import type { BackendName, StorageFile } from './storage/types.js';
+import { checkInt, checkNonZero, checkOptionKeys, checkSignal, describe, toBatch, type VectorInput } from './validate.js';
 
 export { MAX_KEY_LENGTH } from './hnsw/validate.js';
+
+// Before the class body below reads Symbol.dispose.
+ensureDisposeSymbols();
 
 export type HnswMetric = 'cosine' | 'euclidean' | 'dot';
 
@@ -64,11 +69,25 @@ export interface HnswIndexOptions {
   seed?: number;
 }
 
-export interface HnswEntry {
-  key: string;
-  vector: VectorInput;
-  metadata?: unknown;
-}
+/**
+ * Metadata as `get` and `search` return it: the JSON value it serialized to, frozen all the way down
+ * (so M should be a JSON shape: a Date comes back as a string, a Map as {}).
+ */
+export type DeepReadonly<T> = T extends readonly (infer R)[]
+  ? ReadonlyArray<DeepReadonly<R>>
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** One entry of batchInsert. The metadata may be left out only when M allows undefined (as unknown does). */
+export type HnswEntry<M = unknown> = { key: string; vector: VectorInput } & (undefined extends M ? { metadata?: M } : { metadata: M });
+
+/** insert's metadata argument: optional only when M allows undefined. */
+type MetadataArg<M> = undefined extends M ? [metadata?: M] : [metadata: M];
+/** The flat batchInsert's metadata list (one per vector) and options. */
+type FlatBatchRest<M> = undefined extends M
+  ? [metadata?: readonly M[], options?: HnswProgressOptions]
+  : [metadata: readonly M[], options?: HnswProgressOptions];
 
 export interface HnswProgressOptions {
   signal?: AbortSignal;
@@ -76,7 +95,7 @@ export interface HnswProgressOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export interface HnswSearchOptions {
+export interface HnswSearchOptions<M = unknown> {
   /** Candidate list size for this query; raised to k when smaller. Default: the index's efSearch. */
   ef?: number;
   /** Drop results whose score is below this. */
@@ -85,16 +104,16 @@ export interface HnswSearchOptions {
    * Only entries for which this returns true are returned; it is applied during the graph traversal,
    * so k results come back whenever k entries match. Cost: one call per live entry per search.
    */
-  filter?: (key: string, metadata: unknown) => boolean;
+  filter?: (key: string, metadata: DeepReadonly<M>) => boolean;
 }
 
-export interface HnswSearchResult {
+export interface HnswSearchResult<M = unknown> {
   key: string;
   /** Higher is better: cosine similarity, dot product, or negative L2 distance. */
   score: number;
   /** The metric's distance: 1 - cosine similarity, L2 distance, or 1 - dot product. */
   distance: number;
-  metadata: unknown;
+  metadata: DeepReadonly<M>;
 }
 
 /** What stats() reports. */
@@ -123,7 +142,11 @@ export interface HnswLoadOptions extends HnswProgressOptions {
   backend?: BackendChoice;
 }
 
-export class HnswIndex {
+/**
+ * M is the type of the metadata stored with each entry (unknown unless given:
+ * `HnswIndex.create<{ title: string }>(...)`); it is stored as JSON and returned deep-frozen.
+ */
+export class HnswIndex<M = unknown> {
   readonly dimension: number;
   readonly metric: HnswMetric;
   readonly M: number;
@@ -143,6 +166,7 @@ export class HnswIndex {
   private refresher: (() => Promise<boolean>) | null = null;
   /** Why the index closed itself (a failed write to its file), for the CLOSED errors that follow. */
   private closedBy: unknown = undefined;
+  private backendName: BackendName | null = null;
 
   private constructor(engine: Engine, config: Config, slots: SlotTable = emptySlotTable()) {
     this.engine = engine;
@@ -155,7 +179,7 @@ export class HnswIndex {
   }
 
   /** A new, empty index. */
-  static async create(options: HnswIndexOptions): Promise<HnswIndex> {
+  static async create<M = unknown>(options: HnswIndexOptions): Promise<HnswIndex<M>> {
     const config = checkOptions(options);
     const engine = await Engine.create();
     const st = engine.exports.hnswInit(
@@ -163,7 +187,7 @@ export class HnswIndex {
       config.seed % 2 ** 32, Math.floor(config.seed / 2 ** 32),
     );
     if (st !== 0) throw statusError(st, 'creating the index');
-    return new HnswIndex(engine, config);
+    return new HnswIndex<M>(engine, config);
   }
 
   /**
@@ -176,8 +200,8 @@ export class HnswIndex {
    * nothing written, file and lock released); `onProgress(done, total)` reports bytes of the snapshot
    * and then of the log.
    */
-  static open(path: string, options?: HnswOpenOptions): Promise<HnswIndex> {
-    return openIndexFile(path, options, {
+  static open<M = unknown>(path: string, options?: HnswOpenOptions): Promise<HnswIndex<M>> {
+    return openIndexFile<M>(path, options, {
       create: (config) => HnswIndex.create(config),
       load: (file, opts) => HnswIndex.loadFrom(file, opts),
       snapshot: (index) => snapshotOf(index.live(), index, index.slots),
@@ -185,8 +209,9 @@ export class HnswIndex {
       setOrderedSlots: (index, slots) => {
         index.slots.orderedSlots = slots;
       },
-      attach: (index, journal) => {
+      attach: (index, journal, backend) => {
         index.journal = journal;
+        index.backendName = backend;
         index.refresher = () => journal.refresh();
       },
       fail: (index, err) => {
@@ -213,6 +238,11 @@ export class HnswIndex {
         fresh.close();
       },
     });
+  }
+
+  /** The storage backend of an index from open() ('mmap', 'fs', ...); null for one from create() or load(), which lives in memory. */
+  get backend(): BackendName | null {
+    return this.backendName;
   }
 
   private live(): Engine {
@@ -247,7 +277,7 @@ export class HnswIndex {
   }
 
   /** The stored vector (for cosine: the unit vector times the stored norm, so equal up to f32 rounding) and metadata. */
-  get(key: string): { vector: Float32Array; metadata: unknown } | null {
+  get(key: string): { vector: Float32Array; metadata: DeepReadonly<M> } | null {
     const engine = this.live();
     const slot = this.slots.keyToSlot.get(checkLookupKey(key));
     if (slot === undefined) return null;
@@ -258,14 +288,14 @@ export class HnswIndex {
       const norm = engine.f32[((e.hnswNormsPtr() >>> 0) >>> 2) + slot]!;
       for (let i = 0; i < vector.length; i++) vector[i]! *= norm;
     }
-    return { vector, metadata: this.slots.slotMeta[slot] };
+    return { vector, metadata: this.slots.slotMeta[slot] as DeepReadonly<M> };
   }
 
   /** Inserts, or replaces the entry with the same key (vector and metadata both). */
-  insert(key: string, vector: VectorInput, metadata?: unknown): void {
+  insert(key: string, vector: VectorInput, ...[metadata]: MetadataArg<M>): void {
     const startedAt = now();
     const engine = this.writable('insert');
-    const rows = singleRow(key, vector, metadata, this.dimension);
+    const rows = singleRow(key, vector, metadata, this.dimension, this.metric);
     const tx = InsertTransaction.begin(engine, this.slots, this.dimension, rows, 'inserting a vector');
     try {
       tx.insertRow(0);
@@ -284,17 +314,12 @@ export class HnswIndex {
    * aborts (ABORTED), onProgress throws, or memory runs out (CAPACITY), every row inserted so far is
    * rolled back. Later rows win over earlier rows with the same key.
    */
-  batchInsert(entries: readonly HnswEntry[], options?: HnswProgressOptions): Promise<void>;
-  /** The same with the vectors as one flat Float32Array of n·dimension values. */
-  batchInsert(
-    vectors: Float32Array,
-    keys: readonly string[],
-    metadata?: readonly unknown[],
-    options?: HnswProgressOptions,
-  ): Promise<void>;
+  batchInsert(entries: readonly HnswEntry<M>[], options?: HnswProgressOptions): Promise<void>;
+  /** The same with the vectors as one flat Float32Array of n·dimension values (and metadata[i] for vector i). */
+  batchInsert(vectors: Float32Array, keys: readonly string[], ...rest: FlatBatchRest<M>): Promise<void>;
   async batchInsert(a: unknown, b?: unknown, c?: unknown, d?: unknown): Promise<void> {
     this.writable('batchInsert');
-    const { rows, options } = batchArguments(a, b, c, d, this.dimension);
+    const { rows, options } = batchArguments(a, b, c, d, this.dimension, this.metric);
     await runBatch({
       table: this.slots,
       dimension: this.dimension,
@@ -335,7 +360,7 @@ export class HnswIndex {
    * one deleted meanwhile is skipped, one replaced meanwhile comes with its new vector. Throws CLOSED
    * if the index is closed while it runs.
    */
-  *entries(): Generator<{ key: string; vector: Float32Array; metadata: unknown }, void, undefined> {
+  *entries(): Generator<{ key: string; vector: Float32Array; metadata: DeepReadonly<M> }, void, undefined> {
     for (const key of this.keys()) {
       const entry = this.get(key);
       if (entry !== null) yield { key, vector: entry.vector, metadata: entry.metadata };
@@ -347,7 +372,7 @@ export class HnswIndex {
    * `undefined` removes it. The metadata is stored as insert stores it (its JSON value, deep-frozen).
    * UNKNOWN_ID if the key is not in the index.
    */
-  updateMetadata(key: string, metadata: unknown): void {
+  updateMetadata(key: string, ...[metadata]: MetadataArg<M>): void {
     this.writable('updateMetadata');
     const slot = this.slots.keyToSlot.get(checkLookupKey(key));
     const stored = toStoredMetadata(metadata, 'metadata');
@@ -401,15 +426,19 @@ export class HnswIndex {
    * Every query is checked before any is searched. A `filter` runs once per live entry for the whole
    * batch (it sees key and metadata, never the query), not once per query as a loop of search() would.
    */
-  searchBatch(queries: Float32Array | Float64Array | readonly VectorInput[], k: number, options?: HnswSearchOptions): HnswSearchResult[][] {
+  searchBatch(
+    queries: Float32Array | Float64Array | readonly VectorInput[], k: number, options?: HnswSearchOptions<M>,
+  ): HnswSearchResult<M>[][] {
     this.live();
     const { data, count } = toBatch(queries, this.dimension, 'queries');
+    // As search(): a cosine query needs a direction.
+    if (this.metric === 'cosine') checkNonZero(data, this.dimension, (i) => `queries[${i}]`);
     checkInt(k, 'k', 1);
-    const params = checkSearchOptions(options, this.efSearch);
+    const params = checkSearchOptions(options as HnswSearchOptions | undefined, this.efSearch);
     return searchGraphBatch(() => this.live(), (engine) => {
       if (this.batchBuffers?.engine !== engine) this.batchBuffers = new BatchBuffers(engine);
       return this.batchBuffers;
-    }, this.slots, this.metric, data, count, k, params);
+    }, this.slots, this.metric, data, count, k, params) as HnswSearchResult<M>[][];
   }
 
   /**
@@ -426,12 +455,12 @@ export class HnswIndex {
   }
 
   /** The k nearest entries to `query`, best first. */
-  search(query: VectorInput, k: number, options?: HnswSearchOptions): HnswSearchResult[] {
+  search(query: VectorInput, k: number, options?: HnswSearchOptions<M>): HnswSearchResult<M>[] {
     this.live();
-    const q = toVector(query, this.dimension, 'query');
+    const q = queryRow(query, this.dimension, this.metric);
     checkInt(k, 'k', 1);
-    const params = checkSearchOptions(options, this.efSearch);
-    return searchGraph(() => this.live(), this.slots, this.metric, q, k, params);
+    const params = checkSearchOptions(options as HnswSearchOptions | undefined, this.efSearch);
+    return searchGraph(() => this.live(), this.slots, this.metric, q, k, params) as HnswSearchResult<M>[];
   }
 
   /**
@@ -443,10 +472,10 @@ export class HnswIndex {
     checkPath(path);
     if (path === this.journal?.path) {
       // Renaming a snapshot over the open file would cut the index off from where it commits.
-      throw new MemvecError('INVALID_ARGUMENT', `${path} is this index's own file: save a snapshot to another path`);
+      throw new MemvecError('LOCKED', `${path} is this index's own file, open for writing: save a snapshot to another path`);
     }
-    checkOptionsObject(options, 'save options');
-    const backend = await resolveBackend(options?.backend);
+    const opts = checkOptionKeys(options, SAVE_OPTIONS, 'save options');
+    const backend = await resolveBackend(opts.backend);
     // The index is checked again once the file is open: it may have closed or locked meanwhile.
     await saveSnapshotFile(backend, path, () => snapshotOf(this.writable('save', false), this, this.slots));
   }
@@ -467,24 +496,24 @@ export class HnswIndex {
    * UNSUPPORTED_VERSION): every length is checked against the file size before anything is allocated,
    * every section's CRC-32 is checked, and the engine validates the graph before it is used.
    */
-  static async load(path: string, options?: HnswLoadOptions): Promise<HnswIndex> {
+  static async load<M = unknown>(path: string, options?: HnswLoadOptions): Promise<HnswIndex<M>> {
     checkPath(path);
-    checkOptionsObject(options, 'load options');
-    const opts = options ?? {};
+    const opts = checkOptionKeys(options, LOAD_OPTIONS, 'load options');
     checkProgress(opts);
     checkSignal(opts.signal);
     const backend = await resolveBackend(opts.backend);
     const file = await backend.open(path, { readOnly: true });
     try {
-      return await HnswIndex.loadFrom(file, opts);
+      checkFileKind(file, path, 'snapshot');
+      return await HnswIndex.loadFrom<M>(file, opts);
     } finally {
       file.close();
     }
   }
 
-  private static async loadFrom(file: StorageFile, opts: HnswProgressOptions): Promise<HnswIndex> {
+  private static async loadFrom<M>(file: StorageFile, opts: HnswProgressOptions): Promise<HnswIndex<M>> {
     const { engine, config, table } = await readSnapshot(file, opts);
-    return new HnswIndex(engine, config, table);
+    return new HnswIndex<M>(engine, config, table);
   }
 
   /**
@@ -505,6 +534,12 @@ export class HnswIndex {
     this.slots.slotMeta.length = 0;
   }
 
+  /** `using index = ...` (Bun, Deno, TypeScript's downlevelled `using`): close(). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `await using index = ...`: close() (there is nothing to flush). */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }

@@ -14,6 +14,7 @@ export type { EngineInfo, WasmVariant } from './engine/wasm-variant.js';
 export type { BackendName, OpenOptions, StorageBackend, StorageFile } from './storage/types.js';
 export { HnswIndex } from './hnsw-index.js';
 export type {
+  DeepReadonly,
   HnswEntry,
   HnswIndexOptions,
   HnswIndexStats,

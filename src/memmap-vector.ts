@@ -24,11 +24,15 @@ import { commitHeader } from './format/header-slots.js';
 import { createFile, popcount8, readHeader, writeFreshHeader } from './flat/flat-file.js';
 import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
 import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
+import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { type BackendChoice, resolveBackend } from './storage/select.js';
-import type { StorageBackend, StorageFile, WriterLock } from './storage/types.js';
-import { checkInt, checkSignal, toBatch } from './validate.js';
+import type { BackendName, StorageBackend, StorageFile, WriterLock } from './storage/types.js';
+import { checkInt, checkOptionKeys, checkSignal, describe, optionNames, toBatch } from './validate.js';
 
 export type { CosineSearchOptions, SearchResult };
+
+// Before the class body below reads Symbol.dispose.
+ensureDisposeSymbols();
 
 export interface MemMapVectorOptions {
   /** Dimension for a new file (default 512). For an existing file it may be omitted; if given it must match. */
@@ -57,6 +61,10 @@ export interface MemMapVectorStats {
   deletedIds: number[];
 }
 
+const OPEN_OPTIONS = optionNames<MemMapVectorOptions>()(['dimension', 'backend', 'readOnly']);
+const LONG_WORK_OPTIONS = optionNames<LongWorkOptions>()(['signal', 'onProgress']);
+const SEARCH_OPTIONS = optionNames<CosineSearchOptions>()(['topK', 'minScore', 'batchSize']);
+
 const DEFAULT_DIMENSION = 512;
 /** A reader racing a writer's commits may read a bitmap as it is overwritten: it tries again. */
 const READER_ATTEMPTS = 4;
@@ -78,7 +86,7 @@ function bytesOf(data: Float32Array): Uint8Array {
 
 /** An id must be an integer; whether the store holds it is each caller's question. */
 function checkIdShape(id: unknown): void {
-  if (typeof id !== 'number' || !Number.isInteger(id)) throw new MemvecError('INVALID_ARGUMENT', `${String(id)} is not a vector id`);
+  if (typeof id !== 'number' || !Number.isInteger(id)) throw new MemvecError('INVALID_ARGUMENT', `${describe(id)} is not a vector id`);
 }
 
 function isAllZero(data: Float32Array, start: number, dim: number): boolean {
@@ -86,7 +94,7 @@ function isAllZero(data: Float32Array, start: number, dim: number): boolean {
   return true;
 }
 
-export class MemMapVector implements AsyncDisposable {
+export class MemMapVector implements Disposable, AsyncDisposable {
   private file: StorageFile | null;
   private header: FlatHeader;
   /** Which header slot holds `header`; the next commit writes the other one. */
@@ -97,7 +105,7 @@ export class MemMapVector implements AsyncDisposable {
   private readonly scanner: FlatScanner;
 
   private constructor(
-    private readonly backend: StorageBackend,
+    private readonly storage: StorageBackend,
     readonly path: string,
     file: StorageFile,
     header: FlatHeader,
@@ -116,12 +124,14 @@ export class MemMapVector implements AsyncDisposable {
   }
 
   /** Opens the store at `path`, creating it if it does not exist (unless readOnly). */
-  static async open(path: string, options: MemMapVectorOptions = {}): Promise<MemMapVector> {
+  static async open(path: string, options?: MemMapVectorOptions): Promise<MemMapVector> {
     if (typeof path !== 'string' || path.length === 0) {
-      throw new MemvecError('INVALID_ARGUMENT', 'path must be a non-empty string');
+      throw new MemvecError('INVALID_ARGUMENT', `path must be a non-empty string, got ${describe(path)}`);
     }
+    options = checkOptionKeys(options, OPEN_OPTIONS, 'MemMapVector.open options');
     const wanted = options.dimension === undefined ? undefined : checkInt(options.dimension, 'dimension', 1, MAX_DIMENSION);
     const readOnly = options.readOnly ?? false;
+    if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', `readOnly must be a boolean, got ${describe(readOnly)}`);
     const backend = await resolveBackend(options.backend);
     // A writer takes the path's lock before anything else, so it never creates or opens a file that
     // another writer holds (LOCKED), and nobody replaces its file while it has it.
@@ -153,6 +163,11 @@ export class MemMapVector implements AsyncDisposable {
 
   get dimension(): number {
     return this.header.dimension;
+  }
+
+  /** The storage backend this store's file goes through: 'mmap', 'fs', 'deno', 'opfs' or 'memory'. */
+  get backend(): BackendName {
+    return this.storage.name;
   }
 
   // ---------------------------------------------------------------- reading the committed state
@@ -335,8 +350,9 @@ export class MemMapVector implements AsyncDisposable {
    * Rewrites the file without deleted vectors; returns [oldId, newId] for every vector kept. The new
    * file is written beside the old one and renamed over it, so a crash leaves one or the other whole.
    */
-  async compact(options: LongWorkOptions = {}): Promise<Array<[number, number]>> {
+  async compact(options?: LongWorkOptions): Promise<Array<[number, number]>> {
     const file = this.writableFile();
+    options = checkOptionKeys(options, LONG_WORK_OPTIONS, 'compact options');
     checkSignal(options.signal);
     const h = this.header;
     const map: Array<[number, number]> = [];
@@ -345,8 +361,8 @@ export class MemMapVector implements AsyncDisposable {
       return map;
     }
     const tmpPath = `${this.path}.compact.tmp`;
-    await this.backend.remove(tmpPath);
-    const tmp = await this.backend.open(tmpPath, { create: true });
+    await this.storage.remove(tmpPath);
+    const tmp = await this.storage.open(tmpPath, { create: true });
     try {
       const live = h.count - h.deletedCount;
       const perChunk = Math.max(1, Math.floor(COPY_CHUNK_BYTES / this.rowBytes));
@@ -374,7 +390,7 @@ export class MemMapVector implements AsyncDisposable {
       tmp.close();
     } catch (err) {
       tmp.close();
-      await this.backend.remove(tmpPath);
+      await this.storage.remove(tmpPath);
       throw err;
     }
     checkSignal(options.signal);
@@ -383,9 +399,11 @@ export class MemMapVector implements AsyncDisposable {
     // throughout, so no other writer can get in between.
     this.closeFile();
     let renameError: unknown;
-    await this.backend.rename(tmpPath, this.path).catch((err: unknown) => (renameError = err));
+    await this.storage.rename(tmpPath, this.path).catch((err: unknown) => (renameError = err));
     try {
-      this.file = await this.backend.open(this.path, { lock: this.lock ?? undefined });
+      // close() during the rename released the lock: the store stays closed (the file is whole).
+      if (this.lock === null) throw new MemvecError('CLOSED', `the store at ${this.path} was closed during compaction`);
+      this.file = await this.storage.open(this.path, { lock: this.lock });
       const { header, slot } = readHeader(this.file, this.path);
       this.header = header;
       this.slot = slot;
@@ -402,7 +420,7 @@ export class MemMapVector implements AsyncDisposable {
 
   private checkIds(ids: ArrayLike<number>): number[] {
     if (typeof ids !== 'object' || ids === null || typeof ids.length !== 'number') {
-      throw new MemvecError('INVALID_ARGUMENT', 'ids must be an array of vector ids');
+      throw new MemvecError('INVALID_ARGUMENT', `ids must be an array of vector ids, got ${describe(ids)}`);
     }
     const out = Array.from(ids);
     for (const id of out) {
@@ -447,13 +465,15 @@ export class MemMapVector implements AsyncDisposable {
   }
 
   /** Exact cosine search over every live vector; best first, ties by lower id. */
-  cosineSearch(query: ArrayLike<number>, options: CosineSearchOptions = {}): SearchResult[] {
-    return this.scanner.searchAll(this.scanSource(), query, options);
+  cosineSearch(query: ArrayLike<number>, options?: CosineSearchOptions): SearchResult[] {
+    const source = this.scanSource();
+    return this.scanner.searchAll(source, query, checkOptionKeys(options, SEARCH_OPTIONS, 'cosineSearch options'));
   }
 
   /** Exact cosine search restricted to `ids` (unknown ids throw UNKNOWN_ID; deleted ones are skipped). */
-  cosineSearchInVectorIds(query: ArrayLike<number>, ids: readonly number[] | Uint32Array, options: CosineSearchOptions = {}): SearchResult[] {
+  cosineSearchInVectorIds(query: ArrayLike<number>, ids: readonly number[] | Uint32Array, options?: CosineSearchOptions): SearchResult[] {
     const source = this.scanSource();
+    options = checkOptionKeys(options, SEARCH_OPTIONS, 'cosineSearchInVectorIds options');
     const wanted = [...new Set(this.checkIds(ids))].sort((a, b) => a - b);
     return this.scanner.searchIds(source, wanted, query, options);
   }
@@ -477,7 +497,7 @@ export class MemMapVector implements AsyncDisposable {
     this.openFile();
     if (!this.readOnly) return false;
     for (let attempt = 1; ; attempt++) {
-      const fresh = await this.backend.open(this.path, { readOnly: true });
+      const fresh = await this.storage.open(this.path, { readOnly: true });
       const bitmap = new WasmBuffer(this.engine, 'the deletion bitmap');
       let sequence: number | undefined;
       try {
@@ -523,6 +543,12 @@ export class MemMapVector implements AsyncDisposable {
     }
   }
 
+  /** `using db = ...` (Bun, Deno, TypeScript's downlevelled `using`): close(). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `await using db = ...`: close() (there is nothing to flush). */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }

@@ -321,6 +321,9 @@ describe('searchBatch', () => {
     expectCode(() => index.searchBatch([good], 0), 'INVALID_ARGUMENT');
     expectCode(() => index.searchBatch([good], 3, { ef: 0 }), 'INVALID_ARGUMENT');
     expectCode(() => index.searchBatch([good], 3, { filter: 1 as never }), 'INVALID_ARGUMENT');
+    expectCode(() => index.searchBatch([good], 3, { eff: 5 } as never), 'INVALID_ARGUMENT');
+    // A cosine query needs a direction, as in search().
+    expectCode(() => index.searchBatch([good, new Array(DIM).fill(0)], 3, { filter }), 'INVALID_VECTOR');
     expect(filtered).toBe(0);
     const empty = await HnswIndex.create({ dimension: DIM });
     expect(empty.searchBatch([good, good], 3)).toEqual([[], []]);

@@ -602,6 +602,45 @@ describe('HnswIndex snapshots', () => {
   });
 });
 
+describe('all-zero vectors', () => {
+  const dim = 6;
+  const data = clusteredVectors(40, dim, 3, 91);
+  const queries = clusteredVectors(4, dim, 3, 92);
+  const zero = new Float32Array(dim);
+
+  it('a cosine index rejects them in insert, batchInsert (the whole batch) and search: INVALID_VECTOR, nothing changes', async () => {
+    const index = await build(data, dim, { metric: 'cosine' });
+    const baseline = observe(index, queries, dim);
+    await expectCodeAsync(() => index.insert('z', zero), 'INVALID_VECTOR');
+    await expectCodeAsync(() => index.insert('k3', [0, 0, 0, 0, 0, 0]), 'INVALID_VECTOR'); // an upsert too
+    // Every row is checked first: one zero row in the middle and no row is inserted.
+    const rows = Array.from({ length: 10 }, (_, i) => ({ key: `b${i}`, vector: i === 5 ? zero : row(data, dim, i) }));
+    await expectCodeAsync(() => index.batchInsert(rows), 'INVALID_VECTOR');
+    const flat = data.slice(0, 10 * dim);
+    flat.fill(0, 7 * dim, 8 * dim);
+    await expectCodeAsync(() => index.batchInsert(flat, keysFor(10, 'f')), 'INVALID_VECTOR');
+    await expectCodeAsync(() => index.search(zero, 3), 'INVALID_VECTOR');
+    await expectCodeAsync(() => index.search([0, 0, 0, 0, 0, 0], 3), 'INVALID_VECTOR');
+    await expect(index.batchInsert(rows)).rejects.toThrow(/entries\[5\]\.vector is all zeros/);
+    expect(observe(index, queries, dim)).toEqual(baseline);
+    expect(['z', 'b0', 'b4', 'f0'].map((k) => index.has(k))).toEqual([false, false, false, false]);
+  });
+
+  it('euclidean and dot accept them: stored, found, and a zero query ranks by the metric', async () => {
+    for (const metric of ['euclidean', 'dot'] as const) {
+      const index = await build(data, dim, { metric });
+      index.insert('z', zero);
+      await index.batchInsert([{ key: 'z2', vector: zero }]);
+      expect(index.get('z')!.vector).toEqual(zero);
+      const hits = index.search(zero, 3);
+      expect(hits).toHaveLength(3);
+      // Distance 0 to itself for euclidean; every dot product with zero is 0.
+      if (metric === 'euclidean') expect(hits.map((h) => h.key).sort()).toEqual(expect.arrayContaining(['z', 'z2']));
+      else expect(hits.every((h) => h.score === 0)).toBe(true);
+    }
+  });
+});
+
 describe('HnswIndex errors leave the index unchanged', async () => {
   const dim = 10;
   const n = 1200;

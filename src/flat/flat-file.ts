@@ -14,6 +14,7 @@ import {
   SLOT_BYTES,
   VECTORS_OFFSET,
 } from '../format/flat-header.js';
+import { checkFileKind } from '../format/file-kind.js';
 import { readSlots } from '../format/header-slots.js';
 import type { StorageBackend, StorageFile } from '../storage/types.js';
 import { planRegion, regionEnd } from './region-plan.js';
@@ -25,6 +26,7 @@ export function popcount8(b: number): number {
 }
 
 export function readHeader(file: StorageFile, path: string): { header: FlatHeader; slot: number } {
+  checkFileKind(file, path, 'vectors');
   const size = file.size();
   if (size < VECTORS_OFFSET) throw new MemvecError('CORRUPT_FILE', `${path} is too short (${size} bytes) to be a memvec vector file`);
   return chooseFlatHeader(readSlots(file, decodeFlatSlot), path);

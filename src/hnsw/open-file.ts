@@ -7,6 +7,7 @@
  */
 import { isMemvecError, MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
+import { checkFileKind } from '../format/file-kind.js';
 import {
   chooseIndexHeader, decodeIndexSlot, encodeIndexHeader, INDEX_DATA_START, INDEX_HEADER_BYTES, INDEX_SLOT_BYTES,
   type IndexHeader,
@@ -15,15 +16,15 @@ import { readSlots } from '../format/header-slots.js';
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
 import type { HnswIndex, HnswIndexOptions, HnswMetric, HnswProgressOptions } from '../hnsw-index.js';
 import { type BackendChoice, resolveBackend } from '../storage/select.js';
-import type { StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
-import { checkInt, checkSignal } from '../validate.js';
+import type { BackendName, StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
+import { checkInt, checkOptionKeys, checkSignal, describe, optionNames } from '../validate.js';
 import { METRIC_IDS, metricName } from './engine-codes.js';
 import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
 import { IndexReader } from './index-reader.js';
 import { applyLog, LOG_START, readLog } from './log-replay.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
-import { checkOptions, checkOptionsObject, checkProgress } from './validate.js';
+import { checkOptions, checkProgress } from './validate.js';
 
 export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
   /** A storage backend or its name; default: the one for this runtime. */
@@ -51,7 +52,7 @@ export interface IndexAccess {
   snapshot(index: HnswIndex): ReturnType<IndexFileHooks['snapshot']>;
   orderedSlots(index: HnswIndex): number;
   setOrderedSlots(index: HnswIndex, slots: number): void;
-  attach(index: HnswIndex, journal: Journal): void;
+  attach(index: HnswIndex, journal: Journal, backend: BackendName): void;
   fail(index: HnswIndex, err: unknown): void;
   /** Runs `replay` with the index's journal detached, so replayed writes are not refused or logged. */
   replaying(index: HnswIndex, replay: () => Promise<void>): Promise<void>;
@@ -60,6 +61,7 @@ export interface IndexAccess {
 }
 
 const CONFIG_KEYS = ['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed'] as const;
+const OPEN_OPTIONS = optionNames<HnswOpenOptions>()([...CONFIG_KEYS, 'backend', 'readOnly', 'checkpointLogBytes', 'signal', 'onProgress']);
 /** A reader racing a writer's checkpoint may read a snapshot as it is overwritten: it tries again. */
 const READER_ATTEMPTS = 4;
 
@@ -72,12 +74,11 @@ function withPath(path: string, err: unknown): unknown {
   return err instanceof MemvecError ? new MemvecError(err.code, `${path}: ${err.message}`, { cause: err }) : err;
 }
 
-export async function openIndexFile(path: unknown, options: unknown, access: IndexAccess): Promise<HnswIndex> {
-  if (typeof path !== 'string' || path.length === 0) throw new MemvecError('INVALID_ARGUMENT', 'path must be a non-empty string');
-  checkOptionsObject(options, 'HnswIndex.open options');
-  const opts = (options ?? {}) as HnswOpenOptions;
+export async function openIndexFile<M>(path: unknown, options: unknown, access: IndexAccess): Promise<HnswIndex<M>> {
+  if (typeof path !== 'string' || path.length === 0) throw new MemvecError('INVALID_ARGUMENT', `path must be a non-empty string, got ${describe(path)}`);
+  const opts = checkOptionKeys(options as HnswOpenOptions | undefined, OPEN_OPTIONS, 'HnswIndex.open options');
   const readOnly = opts.readOnly ?? false;
-  if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', 'readOnly must be a boolean');
+  if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', `readOnly must be a boolean, got ${describe(readOnly)}`);
   const logBytes = opts.checkpointLogBytes;
   if (logBytes !== undefined && logBytes !== Infinity) checkInt(logBytes, 'checkpointLogBytes', 0);
   checkProgress(opts);
@@ -99,7 +100,8 @@ export async function openIndexFile(path: unknown, options: unknown, access: Ind
       await createIndexFile(backend, path, config, access);
     }
     const progress = { signal: opts.signal, onProgress: opts.onProgress };
-    return await readCommitted(backend, path, readOnly, lock, async (file, header, slot) => {
+    // The metadata type is the caller's claim about what the file holds (it cannot be checked).
+    return await readCommitted<HnswIndex<M>>(backend, path, readOnly, lock, async (file, header, slot) => {
       const { index, snapshotMs, replayMs } = await loadCommitted(file, path, header, given, access, progress);
       try {
         let journal: Journal;
@@ -119,8 +121,8 @@ export async function openIndexFile(path: unknown, options: unknown, access: Ind
           // The IndexFile owns the lock from here and releases it when it closes.
           journal = new IndexFile(file, path, header, slot, hooks, logBytes, { snapshotMs, replayMs }, lock);
         }
-        access.attach(index, journal);
-        return index;
+        access.attach(index, journal, backend.name);
+        return index as HnswIndex<M>;
       } catch (err) {
         index.close();
         throw err;
@@ -171,12 +173,8 @@ function headerMoved(file: StorageFile, path: string, used: IndexHeader): boolea
 }
 
 export function readIndexHeader(file: StorageFile, path: string): { header: IndexHeader; slot: number } {
+  checkFileKind(file, path, 'index');
   const size = file.size();
-  const magic = new Uint8Array(8);
-  file.read(0, magic);
-  if (String.fromCharCode(...magic) === 'MEMVECH1') {
-    throw corrupt(path, 'this is an HNSW snapshot, not a persistent index: open it with HnswIndex.load');
-  }
   if (size < INDEX_DATA_START) throw corrupt(path, `${size} bytes is too short for a memvec HNSW index file`);
   return chooseIndexHeader(readSlots(file, decodeIndexSlot), path);
 }

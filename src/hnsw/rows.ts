@@ -4,20 +4,26 @@
  */
 import { MemvecError } from '../errors.js';
 import type { LoggedRows } from '../format/hnsw-log-record.js';
-import type { HnswEntry, HnswProgressOptions } from '../hnsw-index.js';
-import { checkSignal, toBatch, toVector } from '../validate.js';
-import { checkKey, checkOptionsObject, checkProgress, toStoredMetadata } from './validate.js';
+import type { HnswEntry, HnswMetric, HnswProgressOptions } from '../hnsw-index.js';
+import { checkNonZero, checkOptionKeys, checkSignal, toBatch, toVector } from '../validate.js';
+import { checkKey, checkProgress, PROGRESS_OPTIONS, toStoredMetadata } from './validate.js';
 
 /** The same shape the log records (a persistent index logs exactly the rows it inserts). */
 export type Rows = LoggedRows;
 
 /** insert's one row. */
-export function singleRow(key: unknown, vector: unknown, metadata: unknown, dimension: number): Rows {
-  return {
-    keys: [checkKey(key)],
-    data: toVector(vector, dimension),
-    metas: [toStoredMetadata(metadata, 'metadata')],
-  };
+export function singleRow(key: unknown, vector: unknown, metadata: unknown, dimension: number, metric: HnswMetric): Rows {
+  const keys = [checkKey(key)];
+  const data = toVector(vector, dimension);
+  if (metric === 'cosine') checkNonZero(data, dimension, () => 'vector');
+  return { keys, data, metas: [toStoredMetadata(metadata, 'metadata')] };
+}
+
+/** A search query; cosine needs a direction, as for stored vectors (euclidean and dot take zeros). */
+export function queryRow(query: unknown, dimension: number, metric: HnswMetric): Float32Array {
+  const q = toVector(query, dimension, 'query');
+  if (metric === 'cosine') checkNonZero(q, dimension, () => 'query');
+  return q;
 }
 
 /**
@@ -25,15 +31,16 @@ export function singleRow(key: unknown, vector: unknown, metadata: unknown, dime
  * The options are checked before the rows.
  */
 export function batchArguments(
-  a: unknown, b: unknown, c: unknown, d: unknown, dimension: number,
+  a: unknown, b: unknown, c: unknown, d: unknown, dimension: number, metric: HnswMetric,
 ): { rows: Rows; options: HnswProgressOptions } {
   const flat = a instanceof Float32Array || a instanceof Float64Array;
   const options = (flat ? d : b) as HnswProgressOptions | undefined;
-  checkOptionsObject(options, 'batchInsert options');
-  const opts = options ?? {};
+  const opts = checkOptionKeys(options, PROGRESS_OPTIONS, 'batchInsert options');
   checkProgress(opts);
   checkSignal(opts.signal);
   const rows = flat ? flatRows(a, b, c, dimension) : entryRows(a, dimension);
+  // Every row is checked before any is inserted: one zero row and the batch inserts nothing.
+  if (metric === 'cosine') checkNonZero(rows.data, dimension, (i) => (flat ? `vectors row ${i}` : `entries[${i}].vector`));
   return { rows, options: opts };
 }
 

@@ -4,8 +4,10 @@
  * (Vector and number checks shared with MemMapVector are in src/validate.ts.)
  */
 import { MemvecError } from '../errors.js';
-import type { HnswIndexOptions, HnswMetric, HnswProgressOptions, HnswSearchOptions } from '../hnsw-index.js';
-import { checkInt, checkNumber } from '../validate.js';
+import type {
+  HnswIndexOptions, HnswLoadOptions, HnswMetric, HnswProgressOptions, HnswSaveOptions, HnswSearchOptions,
+} from '../hnsw-index.js';
+import { checkInt, checkNumber, checkOptionKeys, describe, optionNames } from '../validate.js';
 import { METRIC_IDS } from './engine-codes.js';
 
 /** UTF-16 code units. */
@@ -22,11 +24,14 @@ export interface Config {
   efSearch: number;
 }
 
-/** A value as an error message quotes it: short strings verbatim, never a whole object. */
-export function describe(v: unknown): string {
-  if (typeof v === 'string') return v.length > 40 ? `a string of length ${v.length}` : JSON.stringify(v);
-  return typeof v === 'object' ? (v === null ? 'null' : 'an object') : String(v);
-}
+export { describe };
+
+// Each options object's names, listed once (the compiler checks each list against its interface).
+const CREATE_OPTIONS = optionNames<HnswIndexOptions>()(['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed']);
+const SEARCH_OPTIONS = optionNames<HnswSearchOptions>()(['ef', 'minScore', 'filter']);
+export const SAVE_OPTIONS = optionNames<HnswSaveOptions>()(['backend']);
+export const LOAD_OPTIONS = optionNames<HnswLoadOptions>()(['backend', 'signal', 'onProgress']);
+export const PROGRESS_OPTIONS = optionNames<HnswProgressOptions>()(['signal', 'onProgress']);
 
 // In unicode mode \p{Cs} matches only unpaired surrogates, which UTF-8 cannot encode (they would not
 // survive a save and load).
@@ -77,10 +82,10 @@ export function toStoredMetadata(value: unknown, what: string): unknown {
 
 /** HnswIndex.create's options with the defaults filled in (HnswIndex.open checks the ones it is given here too). */
 export function checkOptions(options: unknown): Config & { seed: number } {
-  if (options === null || typeof options !== 'object') {
+  if (options === undefined) {
     throw new MemvecError('INVALID_ARGUMENT', 'HnswIndex.create needs an options object with a dimension');
   }
-  const o = options as HnswIndexOptions;
+  const o = checkOptionKeys(options as HnswIndexOptions, CREATE_OPTIONS, 'HnswIndex.create options');
   const metric = o.metric ?? DEFAULTS.metric;
   if (!Object.prototype.hasOwnProperty.call(METRIC_IDS, metric)) {
     throw new MemvecError('INVALID_ARGUMENT', `metric must be 'cosine', 'euclidean' or 'dot', got ${describe(metric)}`);
@@ -95,19 +100,12 @@ export function checkOptions(options: unknown): Config & { seed: number } {
   };
 }
 
-/** An optional options argument: undefined, or an object. */
-export function checkOptionsObject(options: unknown, what: string): void {
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new MemvecError('INVALID_ARGUMENT', `${what} must be an object`);
-  }
-}
-
 export function checkProgress(options: HnswProgressOptions): void {
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-    throw new MemvecError('INVALID_ARGUMENT', 'onProgress must be a function');
+    throw new MemvecError('INVALID_ARGUMENT', `onProgress must be a function, got ${describe(options.onProgress)}`);
   }
   if (options.signal !== undefined && !(typeof options.signal === 'object' && options.signal !== null && 'aborted' in options.signal)) {
-    throw new MemvecError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
+    throw new MemvecError('INVALID_ARGUMENT', `signal must be an AbortSignal, got ${describe(options.signal)}`);
   }
 }
 
@@ -126,14 +124,13 @@ export interface SearchParams {
   filter: HnswSearchOptions['filter'];
 }
 
-export function checkSearchOptions(options: unknown, efSearch: number): SearchParams {
-  checkOptionsObject(options, 'search options');
-  const opts = (options ?? {}) as HnswSearchOptions;
+export function checkSearchOptions(options: HnswSearchOptions | undefined, efSearch: number): SearchParams {
+  const opts = checkOptionKeys(options, SEARCH_OPTIONS, 'search options');
   const ef = opts.ef === undefined ? efSearch : checkInt(opts.ef, 'ef', 1);
   const minScore = opts.minScore === undefined ? undefined : checkNumber(opts.minScore, 'minScore');
   const filter = opts.filter;
   if (filter !== undefined && typeof filter !== 'function') {
-    throw new MemvecError('INVALID_ARGUMENT', 'filter must be a function (key, metadata) => boolean');
+    throw new MemvecError('INVALID_ARGUMENT', `filter must be a function (key, metadata) => boolean, got ${describe(filter)}`);
   }
   return { ef, minScore, filter };
 }

@@ -6,7 +6,7 @@
  */
 import { MemvecError } from '../errors.js';
 import { GuardedFile, withWriterLock } from './guarded-file.js';
-import { dirOf, ioError } from './io-error.js';
+import { dirOf, guardCall, ioError } from './io-error.js';
 import { type LockFs, takeLock } from './lock-file.js';
 import type { OpenOptions, StorageBackend, StorageFile, WriterLock } from './types.js';
 
@@ -113,9 +113,12 @@ const denoLockFs: LockFs = {
       const bytes = new TextEncoder().encode(text);
       let done = 0;
       while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
-    } finally {
+    } catch (err) {
       file.close();
+      denoLockFs.remove(path); // never leave a lock with no holder in it
+      throw err;
     }
+    file.close();
     return true;
   },
   readText(path) {
@@ -153,11 +156,7 @@ const denoLockFs: LockFs = {
 };
 
 function denoCall<T>(what: string, path: string, op: () => T): T {
-  try {
-    return op();
-  } catch (err) {
-    throw ioError(what, err, () => denoLockFs.missingDir(path));
-  }
+  return guardCall(what, op, () => denoLockFs.missingDir(path));
 }
 
 const lockPath = (path: string): WriterLock => takeLock(denoLockFs, path, 'deno');
@@ -186,7 +185,7 @@ export const denoBackend: StorageBackend = {
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
-      throw ioError(`look up ${path}`, err);
+      throw ioError(`look up ${path}`, err, () => denoLockFs.missingDir(path));
     }
   },
   async remove(path: string): Promise<void> {
@@ -195,5 +194,6 @@ export const denoBackend: StorageBackend = {
   async rename(from: string, to: string): Promise<void> {
     denoCall(`replace ${to}`, to, () => deno().renameSync(from, to));
     syncDir(to);
+    if (dirOf(from) !== dirOf(to)) syncDir(from);
   },
 };

@@ -89,6 +89,9 @@ export async function withWriterLock<T>(
     if (options.lock !== undefined && options.lock.path !== path) {
       throw new MemvecError('INVALID_ARGUMENT', `the writer lock of ${options.lock.path} does not cover ${path}`);
     }
+    if (options.lock !== undefined && !options.lock.held) {
+      throw new MemvecError('CLOSED', `the writer lock of ${path} was released`);
+    }
     return open(null);
   }
   const own = await take(path);

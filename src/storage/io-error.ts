@@ -52,6 +52,15 @@ export function ioError(what: string, err: unknown, missingDir?: () => string | 
   return new MemvecError('IO', `could not ${what}: ${plain !== undefined ? `${plain} (${raw})` : raw}`, { cause: err });
 }
 
+/** Runs a file-system call outside an open file, turning what it throws into ioError(what). */
+export function guardCall<T>(what: string, op: () => T, missingDir?: () => string | undefined): T {
+  try {
+    return op();
+  } catch (err) {
+    throw ioError(what, err, missingDir);
+  }
+}
+
 /** The directory part of a '/'-separated path ('.' for a bare name). */
 export function dirOf(path: string): string {
   const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));

@@ -5,6 +5,7 @@
  */
 import { MemvecError } from '../errors.js';
 import { GuardedFile, withWriterLock } from './guarded-file.js';
+import { heldOnce } from './writer-lock.js';
 import type { OpenOptions, StorageBackend, StorageFile, WriterLock } from './types.js';
 
 class GrowableBytes {
@@ -73,6 +74,7 @@ export class MemoryBackend implements StorageBackend {
   }
 
   putBytes(path: string, bytes: ArrayBuffer | Uint8Array): void {
+    this.checkUnlocked(path);
     const src = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
     const data = new GrowableBytes();
     data.ensure(src.length);
@@ -102,16 +104,14 @@ export class MemoryBackend implements StorageBackend {
   }
 
   async lock(path: string): Promise<WriterLock> {
-    if (this.locked.has(path)) throw new MemvecError('LOCKED', `${path} is open for writing`);
+    this.checkUnlocked(path);
     this.locked.add(path);
-    let held = true;
-    return {
-      path,
-      release: () => {
-        if (held) this.locked.delete(path);
-        held = false;
-      },
-    };
+    return heldOnce(path, () => this.locked.delete(path));
+  }
+
+  /** Replacing or removing a path a writer holds would cut the writer off from its file, as on disk. */
+  private checkUnlocked(path: string): void {
+    if (this.locked.has(path)) throw new MemvecError('LOCKED', `${path} is open for writing`);
   }
 
   async exists(path: string): Promise<boolean> {
@@ -119,6 +119,7 @@ export class MemoryBackend implements StorageBackend {
   }
 
   async remove(path: string): Promise<void> {
+    this.checkUnlocked(path);
     this.files.delete(path);
   }
 

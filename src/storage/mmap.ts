@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { MemvecError } from '../errors.js';
-import { acquireLock, nodeFsCall, nodeFsOps, nodeLockFs } from './node-files.js';
+import { acquireLock, nodeFsOps, nodeLockFs } from './node-files.js';
 import { GuardedFile, withWriterLock } from './guarded-file.js';
 import { ioError } from './io-error.js';
 import { loadNativeAddon, type NativeAddon, type NativeFile } from './native-addon.js';
@@ -98,7 +98,7 @@ class MmapBackend implements StorageBackend {
     const readOnly = options.readOnly ?? false;
     const create = !readOnly && (options.create ?? false);
     return withWriterLock(path, options, acquireLock, (ownLock) => {
-      const created = create && !nodeFsCall(`look up ${path}`, path, () => fs.existsSync(path));
+      const created = create && !fs.existsSync(path);
       let handle: NativeFile;
       try {
         handle = this.addon.open(path, create, readOnly, this.windowBits);

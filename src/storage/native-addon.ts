@@ -52,7 +52,7 @@ export function loadNativeAddon(): AddonLoad {
 function tryLoad(): AddonLoad {
   const override = process.env[ADDON_PATH_ENV];
   const path = override || findAddon();
-  if (!path) return { addon: null, reason: `no native/${binaryNames()[0]} next to memvec; build it with \`npm run build:native\`` };
+  if (!path) return { addon: null, reason: `no native/${binaryNames()[0]} next to memvec` };
   try {
     const addon = createRequire(join(moduleDir(), 'noop.js'))(path) as Partial<NativeAddon>;
     const missing = REQUIRED.filter((name) => typeof addon[name] !== 'function');

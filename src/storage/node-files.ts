@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { ioError } from './io-error.js';
+import { guardCall } from './io-error.js';
 import { type LockFs, takeLock } from './lock-file.js';
 import { syncDir } from './sync-dir.js';
 import type { WriterLock } from './types.js';
@@ -22,9 +22,12 @@ export const nodeLockFs: LockFs = {
     }
     try {
       fs.writeSync(fd, text);
-    } finally {
+    } catch (err) {
       fs.closeSync(fd);
+      fs.rmSync(path, { force: true }); // never leave a lock with no holder in it
+      throw err;
     }
+    fs.closeSync(fd);
     return true;
   },
   readText(path) {
@@ -58,18 +61,14 @@ export function acquireLock(path: string): WriterLock {
   return takeLock(nodeLockFs, path, runtimeName());
 }
 
-/** Node's and Bun's file-system calls outside an open file, through the same error boundary. */
+/** Node's and Bun's file-system calls outside an open file, through the storage error boundary. */
 export function nodeFsCall<T>(what: string, path: string, op: () => T): T {
-  try {
-    return op();
-  } catch (err) {
-    throw ioError(what, err, () => nodeLockFs.missingDir(path));
-  }
+  return guardCall(what, op, () => nodeLockFs.missingDir(path));
 }
 
 export const nodeFsOps = {
   async exists(path: string): Promise<boolean> {
-    return nodeFsCall(`look up ${path}`, path, () => fs.existsSync(path));
+    return fs.existsSync(path); // never throws: any failure reads as "no"
   },
   async remove(path: string): Promise<void> {
     nodeFsCall(`remove ${path}`, path, () => fs.rmSync(path, { force: true }));

@@ -8,6 +8,7 @@
 import { MemvecError } from '../errors.js';
 import { ioError } from './io-error.js';
 import { GuardedFile, withWriterLock } from './guarded-file.js';
+import { heldOnce } from './writer-lock.js';
 import type { OpenOptions, StorageBackend, StorageFile, WriterLock } from './types.js';
 
 interface SyncAccessHandle {
@@ -38,11 +39,20 @@ async function root(): Promise<OpfsDirHandle> {
   return storage.getDirectory();
 }
 
-/** Splits "a/b/c.mvec" into the directory handle for "a/b" and the name "c.mvec". */
-async function locate(path: string, create: boolean): Promise<{ dir: OpfsDirHandle; name: string }> {
+/** The names along "a/b/c.mvec" from the OPFS root, file name last. */
+function pathParts(path: string): string[] {
   const parts = path.split('/').filter((p) => p.length > 0 && p !== '.');
-  const name = parts.pop();
-  if (!name || parts.includes('..')) throw new MemvecError('INVALID_ARGUMENT', `'${path}' is not a valid OPFS file path`);
+  if (parts.length === 0 || parts.includes('..')) throw new MemvecError('INVALID_ARGUMENT', `'${path}' is not a valid OPFS file path`);
+  return parts;
+}
+
+/**
+ * Splits "a/b/c.mvec" into the directory handle for "a/b" and the name "c.mvec". Unlike the disk
+ * backends, a writer's open creates missing directories: OPFS has no other way to make them.
+ */
+async function locate(path: string, create: boolean): Promise<{ dir: OpfsDirHandle; name: string }> {
+  const parts = pathParts(path);
+  const name = parts.pop()!;
   let dir = await root();
   for (const part of parts) dir = await dir.getDirectoryHandle(part, { create });
   return { dir, name };
@@ -110,24 +120,17 @@ async function webLock(path: string): Promise<WriterLock> {
   if (locks === undefined) {
     throw new MemvecError('UNSUPPORTED', `cannot lock ${path}: this runtime has no Web Locks API (navigator.locks)`);
   }
+  // Named after the file, not the spelling: 'a/x', '/a/x' and './a/x' are one file, so one lock.
+  const name = `memvec:${pathParts(path).join('/')}`;
   return new Promise<WriterLock>((resolve, reject) => {
     locks
-      .request(`memvec:${path}`, { ifAvailable: true }, (lock) => {
+      .request(name, { ifAvailable: true }, (lock) => {
         if (lock === null) {
-          reject(new MemvecError('LOCKED', `${path} is open for writing in another worker or tab`));
+          reject(new MemvecError('LOCKED', `${path} is open for writing (in this or another worker or tab)`));
           return;
         }
         // The lock is held until this promise settles, that is, until release().
-        return new Promise<void>((done) => {
-          let held = true;
-          resolve({
-            path,
-            release: () => {
-              if (held) done();
-              held = false;
-            },
-          });
-        });
+        return new Promise<void>((done) => resolve(heldOnce(path, done)));
       })
       .catch((err: unknown) => reject(ioError(`lock ${path}`, err)));
   });
@@ -160,7 +163,7 @@ export const opfsBackend: StorageBackend = {
         return new OpfsFile(handle, path, readOnly, ownLock);
       } catch (err) {
         if ((err as { name?: string })?.name === 'NoModificationAllowedError') {
-          throw new MemvecError('LOCKED', `${path} is open in another worker or tab`, { cause: err });
+          throw new MemvecError('LOCKED', `${path} is open (in this or another worker or tab)`, { cause: err });
         }
         throw ioError(`open ${path}`, err);
       }
@@ -192,7 +195,7 @@ export const opfsBackend: StorageBackend = {
       const file = await source.dir.getFileHandle(source.name);
       await file.move(target.dir, target.name);
     } catch (err) {
-      throw ioError(`rename ${from} to ${to}`, err);
+      throw ioError(`replace ${to}`, err);
     }
   },
 };

@@ -52,12 +52,17 @@ let warnedNoAddon = false;
  * second writer would not be kept out.
  */
 async function defaultFileBackend(): Promise<StorageBackend> {
-  const { loadNativeAddon } = await import('./native-addon.js');
+  const { ADDON_PATH_ENV, loadNativeAddon } = await import('./native-addon.js');
   const loaded = loadNativeAddon();
   if (loaded.addon) return load('mmap');
   if (!warnedNoAddon) {
     warnedNoAddon = true;
-    console.warn(`memvec: native addon unavailable (${loaded.reason}); using node:fs`);
+    // Advice a user can follow in their own project (they cannot run memvec's build scripts there).
+    console.warn(
+      `memvec: native addon unavailable (${loaded.reason}); using node:fs, with which memvec works fully. ` +
+        `For mmap, install memvec on a platform it ships a prebuilt addon for (linux-x64-gnu), ` +
+        `or set ${ADDON_PATH_ENV}=/path/to/memvec.node`,
+    );
   }
   return load('fs');
 }

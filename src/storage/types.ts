@@ -34,6 +34,8 @@ export interface StorageFile {
  */
 export interface WriterLock {
   readonly path: string;
+  /** False once released. */
+  readonly held: boolean;
   /** Gives the path up. Idempotent. */
   release(): void;
 }

@@ -34,6 +34,26 @@ describe('the packed tarball', () => {
   });
 });
 
+describe('the CJS and the ESM build in one app', () => {
+  it('an error thrown by one build is a MemvecError to the other (isMemvecError and instanceof)', async () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      import * as esm from 'memvec';
+      const cjs = createRequire(import.meta.url)('memvec');
+      const thrown = async (m) => m.HnswIndex.create({ dimension: 0 }).then(() => null, (e) => e);
+      const fromCjs = await thrown(cjs);
+      const fromEsm = await thrown(esm);
+      console.log(JSON.stringify({
+        distinctClasses: esm.MemvecError !== cjs.MemvecError,
+        esmSeesCjs: [esm.isMemvecError(fromCjs, 'INVALID_ARGUMENT'), fromCjs instanceof esm.MemvecError],
+        cjsSeesEsm: [cjs.isMemvecError(fromEsm, 'INVALID_ARGUMENT'), fromEsm instanceof cjs.MemvecError],
+      }));`;
+    const out = await runProcess(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT, timeoutMs: 60_000 });
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual({ distinctClasses: true, esmSeesCjs: [true, true], cjsSeesEsm: [true, true] });
+  });
+});
+
 describe('export conditions resolve to the build meant for each runtime', () => {
   const cases: Array<[string, string[], 'import' | 'require', string]> = [
     ['Node import', [], 'import', 'dist/index.js'],

@@ -10,6 +10,7 @@ import {
 import { readIndexHeader } from '../../src/hnsw/open-file.js';
 import type { HnswOpenOptions } from '../../src/hnsw/open-file.js';
 import { HnswIndex, type HnswEntry, type HnswIndexOptions } from '../../src/hnsw-index.js';
+import { MemMapVector } from '../../src/memmap-vector.js';
 import type { StorageBackend } from '../../src/storage/types.js';
 import { expectCode, expectCodeAsync } from '../helpers/expect-code.js';
 import { clusteredVectors, rng } from '../helpers/random.js';
@@ -240,7 +241,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       const loaded = await HnswIndex.load(copy, { backend });
       expect(observe(loaded)).toEqual(seen);
       loaded.close();
-      await expectCodeAsync(() => writer.save(path, { backend }), 'INVALID_ARGUMENT');
+      await expectCodeAsync(() => writer.save(path, { backend }), 'LOCKED');
       const fresh = await open(path, { readOnly: true });
       expect(fresh.has('later')).toBe(true);
       fresh.close();
@@ -940,6 +941,80 @@ export function hnswFileSuite(target: BackendTarget): void {
       expect(observe(reader)).toEqual(observe(writer));
       reader.close();
       writer.close();
+    });
+
+    it('wrong files: the error names the path and says what the file is', async () => {
+      const backend = await target.backend();
+      const vectors = target.path('vectors');
+      (await MemMapVector.open(vectors, { dimension: DIM, backend })).close();
+      const snapshot = target.path('snap');
+      const plain = await twinOf([(x) => x.insert('a', row(QUERIES, 0))]);
+      await plain.save(snapshot, { backend });
+      plain.close();
+      const indexPath = target.path('index');
+      (await open(indexPath, CONFIG)).close();
+      const empty = target.path('empty-file');
+      const foreign = target.path('foreign');
+      for (const [path, bytes] of [[empty, new Uint8Array(0)], [foreign, new TextEncoder().encode('PK\x03\x04 a zip, not an index'.padEnd(20000, '.'))]] as const) {
+        const file = await backend.open(path, { create: true });
+        file.write(0, bytes);
+        file.sync();
+        file.close();
+      }
+      const message = async (fn: () => Promise<unknown>) => {
+        try {
+          await fn();
+        } catch (err) {
+          expect((err as MemvecError).code).toBe('CORRUPT_FILE');
+          return (err as Error).message;
+        }
+        throw new Error('expected CORRUPT_FILE');
+      };
+      expect(await message(() => open(vectors))).toBe(`${vectors} is a memvec vector file (open it with MemMapVector.open), not a persistent HNSW index`);
+      expect(await message(() => HnswIndex.load(vectors, { backend }))).toBe(`${vectors} is a memvec vector file (open it with MemMapVector.open), not an HNSW snapshot`);
+      expect(await message(() => open(snapshot))).toBe(`${snapshot} is a memvec HNSW snapshot (load it with HnswIndex.load), not a persistent HNSW index`);
+      expect(await message(() => HnswIndex.load(indexPath, { backend }))).toBe(`${indexPath} is a persistent memvec HNSW index (open it with HnswIndex.open), not an HNSW snapshot`);
+      expect(await message(() => MemMapVector.open(indexPath, { backend }))).toBe(`${indexPath} is a persistent memvec HNSW index (open it with HnswIndex.open), not a memvec vector file`);
+      expect(await message(() => MemMapVector.open(snapshot, { backend }))).toBe(`${snapshot} is a memvec HNSW snapshot (load it with HnswIndex.load), not a memvec vector file`);
+      for (const fn of [() => open(empty), () => HnswIndex.load(empty, { backend }), () => MemMapVector.open(empty, { backend })]) {
+        expect((await message(fn)).startsWith(`${empty} is empty (expected `)).toBe(true);
+      }
+      for (const fn of [() => open(foreign), () => HnswIndex.load(foreign, { backend }), () => MemMapVector.open(foreign, { backend })]) {
+        expect(await message(fn)).toContain(`${foreign} is not a memvec file: it starts with "PK\\x03\\x04 a z" (expected `);
+      }
+    });
+
+    it('index.backend names the backend of an opened index; an in-memory one has none (null)', async () => {
+      const path = target.path('backend-name');
+      const index = await open(path, CONFIG);
+      expect(index.backend).toBe(target.name);
+      index.close();
+      const reader = await open(path, { readOnly: true });
+      expect(reader.backend).toBe(target.name);
+      reader.close();
+      const memoryOnly = await HnswIndex.create(CONFIG);
+      expect(memoryOnly.backend).toBeNull();
+      const saved = target.path('backend-name-snap');
+      await memoryOnly.save(saved, { backend: await target.backend() });
+      expect((await HnswIndex.load(saved, { backend: await target.backend() })).backend).toBeNull();
+    });
+
+    it('Symbol.dispose and Symbol.asyncDispose close the index and release its file', async () => {
+      const path = target.path('dispose');
+      for (const dispose of [(x: HnswIndex) => x[Symbol.dispose](), (x: HnswIndex) => x[Symbol.asyncDispose]()] as const) {
+        const index = await open(path, CONFIG);
+        index.insert(`k${Math.random()}`, row(QUERIES, 0));
+        await dispose(index);
+        expectCode(() => index.size(), 'CLOSED');
+        // The lock went with it: a new writer gets the file.
+        (await open(path)).close();
+      }
+      {
+        // What `using` (as tsc emits it for Node 20) does at the end of the block.
+        using index = await open(path);
+        expect(index.size()).toBe(2);
+      }
+      (await open(path)).close();
     });
 
     it('an empty index reopens empty; metadata and vectors come back as stored', async () => {

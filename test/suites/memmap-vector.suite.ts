@@ -241,6 +241,47 @@ export function memMapVectorSuite(target: BackendTarget): void {
       expect(again.getTotalVectors()).toBe(2);
     });
 
+    it('an existing file opens with its own dimension when none is given; 512 is only the default for a new file', async () => {
+      const path = target.path('dim-from-file');
+      const created = await open(path, { dimension: 7 });
+      created.addVectors([[1, 2, 3, 4, 5, 6, 7]]);
+      created.close();
+      const reopened = await open(path);
+      expect(reopened.dimension).toBe(7);
+      expect(reopened.getVectorByVectorId(0)).toEqual(new Float32Array([1, 2, 3, 4, 5, 6, 7]));
+      reopened.close();
+      const reader = await open(path, { readOnly: true });
+      expect(reader.dimension).toBe(7);
+      reader.close();
+      await expectCodeAsync(() => open(path, { dimension: 512 }), 'DIMENSION_MISMATCH');
+      const fresh = await open(target.path('dim-default'));
+      expect(fresh.dimension).toBe(512);
+      fresh.close();
+    });
+
+    it('db.backend names the backend the store uses', async () => {
+      const db = await open(target.path('backend-name'), { dimension: 3 });
+      expect(db.backend).toBe(target.name);
+      db.close();
+    });
+
+    it('Symbol.dispose and Symbol.asyncDispose close the store and release its file', async () => {
+      const path = target.path('dispose');
+      for (const dispose of [(x: MemMapVector) => x[Symbol.dispose](), (x: MemMapVector) => x[Symbol.asyncDispose]()] as const) {
+        const db = await open(path, { dimension: 3 });
+        db.addVectors([[1, 2, 3]]);
+        await dispose(db);
+        expectCode(() => db.getTotalVectors(), 'CLOSED');
+        (await open(path)).close();
+      }
+      {
+        // What `using` (as tsc emits it for Node 20) does at the end of the block.
+        using db = await open(path);
+        expect(db.getTotalVectors()).toBe(2);
+      }
+      (await open(path)).close();
+    });
+
     it('a closed store throws CLOSED from every method', async () => {
       const db = await open(target.path('closed'), { dimension: 3 });
       db.addVectors([[1, 2, 3]]);

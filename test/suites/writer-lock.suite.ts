@@ -9,6 +9,7 @@ import { MemMapVector } from '../../src/memmap-vector.js';
 import type { StorageBackend } from '../../src/storage/types.js';
 import { expectCodeAsync } from '../helpers/expect-code.js';
 import type { BackendTarget } from '../support/backends.js';
+import { FailingBackend } from '../support/failing-backend.js';
 
 const DIM = 4;
 const vec = (i: number): number[] => [1 + i, 2, 3 - i, 4];
@@ -90,17 +91,72 @@ export function writerLockSuite(target: BackendTarget): void {
       (await MemMapVector.open(p, { backend })).close();
     });
 
-    it('keeps its lock through MemMapVector.compact(), whose file is replaced by rename', async () => {
-      const backend = await target.backend();
+    it('keeps its lock through MemMapVector.compact(), even while its file is being replaced', async () => {
+      const inner = await target.backend();
       const p = target.path('compacting');
+      let duringRename: unknown = 'no rename';
+      // Another writer tries the path at the moment compaction renames the new file over the old one.
+      const backend: StorageBackend = {
+        name: inner.name,
+        open: (path, options) => inner.open(path, options),
+        lock: (path) => inner.lock(path),
+        exists: (path) => inner.exists(path),
+        remove: (path) => inner.remove(path),
+        async rename(from, to) {
+          duringRename = await MemMapVector.open(to, { backend: inner }).then((db) => db.close(), (e: unknown) => e);
+          return inner.rename(from, to);
+        },
+      };
       const db = await MemMapVector.open(p, { dimension: DIM, backend });
       db.addVectors([vec(0), vec(1), vec(2)]);
       db.markDeleted([1]);
       await db.compact();
-      await expectCodeAsync(() => MemMapVector.open(p, { backend }), 'LOCKED');
+      expect(duringRename).toMatchObject({ code: 'LOCKED' });
+      await expectCodeAsync(() => MemMapVector.open(p, { backend: inner }), 'LOCKED');
       expect(db.getVectorByVectorId(1)).toEqual(Float32Array.from(vec(2)));
       db.close();
-      (await MemMapVector.open(p, { backend })).close();
+      (await MemMapVector.open(p, { backend: inner })).close();
+    });
+
+    it('gives the path back when closed during compaction, and stays closed', async () => {
+      const inner = await target.backend();
+      const p = target.path('closed-compacting');
+      let store: MemMapVector | undefined;
+      const backend: StorageBackend = {
+        name: inner.name,
+        open: (path, options) => inner.open(path, options),
+        lock: (path) => inner.lock(path),
+        exists: (path) => inner.exists(path),
+        remove: (path) => inner.remove(path),
+        async rename(from, to) {
+          store?.close();
+          return inner.rename(from, to);
+        },
+      };
+      store = await MemMapVector.open(p, { dimension: DIM, backend });
+      store.addVectors([vec(0), vec(1)]);
+      store.markDeleted([0]);
+      await expectCodeAsync(() => store!.compact(), 'CLOSED');
+      const next = await MemMapVector.open(p, { backend: inner });
+      expect(next.getTotalVectors()).toBe(1);
+      next.close();
+    });
+
+    it('gives the path back whenever opening or saving fails', async () => {
+      const backend = await target.backend();
+      const p = target.path('failing-open');
+      (await MemMapVector.open(p, { dimension: DIM, backend })).close();
+      await expectCodeAsync(() => MemMapVector.open(p, { dimension: DIM + 1, backend }), 'DIMENSION_MISMATCH');
+      await expectCodeAsync(() => HnswIndex.open(p, { backend }), 'CORRUPT_FILE');
+      const snapshot = await HnswIndex.create({ dimension: DIM });
+      const failing = new FailingBackend(backend);
+      failing.failAt = 1; // the first write of the temporary copy
+      await expectCodeAsync(() => snapshot.save(p, { backend: failing }), 'IO');
+      snapshot.close();
+      // Every refusal above released the path: a writer gets in.
+      const db = await MemMapVector.open(p, { backend });
+      expect(db.dimension).toBe(DIM);
+      db.close();
     });
 
     if (target.name !== 'memory') {

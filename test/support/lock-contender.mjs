@@ -1,5 +1,5 @@
 // Child for the writer-lock matrix: tries every call that would write `path` through each backend named
-// after it, and prints one JSON line: { [backend]: { store, index, save } } with each call's error code
+// after it, and prints one JSON line: { [backend]: { store, index, save, reader } } with each call's error code
 // (or "OPENED" / "SAVED" if it got in, which is the failure the matrix looks for). Runs in Node, Bun, Deno.
 import { HnswIndex, MemMapVector } from '../../dist/index.js';
 
