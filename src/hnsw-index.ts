@@ -22,7 +22,8 @@
  *
  * This file is the public API and the index's state; the work is in src/hnsw/: argument checks
  * (validate.ts, rows.ts), the insert transaction and batch (insert-transaction.ts, batch.ts, renumber.ts),
- * search (search.ts, search-batch.ts), stats (stats.ts), snapshots (snapshot-io.ts), and the persistent file (open-file.ts, index-file.ts).
+ * search (search.ts, search-batch.ts), stats (stats.ts), snapshots (snapshot-io.ts), and the persistent
+ * file (open-file.ts, index-file.ts, index-reader.ts, log-replay.ts).
  */
 import { Engine } from './engine/engine.js';
 import { MemvecError } from './errors.js';

@@ -2,8 +2,10 @@
  * HnswIndex.open: creates a persistent index file, or opens one: picks the newest valid header slot,
  * loads the embedded snapshot through the same validating reader as HnswIndex.load, and replays the
  * committed log through the same HnswIndex calls the writer made (so the result is the writer's index,
- * exactly; log-replay.ts). A reader gets an IndexReader, whose refresh() comes back here to reload. Every offset and length is checked against the file size before it is used; anything
- * damaged is CORRUPT_FILE, a newer format UNSUPPORTED_VERSION.
+ * exactly; log-replay.ts). Every offset and length is checked against the file size before it is
+ * used; anything damaged is CORRUPT_FILE, a newer format UNSUPPORTED_VERSION. A writer gets an
+ * IndexFile (index-file.ts); a reader gets an IndexReader (index-reader.ts), whose refresh() comes back
+ * here (readCommitted, loadCommitted) to reload.
  */
 import { isMemvecError, MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
