@@ -248,11 +248,24 @@ export function hnswReserve(n: u32): i32 {
  * hnswTxRollback restores it.
  */
 export function hnswInsert(): i32 {
+  return insertNode(false, 0);
+}
+
+/**
+ * hnswInsert for a vector exactly as this engine stores it (for cosine: already unit length) with its
+ * stored `norm`: compaction copies live slots into a fresh engine this way, because normalizing a unit
+ * vector again can change its last bits, and the copy must be the node a fresh index would hold.
+ */
+export function hnswInsertStored(norm: f32): i32 {
+  return insertNode(true, norm);
+}
+
+function insertNode(stored: bool, storedNorm: f32): i32 {
   if (count >= cap) return ST_INVALID;
   const id = count;
   const v = vecPtr(id);
   const rngBefore = rngState;
-  const norm: f32 = metric == METRIC_COSINE ? normalize(v, dim) : Mathf.sqrt(dotInline(v, v, dim));
+  const norm: f32 = stored ? storedNorm : metric == METRIC_COSINE ? normalize(v, dim) : Mathf.sqrt(dotInline(v, v, dim));
   const level = drawLevel();
   if (level > 0 && reservePool(<u64>poolUsed + <u64>level) != ST_OK) {
     setRngState(rngBefore);

@@ -3,7 +3,7 @@
 // data in one run. Prints markdown tables to stdout (progress goes to stderr) and writes them to
 // bench/results/<date>-<machine>.md and bench/results/latest.md.
 //   --quick            smaller sizes for development and smoke runs (~1 minute); writes latest-quick.md
-//   --only=a,b         run some sections only: kernel, exact, hnsw, storage (writes no latest*.md)
+//   --only=a,b         run some sections only: kernel, exact, hnsw, storage, compact (writes no latest*.md)
 //   --libs=a,b         load only these libraries: memvec, hnswlib, usearch (the others show as n/a);
 //                      `--quick --only=hnsw --libs=memvec` is the quick way to the searchBatch table
 import { execFileSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import * as hnswlib from './peers/hnswlib.mjs';
 import * as memvec from './peers/memvec.mjs';
 import * as usearch from './peers/usearch.mjs';
 import { exactGroundtruth } from './plain-js.mjs';
+import { compactSection } from './sections/compact.mjs';
 import { exactSection } from './sections/exact.mjs';
 import { hnswSection } from './sections/hnsw.mjs';
 import { kernelSection } from './sections/kernel.mjs';
@@ -25,7 +26,7 @@ import { num, secs, table } from './table.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const K = 10;
-const SECTIONS = ['kernel', 'exact', 'hnsw', 'storage'];
+const SECTIONS = ['kernel', 'exact', 'hnsw', 'storage', 'compact'];
 const LIBS = ['memvec', 'hnswlib', 'usearch'];
 
 const SIZES = {
@@ -34,12 +35,14 @@ const SIZES = {
     datasets: [{ n: 100_000, dim: 128 }, { n: 50_000, dim: 768 }], queries: 500, clusters: 100, seed: 42,
     exactMinMs: 2000, hnswMinMs: 1000, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
     storage: { n: 1_000_000, dim: 128 }, storageMinMs: 2000,
+    compact: { lives: [100, 1_000, 10_000], dim: 128, queries: 200 },
   },
   quick: {
     kernelN: 20_000, kernelDims: [768, 128], kernelMinMs: 200,
     datasets: [{ n: 20_000, dim: 128 }, { n: 5_000, dim: 768 }], queries: 200, clusters: 100, seed: 42,
     exactMinMs: 300, hnswMinMs: 150, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
     storage: { n: 100_000, dim: 128 }, storageMinMs: 300,
+    compact: { lives: [100, 1_000, 5_000], dim: 128, queries: 100 },
   },
 };
 
@@ -56,7 +59,7 @@ function parseArgs(argv) {
       const bad = args.libs.filter((s) => !LIBS.includes(s));
       if (bad.length) throw new Error(`unknown librar(ies) ${bad.join(', ')}; known: ${LIBS.join(', ')}`);
     } else if (a === '--help' || a === '-h') {
-      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw,storage] [--libs=memvec,hnswlib,usearch]');
+      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw,storage,compact] [--libs=memvec,hnswlib,usearch]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -171,6 +174,10 @@ async function main() {
   if (args.only.includes('storage')) {
     if (peers.memvec.error) emit(`## 4. Exact store per storage backend\n\nmemvec not available: ${peers.memvec.error}`);
     else await section((c) => storageSection({ ...c, api: peers.memvec.lib }));
+  }
+  if (args.only.includes('compact')) {
+    if (peers.memvec.error) emit(`## 5. HnswIndex.compact() after churn\n\nmemvec not available: ${peers.memvec.error}`);
+    else await section((c) => compactSection({ ...c, api: peers.memvec.lib }));
   }
 
   const footer = `---\nTotal wall time ${secs(performance.now() - started)}; load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`;

@@ -10,9 +10,11 @@
  *   its last row leaves no trace.
  * - Upsert appends a new slot and marks the old one deleted (no slot reuse as in hnswlib's
  *   replace_deleted): that keeps rollback a matter of forgetting appended slots. Deleted slots stay in
- *   the graph as navigation waypoints, so an index with heavy churn grows until it is rebuilt.
- * - While a batchInsert is running (it yields to the event loop), reads see the index as it was before
- *   the batch; writes (insert, delete, batchInsert, save) throw LOCKED until it settles.
+ *   the graph as navigation waypoints, so an index with heavy churn grows until compact() rebuilds it
+ *   from its live entries (src/hnsw/compact.ts says why a rebuild and not slot reuse).
+ * - While a batchInsert or compact is running (they yield to the event loop), reads see the index as
+ *   it was before; writes (insert, delete, batchInsert, compact, save, checkpoint) throw LOCKED until
+ *   it settles.
  * - Metadata is stored as the JSON value it serializes to, deep-frozen: what `get` and `search` return
  *   is exactly what a saved and reloaded index returns.
  * - An index from HnswIndex.open lives in its file (src/hnsw/): each insert, batchInsert, delete,
@@ -29,6 +31,7 @@ import { Engine } from './engine/engine.js';
 import { MemvecError } from './errors.js';
 import { checkFileKind } from './format/file-kind.js';
 import { runBatch } from './hnsw/batch.js';
+import { rebuild } from './hnsw/compact.js';
 import { METRIC_IDS, statusError } from './hnsw/engine-codes.js';
 import type { Journal } from './hnsw/index-file.js';
 import { InsertTransaction } from './hnsw/insert-transaction.js';
@@ -41,8 +44,8 @@ import { emptySlotTable, type SlotTable } from './hnsw/slot-table.js';
 import { readSnapshot, saveSnapshotFile, snapshotOf } from './hnsw/snapshot-io.js';
 import { now } from './hnsw/time.js';
 import {
-  checkLookupKey, checkOptions, checkPath, checkProgress, checkSearchOptions, type Config, LOAD_OPTIONS, SAVE_OPTIONS,
-  toStoredMetadata,
+  checkLookupKey, checkOptions, checkPath, checkProgress, checkSearchOptions, type Config, LOAD_OPTIONS, PROGRESS_OPTIONS,
+  SAVE_OPTIONS, toStoredMetadata,
 } from './hnsw/validate.js';
 import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { resolveBackend, type BackendChoice } from './storage/select.js';
@@ -92,7 +95,7 @@ type FlatBatchRest<M> = undefined extends M
 
 export interface HnswProgressOptions {
   signal?: AbortSignal;
-  /** batchInsert: rows done and total; load: bytes read and total. */
+  /** batchInsert: rows done and total; compact: live entries re-inserted and total; load: bytes read and total. */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -157,6 +160,12 @@ export class HnswIndex<M = unknown> {
   private engine: Engine | null;
   /** Key and metadata of every slot, and the key -> slot map (helpers in src/hnsw/ get it passed). */
   private slots: SlotTable;
+  /**
+   * The level generator's seed, where known (create, open): compact() restarts the generator from it,
+   * so a compacted index is the fresh index of its entries. null after load(): a snapshot keeps the
+   * generator's state, not its seed.
+   */
+  private seed: number | null = null;
   /** searchBatch's engine buffers, kept between calls; null until the first batch. */
   private batchBuffers: BatchBuffers | null = null;
   /** The long write in progress (it holds the write lock), if any. */
@@ -188,7 +197,9 @@ export class HnswIndex<M = unknown> {
       config.seed % 2 ** 32, Math.floor(config.seed / 2 ** 32),
     );
     if (st !== 0) throw statusError(st, 'creating the index');
-    return new HnswIndex<M>(engine, config);
+    const index = new HnswIndex<M>(engine, config);
+    index.seed = config.seed;
+    return index;
   }
 
   /**
@@ -213,6 +224,7 @@ export class HnswIndex<M = unknown> {
       attach: (index, journal, backend) => {
         index.journal = journal;
         index.backendName = backend;
+        index.seed = journal.seed;
         index.refresher = () => journal.refresh();
       },
       fail: (index, err) => {
@@ -322,6 +334,7 @@ export class HnswIndex<M = unknown> {
     this.writable('batchInsert');
     const { rows, options } = batchArguments(a, b, c, d, this.dimension, this.metric);
     await runBatch({
+      call: 'batchInsert',
       table: this.slots,
       dimension: this.dimension,
       writable: () => this.writable('batchInsert'),
@@ -453,6 +466,57 @@ export class HnswIndex<M = unknown> {
   async refresh(): Promise<boolean> {
     this.live();
     return (await this.refresher?.()) ?? false;
+  }
+
+  /**
+   * Reclaims the slots of deleted and replaced entries, which otherwise stay in the graph (and the
+   * snapshot, and the file) for good: rebuilds the graph from the live entries in a fresh engine and
+   * swaps it in, all or nothing. Resolves to the number of slots reclaimed (0: nothing to do, nothing
+   * changed). Afterwards the index is the one HnswIndex.create + batchInsert of its live entries (in
+   * slot order: each key's last write, unless a large batch renumbered slots for locality) gives, with
+   * the same options: same answers, same save() bytes; keys, metadata and get() are unchanged.
+   *
+   * It takes as long as building that fresh index and, until the swap, memory for both graphs. It
+   * yields to the event loop as it goes: reads keep answering from the index as it was, writes throw
+   * LOCKED. An aborted signal (ABORTED), onProgress throwing, or close() leaves the index as it was.
+   *
+   * A persistent index (open()) gets a new, smaller file: written complete beside its path, synced,
+   * then renamed over it, and the index continues on it; a crash at any moment leaves the old file
+   * or the new one, both whole (a leftover temporary file is removed by the next writer's open). If
+   * the file cannot be reopened after the rename, the index closes itself (CLOSED), and the file holds
+   * the compacted index. Readers opened with { readOnly: true } before it keep answering from what
+   * they loaded (they hold no file once open; one still loading keeps reading the old file, which
+   * POSIX keeps alive while open) until their refresh() loads the compacted file; readers opened after
+   * it see the compacted file.
+   */
+  async compact(options?: HnswProgressOptions): Promise<{ reclaimed: number }> {
+    const engine = this.writable('compact');
+    const opts = checkOptionKeys(options, PROGRESS_OPTIONS, 'compact options');
+    checkProgress(opts);
+    checkSignal(opts.signal);
+    const reclaimed = (engine.exports.hnswCount() >>> 0) - this.slots.keyToSlot.size;
+    if (reclaimed === 0) {
+      opts.onProgress?.(0, 0);
+      return { reclaimed: 0 };
+    }
+    this.busy = 'compact';
+    try {
+      const isOpen = (): boolean => this.engine !== null;
+      const fresh = await rebuild(engine, this.slots, this, this.seed, isOpen, opts);
+      const stillWanted = (): void => {
+        if (!isOpen()) throw new MemvecError('CLOSED', 'the index was closed during compact');
+        checkSignal(opts.signal);
+      };
+      stillWanted();
+      // The file first, as for every write: memory never runs ahead of it.
+      await this.journal?.rewrite(() => snapshotOf(fresh.engine, this, fresh.table), fresh.table.orderedSlots, stillWanted);
+      if (!isOpen()) throw new MemvecError('CLOSED', 'the index was closed during compact');
+      this.engine = fresh.engine;
+      this.slots = fresh.table;
+    } finally {
+      if (this.busy === 'compact') this.busy = null;
+    }
+    return { reclaimed };
   }
 
   /** The k nearest entries to `query`, best first. */

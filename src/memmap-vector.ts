@@ -138,8 +138,9 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     const lock = readOnly ? null : await backend.lock(path);
     try {
       if (!(await backend.exists(path))) {
-        if (readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
-        await createFile(backend, path, wanted ?? DEFAULT_DIMENSION);
+        // Only a writer (who holds the lock) creates.
+        if (lock === null) throw new MemvecError('IO', `could not open ${path}: no such file`);
+        await createFile(backend, path, wanted ?? DEFAULT_DIMENSION, lock);
       }
       const engine = await Engine.create();
       const file = await backend.open(path, { readOnly, lock: lock ?? undefined });
@@ -362,7 +363,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     }
     const tmpPath = `${this.path}.compact.tmp`;
     await this.storage.remove(tmpPath);
-    const tmp = await this.storage.open(tmpPath, { create: true });
+    const tmp = await this.storage.open(tmpPath, { create: true, lock: this.lock ?? undefined });
     try {
       const live = h.count - h.deletedCount;
       const perChunk = Math.max(1, Math.floor(COPY_CHUNK_BYTES / this.rowBytes));

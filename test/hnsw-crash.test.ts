@@ -1,9 +1,9 @@
-// Crash safety of the persistent HnswIndex: a child process inserts, upserts, deletes and batches in a
-// loop (checkpointing every few KiB of log) and is killed with SIGKILL at random moments. Every reopen
+// Crash safety of the persistent HnswIndex: a child process inserts, upserts, deletes, batches and
+// compacts in a loop (checkpointing every few KiB of log) and is killed with SIGKILL at random moments. Every reopen
 // must answer exactly like an in-memory index that made some prefix of the child's calls: at least
 // every call the child reported done, at most one more (the call in flight), nothing torn.
 // The child runs the built package: `npx tsup` first.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +16,17 @@ import { applyOp, CONFIG, observe } from './support/crash-hnsw-workload.mjs';
 import { runAndKill } from './support/run-and-kill.js';
 
 const WRITER = fileURLToPath(new URL('./support/crash-hnsw-writer.mjs', import.meta.url));
-const ROUNDS = 25;
+/**
+ * The mixed workload (a compaction every 80 ops, checkpoints in between), and one that compacts every
+ * 8 ops so that many kills land inside a compaction (its log rarely grows enough to checkpoint).
+ */
+const RUNS = [
+  { name: 'mixed writes', rounds: 25, compactEvery: 80, minCheckpoints: 6, minCompactions: 1 },
+  { name: 'frequent compaction', rounds: 15, compactEvery: 8, minCheckpoints: 0, minCompactions: 5 },
+];
 
-for (const backend of ['mmap', 'fs'] as const) {
-  describe(`persistent HnswIndex crash safety (${backend} backend)`, () => {
+for (const backend of ['mmap', 'fs'] as const) for (const { name, rounds: ROUNDS, compactEvery, minCheckpoints, minCompactions } of RUNS) {
+  describe(`persistent HnswIndex crash safety (${backend} backend, ${name})`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'memvec-hnsw-crash-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -29,23 +36,26 @@ for (const backend of ['mmap', 'fs'] as const) {
       // The in-memory twin, always `committed` ops in.
       const twin = await HnswIndex.create(CONFIG);
       let committed = 0;
-      // Each op is one commit and each checkpoint one more, so the sequence counts checkpoints.
+      // Each op is one commit (a compaction too: its new file's header is one past the old file's)
+      // and each checkpoint one more, so the sequence counts checkpoints.
       let sequence = 1;
       let checkpoints = 0;
       const perRound: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const lastDone = await runAndKill(WRITER, [path, String(committed), backend], committed, Math.floor(random() * 150));
+        const lastDone = await runAndKill(WRITER, [path, String(committed), backend, String(compactEvery)], committed, Math.floor(random() * 150));
         const reopened = await HnswIndex.open(path, { backend });
+        // A compaction killed before its rename left its new file beside the index: opening removed it.
+        expect(existsSync(`${path}.compact.tmp`)).toBe(false);
         const state = observe(reopened);
         reopened.close();
         const file = await (await resolveBackend(backend)).open(path, { readOnly: true });
         const header = readIndexHeader(file, path).header;
         file.close();
         // Every op the child reported done happened; the op in flight may have too.
-        for (let i = committed; i <= lastDone; i++) await applyOp(twin, i);
+        for (let i = committed; i <= lastDone; i++) await applyOp(twin, i, compactEvery);
         let ops = lastDone + 1;
         if (observe(twin) !== state) {
-          await applyOp(twin, ops);
+          await applyOp(twin, ops, compactEvery);
           ops++;
           expect(observe(twin), `round ${round}: the reopened index matches no committed prefix (reported ${lastDone + 1} ops)`).toBe(state);
         }
@@ -55,9 +65,11 @@ for (const backend of ['mmap', 'fs'] as const) {
         committed = ops;
       }
       twin.close();
+      const compactions = Math.floor((committed + 2) / compactEvery);
+      console.log(`hnsw crash test (${backend}, ${name}): ${committed} ops (${compactions} compactions) and ${checkpoints} checkpoints committed across ${ROUNDS} kills (ops per round: ${perRound.join(' ')})`);
       expect(committed).toBeGreaterThan(ROUNDS);
-      expect(checkpoints).toBeGreaterThan(5);
-      console.log(`hnsw crash test (${backend}): ${committed} ops and ${checkpoints} checkpoints committed across ${ROUNDS} kills (ops per round: ${perRound.join(' ')})`);
+      expect(compactions).toBeGreaterThanOrEqual(minCompactions);
+      expect(checkpoints).toBeGreaterThanOrEqual(minCheckpoints);
     });
   });
 }

@@ -56,6 +56,8 @@ export interface EngineExports {
   hnswReserve(n: number): number;
   /** Inserts the vector written at slot hnswCount(); returns its slot or a negative status. Call inside a transaction. */
   hnswInsert(): number;
+  /** hnswInsert of a vector as the engine stores it (cosine: unit length), with its stored norm: no normalizing. */
+  hnswInsertStored(norm: number): number;
   hnswTxBegin(): void;
   hnswTxCommit(): void;
   /** Restores the graph, counters and RNG to hnswTxBegin; slots appended since are forgotten. */

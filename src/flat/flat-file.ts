@@ -16,7 +16,7 @@ import {
 } from '../format/flat-header.js';
 import { checkFileKind } from '../format/file-kind.js';
 import { readSlots } from '../format/header-slots.js';
-import type { StorageBackend, StorageFile } from '../storage/types.js';
+import type { StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
 import { planRegion, regionEnd } from './region-plan.js';
 
 export function popcount8(b: number): number {
@@ -52,11 +52,11 @@ export function writeFreshHeader(file: StorageFile, dimension: number, count: nu
  * Creates an empty store beside `path` and renames it into place, so `path` is never half-made. The
  * caller holds `path`'s writer lock. A failure leaves no temporary file behind.
  */
-export async function createFile(backend: StorageBackend, path: string, dimension: number): Promise<void> {
+export async function createFile(backend: StorageBackend, path: string, dimension: number, lock: WriterLock): Promise<void> {
   const tmpPath = `${path}.create.tmp`;
   await backend.remove(tmpPath);
   try {
-    const tmp = await backend.open(tmpPath, { create: true });
+    const tmp = await backend.open(tmpPath, { create: true, lock });
     try {
       writeFreshHeader(tmp, dimension, 0);
     } finally {

@@ -20,6 +20,8 @@ const REORDER_MIN = 8192;
 
 /** What a batch needs of its HnswIndex, which keeps these private (built by HnswIndex per call). */
 export interface BatchHost {
+  /** The public call this batch runs for, in messages: batchInsert, compact. */
+  readonly call: string;
   readonly table: SlotTable;
   readonly dimension: number;
   /** The engine, if a write may start now; else throws (CLOSED, LOCKED, READ_ONLY). */
@@ -44,7 +46,7 @@ export async function runBatch(host: BatchHost, rows: Rows, options: HnswProgres
   }
   const e = engine.exports;
   const tx = InsertTransaction.begin(engine, table, host.dimension, rows, `inserting ${n} vectors`);
-  host.lock('batchInsert');
+  host.lock(host.call);
   const base = e.hnswCount() >>> 0;
   const orderedBefore = table.orderedSlots;
   // Renumber the new slots each time the index doubles, so the rest of the build runs on a graph
@@ -52,7 +54,7 @@ export async function runBatch(host: BatchHost, rows: Rows, options: HnswProgres
   let reorderAt = Math.max(REORDER_MIN, 2 * table.orderedSlots);
   const progressEvery = Math.max(1, Math.min(1024, Math.ceil(n / 100)));
   const checkStillWanted = (): void => {
-    if (!host.isOpen()) throw new MemvecError('CLOSED', 'the index was closed during batchInsert');
+    if (!host.isOpen()) throw new MemvecError('CLOSED', `the index was closed during ${host.call}`);
     checkSignal(signal);
   };
   let lastYield = now();

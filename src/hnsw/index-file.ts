@@ -9,6 +9,7 @@
  * - delete, deleteMany, updateMetadata: the record is committed first (one record for a whole
  *   deleteMany), then the change is made in memory, where it cannot fail.
  * - committed(): after each write, checkpoints when the log has grown enough (policy below).
+ * - compact: rewrite() replaces the whole file with a smaller one, by rename (see there).
  *
  * A failure before the header write leaves the committed state untouched (the bytes written past the
  * log's end are free space). A failure from the header write on leaves the outcome unknown (old or
@@ -17,15 +18,17 @@
 import { MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
 import {
-  encodeIndexHeader, INDEX_DATA_START, type IndexHeader, SNAPSHOT_ALIGN,
+  chooseIndexHeader, decodeIndexSlot, encodeIndexHeader, INDEX_DATA_START, type IndexHeader, SNAPSHOT_ALIGN,
 } from '../format/hnsw-file-header.js';
-import { commitHeader } from '../format/header-slots.js';
+import { commitHeader, readSlots } from '../format/header-slots.js';
 import {
   encodeDeleteRecord, encodeInsertRecord, encodeUpdateMetaRecord, type LoggedRows,
 } from '../format/hnsw-log-record.js';
-import type { StorageFile, WriterLock } from '../storage/types.js';
+import type { StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
 import { RangeFile } from './range-file.js';
+import type { Snapshot } from './snapshot-io.js';
 import { now } from './time.js';
+import { compactTmpPath, writeWholeIndexFile } from './whole-file.js';
 
 /** What HnswIndex calls on each write of a persistent index. */
 export interface Journal {
@@ -42,6 +45,10 @@ export interface Journal {
   committed(startedAt: number): void;
   /** Writes a fresh snapshot and empties the log (if there is a log to fold in). */
   checkpoint(): void;
+  /** The level generator's seed the file was created with. */
+  readonly seed: number;
+  /** Compaction: replaces the file with a new, smaller one holding only `take()` (see IndexFile.rewrite). */
+  rewrite(take: () => Snapshot, orderedSlots: number, stillWanted: () => void): Promise<void>;
   /** Bytes of the file: now for a writer, at the last open or refresh for a reader. */
   fileBytes(): number;
   /**
@@ -100,6 +107,8 @@ export class IndexFile implements Journal {
 
   constructor(
     file: StorageFile,
+    /** Where the file lives: compaction writes its replacement beside it and renames it over it. */
+    private readonly backend: StorageBackend,
     readonly path: string,
     header: IndexHeader,
     slot: number,
@@ -119,6 +128,10 @@ export class IndexFile implements Journal {
 
   checkWritable(): void {
     this.writableFile();
+  }
+
+  get seed(): number {
+    return this.header.seed;
   }
 
   private writableFile(): StorageFile {
@@ -221,8 +234,9 @@ export class IndexFile implements Journal {
    * (the index has grown since) fits the front again. Snapshots so alternate between the front and
    * the back, and the file stays within about 2.25 snapshots and a log. Without the slack, the next
    * snapshot would often miss the front by the growth in between and go to the back once more: three
-   * snapshots. The file never shrinks: a reader in another process maps it, and a mapped page past a
-   * new end raises SIGBUS there (native/src/mapped_file.rs relies on writers only growing files).
+   * snapshots. A checkpoint never shrinks the file: a reader in another process maps it, and a mapped
+   * page past a new end raises SIGBUS there (native/src/mapped_file.rs relies on writers only growing
+   * files). compact() shrinks it by renaming a new file over the path instead (rewrite).
    */
   private checkpointNow(): void {
     const file = this.writableFile();
@@ -251,6 +265,95 @@ export class IndexFile implements Journal {
     this.snapshotMs = now() - started;
     this.replayMs = 0;
     this.retryAtLogBytes = 0;
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  /**
+   * Replaces the file with a new one that holds only the snapshot `take()` (the compacted index) and
+   * an empty log, so the file shrinks; checkpoints never shrink a file (checkpointNow says why), this
+   * is the one write that does, by renaming a new file over the path instead of truncating this one.
+   *
+   * 1. The new file is written complete beside the path (compactTmpPath), synced, and closed. Any
+   *    failure here, or `stillWanted` throwing (abort, index closed), removes it: nothing changed.
+   * 2. backend.rename puts it over the path: the commit point. A crash before it leaves the old file
+   *    (and a temporary one that the next writer's open removes), after it the new one, both whole.
+   *    If the rename throws but the temporary file is gone, whether it happened is unknown: the
+   *    index closes itself, as when a header write fails.
+   * 3. The old handle is closed and the path reopened for writing, in one synchronous step for the
+   *    backends whose lock is taken synchronously in open (every current one): the lock of the path
+   *    is released and retaken with no turn of the event loop between. (The mmap and deno backends
+   *    lock the inode, so between the rename and the reopen the new file is not locked by inode; the
+   *    lock protocol being moved to `<path>.lock` makes this gap go away.) If the reopen fails, or the
+   *    file there is not the one written, the index closes itself; the file is the compacted one.
+   *
+   * A reader that opened the path before the rename keeps what it loaded: it holds no file after its
+   * open returns, and one still loading keeps reading the old inode (POSIX) or its old bytes
+   * (memory backend) to the end. A reader that opens after the rename sees the compacted file.
+   */
+  async rewrite(take: () => Snapshot, orderedSlots: number, stillWanted: () => void): Promise<void> {
+    this.writableFile();
+    const { backend, path } = this;
+    const tmpPath = compactTmpPath(path);
+    const started = now();
+    let header: IndexHeader;
+    try {
+      await backend.remove(tmpPath);
+      const tmp = await backend.open(tmpPath, { create: true, lock: this.heldLock() });
+      try {
+        // One commit more than the old file's last, so a reader's sequence never goes back.
+        header = writeWholeIndexFile(tmp, take(), { sequence: this.header.sequence + 1, orderedSlots, seed: this.header.seed });
+      } finally {
+        tmp.close();
+      }
+      stillWanted();
+      this.writableFile();
+    } catch (err) {
+      await backend.remove(tmpPath).catch(() => undefined);
+      throw err;
+    }
+    try {
+      await backend.rename(tmpPath, path);
+    } catch (err) {
+      // rename(2) either happens whole or not at all: if the source is still there, it did not.
+      const stillThere = await backend.exists(tmpPath).catch(() => false);
+      if (stillThere) {
+        await backend.remove(tmpPath).catch(() => undefined);
+        throw err;
+      }
+      this.poison(err);
+      throw err;
+    }
+    // The user may have closed the index during the rename: the file is the compacted one, and
+    // nothing is left to reopen.
+    const old = this.file;
+    if (old === null) throw new MemvecError('CLOSED', `the index at ${path} was closed during compact (the file holds the compacted index)`);
+    this.file = null;
+    let file: StorageFile | null = null;
+    try {
+      old.close();
+      file = await backend.open(path, { lock: this.heldLock() });
+      const onDisk = chooseIndexHeader(readSlots(file, decodeIndexSlot), path).header;
+      if (onDisk.sequence !== header.sequence || onDisk.snapshotCrc !== header.snapshotCrc) {
+        throw new MemvecError('IO', `${path} changed between compaction's rename and its reopen`);
+      }
+    } catch (err) {
+      this.file = file;
+      this.poison(err);
+      throw err;
+    }
+    this.file = file;
+    this.header = header;
+    this.slot = 0;
+    this.snapshotMs = now() - started;
+    this.replayMs = 0;
+    this.retryAtLogBytes = 0;
+  }
+
+  /** The path's writer lock, which compaction keeps across its rename; CLOSED once the index let it go. */
+  private heldLock(): WriterLock {
+    if (this.lock === null) throw new MemvecError('CLOSED', `the index at ${this.path} is closed`);
+    return this.lock;
   }
 
   /** Releases the file and its lock. Every write was already durable: there is nothing to flush. */

@@ -70,6 +70,15 @@ export class IndexReader implements Journal {
     this.checkWritable();
   }
 
+  async rewrite(): Promise<void> {
+    this.checkWritable();
+  }
+
+  /** The seed the file was created with (compact() needs it; a reader refuses compact anyway). */
+  get seed(): number {
+    return this.header.seed;
+  }
+
   fileBytes(): number {
     return this.bytes;
   }

@@ -45,7 +45,7 @@ export class InsertTransaction {
     const prev = this.byKey.get(key) ?? this.table.keyToSlot.get(key);
     // The slot being replaced must not become a neighbour of its successor (it is about to be deleted).
     if (prev !== undefined && e.hnswSetReplaced(prev, 1) === 0) this.replaced.push(prev);
-    const got = e.hnswInsert();
+    const got = rows.norms === undefined ? e.hnswInsert() : e.hnswInsertStored(rows.norms[i]!);
     if (got < 0) throw statusError(got, `inserting ${rows.keys.length === 1 ? 'a vector' : `row ${i}`}`);
     this.byKey.set(key, got);
     this.slots.push(got);

@@ -11,8 +11,7 @@ import { isMemvecError, MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
 import { checkFileKind } from '../format/file-kind.js';
 import {
-  chooseIndexHeader, decodeIndexSlot, encodeIndexHeader, INDEX_DATA_START, INDEX_HEADER_BYTES, INDEX_SLOT_BYTES,
-  type IndexHeader,
+  chooseIndexHeader, decodeIndexSlot, INDEX_DATA_START, type IndexHeader,
 } from '../format/hnsw-file-header.js';
 import { readSlots } from '../format/header-slots.js';
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
@@ -27,6 +26,7 @@ import { applyLog, LOG_START, readLog } from './log-replay.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
 import { checkOptions, checkProgress } from './validate.js';
+import { compactTmpPath, writeWholeIndexFile } from './whole-file.js';
 
 export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
   /** A storage backend or its name; default: the one for this runtime. */
@@ -97,9 +97,10 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
   const lock = readOnly ? null : await backend.lock(path);
   try {
     if (!(await backend.exists(path))) {
-      if (readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
+      // Only a writer (who holds the lock) creates.
+      if (lock === null) throw new MemvecError('IO', `could not open ${path}: no such file`);
       if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
-      await createIndexFile(backend, path, config, access);
+      await createIndexFile(backend, path, config, access, lock);
     }
     const progress = { signal: opts.signal, onProgress: opts.onProgress };
     // The metadata type is the caller's claim about what the file holds (it cannot be checked).
@@ -120,8 +121,12 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
             orderedSlots: () => access.orderedSlots(index),
             fail: (err) => access.fail(index, err),
           };
+          // What a compaction killed before its rename left beside the file (this writer holds the
+          // lock, so no compaction of this path is running). One that cannot be removed now is removed
+          // by the next compaction, which starts by removing it: not a reason to refuse the open.
+          await backend.remove(compactTmpPath(path)).catch(() => undefined);
           // The IndexFile owns the lock from here and releases it when it closes.
-          journal = new IndexFile(file, path, header, slot, hooks, logBytes, { snapshotMs, replayMs }, lock);
+          journal = new IndexFile(file, backend, path, header, slot, hooks, logBytes, { snapshotMs, replayMs }, lock);
         }
         access.attach(index, journal, backend.name);
         return index as HnswIndex<M>;
@@ -248,33 +253,15 @@ function checkConfig(path: string, given: Partial<Config>, s: HnswSnapshotHeader
  * Writes an empty index beside `path` and renames it into place, so `path` never holds a half-made
  * file. The caller holds `path`'s writer lock, so no other writer creates it at the same time.
  */
-async function createIndexFile(backend: StorageBackend, path: string, config: Config, access: IndexAccess): Promise<void> {
+async function createIndexFile(backend: StorageBackend, path: string, config: Config, access: IndexAccess, lock: WriterLock): Promise<void> {
   const index = await access.create(config);
   const tmpPath = `${path}.create.tmp`;
   try {
     const snap = access.snapshot(index);
     await backend.remove(tmpPath);
-    const tmp = await backend.open(tmpPath, { create: true });
+    const tmp = await backend.open(tmpPath, { create: true, lock });
     try {
-      tmp.truncate(0);
-      const range = new RangeFile(tmp, INDEX_DATA_START, snap.length);
-      const end = snap.write(range);
-      if (end !== snap.length) throw new Error(`internal: the snapshot took ${end} bytes, ${snap.length} were planned`);
-      // Slot 1 starts out invalid (zeros), so slot 0 is the committed header.
-      tmp.write(INDEX_SLOT_BYTES, new Uint8Array(INDEX_HEADER_BYTES));
-      tmp.write(0, encodeIndexHeader({
-        sequence: 1,
-        snapshotOffset: INDEX_DATA_START,
-        snapshotLength: snap.length,
-        logOffset: INDEX_DATA_START + snap.length,
-        logLength: 0,
-        logRecords: 0,
-        logCrc: 0,
-        orderedSlots: 0,
-        seed: config.seed,
-        snapshotCrc: crc32(range.headBytes),
-      }));
-      tmp.sync();
+      writeWholeIndexFile(tmp, snap, { sequence: 1, orderedSlots: 0, seed: config.seed });
     } finally {
       tmp.close();
     }

@@ -8,8 +8,12 @@ import type { HnswEntry, HnswMetric, HnswProgressOptions } from '../hnsw-index.j
 import { checkNonZero, checkOptionKeys, checkSignal, toBatch, toVector } from '../validate.js';
 import { checkKey, checkProgress, PROGRESS_OPTIONS, toStoredMetadata } from './validate.js';
 
-/** The same shape the log records (a persistent index logs exactly the rows it inserts). */
-export type Rows = LoggedRows;
+/**
+ * The same shape the log records (a persistent index logs exactly the rows it inserts). Compaction's
+ * rows (never logged) also carry each vector's stored norm: their vectors are copied as the engine
+ * stores them (src/hnsw/compact.ts).
+ */
+export type Rows = LoggedRows & { norms?: Float32Array };
 
 /** insert's one row. */
 export function singleRow(key: unknown, vector: unknown, metadata: unknown, dimension: number, metric: HnswMetric): Rows {

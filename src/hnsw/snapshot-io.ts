@@ -67,10 +67,13 @@ export function snapshotOf(engine: Engine, config: Config, table: SlotTable): Sn
  */
 export async function saveSnapshotFile(backend: StorageBackend, path: string, take: () => Snapshot): Promise<void> {
   const lock = await backend.lock(path);
-  const tmp = `${path}.tmp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+  // One name per target: the lock lets one save of a path run at a time, and a killed save's leftover
+  // is cleared by the next.
+  const tmp = `${path}.save.tmp`;
   let file: StorageFile | null = null;
   try {
-    file = await backend.open(tmp, { create: true });
+    await backend.remove(tmp);
+    file = await backend.open(tmp, { create: true, lock });
     // Everything from here to the rename is synchronous: the file is one consistent state.
     const snapshot = take();
     file.truncate(0);

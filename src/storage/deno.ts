@@ -165,15 +165,15 @@ export const denoBackend: StorageBackend = {
   name: 'deno',
   open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
     const readOnly = options.readOnly ?? false;
-    return withWriterLock(path, options, lockPath, (ownLock) => {
-      const file = denoCall(`open ${path}`, path, () =>
+    return withWriterLock(path, options, lockPath, (ownLock, name) => {
+      const file = denoCall(`open ${name}`, path, () =>
         deno().openSync(path, { read: true, write: !readOnly, create: !readOnly && (options.create ?? false) }),
       );
       if (!readOnly && !file.tryLockSync(true)) {
         file.close();
-        throw new MemvecError('LOCKED', `${path} is open for writing in another process`);
+        throw new MemvecError('LOCKED', `${name} is open for writing in another process`);
       }
-      return new DenoFsFile(file, path, readOnly, ownLock);
+      return new DenoFsFile(file, name, readOnly, ownLock);
     });
   },
   async lock(path: string): Promise<WriterLock> {

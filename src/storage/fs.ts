@@ -58,8 +58,8 @@ export const fsBackend: StorageBackend = {
   ...nodeFsOps,
   open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
     const readOnly = options.readOnly ?? false;
-    return withWriterLock(path, options, acquireLock, (ownLock) => {
-      const fd = nodeFsCall(`open ${path}`, path, () => {
+    return withWriterLock(path, options, acquireLock, (ownLock, name) => {
+      const fd = nodeFsCall(`open ${name}`, path, () => {
         if (readOnly) return fs.openSync(path, 'r');
         if (!options.create) return fs.openSync(path, 'r+');
         const existed = fs.existsSync(path);
@@ -67,7 +67,7 @@ export const fsBackend: StorageBackend = {
         if (!existed) syncDir(nodePath.dirname(nodePath.resolve(path)));
         return fd;
       });
-      return new FsFile(fd, path, readOnly, ownLock);
+      return new FsFile(fd, name, readOnly, ownLock);
     });
   },
 };

@@ -78,25 +78,31 @@ export abstract class GuardedFile implements StorageFile {
 /**
  * Runs `open` with the writer lock the caller lent, or one taken for the file (released again if the
  * open fails). Readers take none. `take` is the backend's way to take a lock.
+ *
+ * A path's lock also covers its siblings `<path>.<anything>`: the temporary files its holder writes
+ * beside it and renames over it (create, save, compact). They take no lock of their own, so a crash
+ * leaves no lock file behind for them, and their errors name the file the caller asked for, never the
+ * temporary one. `open` gets that name (the path itself, for any other file).
  */
 export async function withWriterLock<T>(
   path: string,
   options: { readOnly?: boolean; lock?: WriterLock },
   take: (path: string) => WriterLock | Promise<WriterLock>,
-  open: (ownLock: WriterLock | null) => T | Promise<T>,
+  open: (ownLock: WriterLock | null, name: string) => T | Promise<T>,
 ): Promise<T> {
-  if (options.readOnly || options.lock !== undefined) {
-    if (options.lock !== undefined && options.lock.path !== path) {
-      throw new MemvecError('INVALID_ARGUMENT', `the writer lock of ${options.lock.path} does not cover ${path}`);
+  const lent = options.lock;
+  if (options.readOnly || lent !== undefined) {
+    if (lent === undefined) return open(null, path);
+    const sibling = path.startsWith(`${lent.path}.`);
+    if (lent.path !== path && !sibling) {
+      throw new MemvecError('INVALID_ARGUMENT', `the writer lock of ${lent.path} does not cover ${path}`);
     }
-    if (options.lock !== undefined && !options.lock.held) {
-      throw new MemvecError('CLOSED', `the writer lock of ${path} was released`);
-    }
-    return open(null);
+    if (!lent.held) throw new MemvecError('CLOSED', `the writer lock of ${lent.path} was released`);
+    return open(null, sibling ? `the new copy of ${lent.path}` : path);
   }
   const own = await take(path);
   try {
-    return await open(own);
+    return await open(own, path);
   } catch (err) {
     own.release();
     throw err;

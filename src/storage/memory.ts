@@ -92,14 +92,14 @@ export class MemoryBackend implements StorageBackend {
 
   open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
     const readOnly = options.readOnly ?? false;
-    return withWriterLock(path, options, (p) => this.lock(p), (ownLock) => {
+    return withWriterLock(path, options, (p) => this.lock(p), (ownLock, name) => {
       let data = this.files.get(path);
       if (!data) {
-        if (!options.create || readOnly) throw new MemvecError('IO', `could not open ${path}: no such file`);
+        if (!options.create || readOnly) throw new MemvecError('IO', `could not open ${name}: no such file`);
         data = new GrowableBytes();
         this.files.set(path, data);
       }
-      return new MemoryFile(data, path, readOnly, ownLock);
+      return new MemoryFile(data, name, readOnly, ownLock);
     });
   }
 

@@ -97,16 +97,16 @@ class MmapBackend implements StorageBackend {
   open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
     const readOnly = options.readOnly ?? false;
     const create = !readOnly && (options.create ?? false);
-    return withWriterLock(path, options, acquireLock, (ownLock) => {
+    return withWriterLock(path, options, acquireLock, (ownLock, name) => {
       const created = create && !fs.existsSync(path);
       let handle: NativeFile;
       try {
         handle = this.addon.open(path, create, readOnly, this.windowBits);
       } catch (err) {
-        throw nativeError(`open ${path}${readOnly ? '' : ' for writing'}`, err, () => nodeLockFs.missingDir(path));
+        throw nativeError(`open ${name}${readOnly ? '' : ' for writing'}`, err, () => nodeLockFs.missingDir(path));
       }
       if (created) syncDir(nodePath.dirname(nodePath.resolve(path)));
-      return new MmapFile(this.addon, handle, path, readOnly, ownLock);
+      return new MmapFile(this.addon, handle, name, readOnly, ownLock);
     });
   }
 }

@@ -150,22 +150,22 @@ export const opfsBackend: StorageBackend = {
     }
     const readOnly = options.readOnly ?? false;
     const create = !readOnly && (options.create ?? false);
-    return withWriterLock(path, options, webLock, async (ownLock) => {
+    return withWriterLock(path, options, webLock, async (ownLock, label) => {
       let file: OpfsFileHandle;
       try {
         const { dir, name } = await locate(path, create);
         file = await dir.getFileHandle(name, { create });
       } catch (err) {
-        throw ioError(`open ${path}`, err);
+        throw ioError(`open ${label}`, err);
       }
       try {
         const handle = await file.createSyncAccessHandle(readOnly ? { mode: 'read-only' } : undefined);
-        return new OpfsFile(handle, path, readOnly, ownLock);
+        return new OpfsFile(handle, label, readOnly, ownLock);
       } catch (err) {
         if ((err as { name?: string })?.name === 'NoModificationAllowedError') {
-          throw new MemvecError('LOCKED', `${path} is open (in this or another worker or tab)`, { cause: err });
+          throw new MemvecError('LOCKED', `${label} is open (in this or another worker or tab)`, { cause: err });
         }
-        throw ioError(`open ${path}`, err);
+        throw ioError(`open ${label}`, err);
       }
     });
   },

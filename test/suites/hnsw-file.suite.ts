@@ -5,12 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemvecError } from '../../src/errors.js';
 import { crc32 } from '../../src/format/crc32.js';
 import {
-  decodeIndexSlot, INDEX_HEADER_BYTES, INDEX_SLOT_BYTES, type IndexHeader,
+  decodeIndexSlot, INDEX_DATA_START, INDEX_HEADER_BYTES, INDEX_SLOT_BYTES, type IndexHeader,
 } from '../../src/format/hnsw-file-header.js';
 import { readIndexHeader } from '../../src/hnsw/open-file.js';
 import type { HnswOpenOptions } from '../../src/hnsw/open-file.js';
 import { HnswIndex, type HnswEntry, type HnswIndexOptions } from '../../src/hnsw-index.js';
 import { MemMapVector } from '../../src/memmap-vector.js';
+import { MemoryBackend } from '../../src/storage/memory.js';
 import type { StorageBackend } from '../../src/storage/types.js';
 import { expectCode, expectCodeAsync } from '../helpers/expect-code.js';
 import { clusteredVectors, rng } from '../helpers/random.js';
@@ -302,6 +303,193 @@ export function hnswFileSuite(target: BackendTarget): void {
       plain.close();
     });
 
+    describe('compact()', () => {
+      /** 60 keys, then 25 batches upserting all of them, single upserts and deletes: mostly dead slots. */
+      function churn(): Step[] {
+        const steps: Step[] = [(x) => x.batchInsert(entries(60, 'c', 70))];
+        for (let round = 0; round < 25; round++) {
+          const data = clusteredVectors(60, DIM, 6, 71 + round);
+          const keys = Array.from({ length: 60 }, (_, i) => `c${(i * 7 + round) % 60}`);
+          steps.push((x) => x.batchInsert(data, keys, keys.map((_, i) => (i % 5 === 0 ? undefined : { round, i }))));
+          steps.push((x) => x.insert(`c${round}`, row(data, round), { single: round }));
+          if (round % 5 === 4) steps.push((x) => x.delete(`c${round * 2}`));
+        }
+        return steps;
+      }
+
+      it('the file shrinks to the fresh index of the live entries; readers keep what they loaded; writes go on in the new file', async () => {
+        const path = target.path('compact');
+        const backend = await target.backend();
+        const index = await open(path, { ...CONFIG, checkpointLogBytes: 4096 });
+        const steps = churn();
+        await run(index, steps);
+        const twin = await twinOf(steps);
+        const before = await headerOf(backend, path);
+        const reader = await open(path, { readOnly: true });
+        const seen = observe(reader);
+        expect(seen).toEqual(observe(twin));
+
+        const progress: number[] = [];
+        const result = await index.compact({ onProgress: (done) => progress.push(done) });
+        expect(result).toEqual(await twin.compact());
+        expect(result.reclaimed).toBeGreaterThan(1500);
+        expect(progress.at(-1)).toBe(index.size());
+
+        // One commit more than the old file's last; just the header page pair, the snapshot of the
+        // fresh index of the live entries (which the compacted twin is, byte for byte), and no log.
+        const after = await headerOf(backend, path);
+        const snapshot = new MemoryBackend();
+        await twin.save('fresh', { backend: snapshot });
+        expect(after.sequence).toBe(before.sequence + 1);
+        expect([after.logLength, after.logRecords]).toEqual([0, 0]);
+        expect(after.fileSize).toBe(INDEX_DATA_START + snapshot.getBytes('fresh').length);
+        expect(after.fileSize).toBeLessThan(before.fileSize / 5);
+        expect(await backend.exists(`${path}.compact.tmp`)).toBe(false);
+        expect(observe(index)).toEqual(observe(twin));
+
+        // The reader that opened before keeps answering from what it loaded; one opened now sees the
+        // compacted index.
+        expect(observe(reader)).toEqual(seen);
+        const later = await open(path, { readOnly: true });
+        expect(observe(later)).toEqual(observe(twin));
+        expect(await later.compact().catch((err: MemvecError) => err.code)).toBe('READ_ONLY');
+        later.close();
+
+        // Writes, checkpoints and a second compaction carry on in the new file, and survive a reopen.
+        const more: Step[] = [
+          (x) => x.insert('n1', row(QUERIES, 1), { n: 1 }),
+          (x) => x.delete('c3'),
+          (x) => x.batchInsert(entries(20, 'c', 72)),
+          (x) => x.checkpoint(),
+          (x) => x.insert('n2', row(QUERIES, 2)),
+          (x) => x.compact(),
+          (x) => x.insert('n3', row(QUERIES, 3)),
+        ];
+        await run(index, more);
+        await run(twin, more);
+        expect(observe(index)).toEqual(observe(twin));
+        await expectCodeAsync(() => open(path), 'LOCKED');
+        index.close();
+        const again = await open(path);
+        expect(observe(again)).toEqual(observe(twin));
+        expect(again.has('n3')).toBe(true);
+        again.close();
+        reader.close();
+        twin.close();
+      });
+
+      it('a reader that has the file open when compaction renames over it reads the old file to the end', async () => {
+        const inner = await target.backend();
+        const path = target.path('compact-race');
+        const writer = await open(path, CONFIG);
+        const steps = churn().slice(0, 10);
+        await run(writer, steps);
+        const snapshotOf = async (index: HnswIndex): Promise<Uint8Array> => {
+          const backend = new MemoryBackend();
+          await index.save('s', { backend });
+          return backend.getBytes('s');
+        };
+        const twin = await twinOf(steps);
+        const old = await snapshotOf(twin);
+        // The writer compacts between the reader's open of the file and its first read.
+        let readerOpens = 0;
+        const racing: StorageBackend = {
+          name: inner.name,
+          lock: (p) => inner.lock(p),
+          exists: (p) => inner.exists(p),
+          remove: (p) => inner.remove(p),
+          rename: (a, b) => inner.rename(a, b),
+          async open(p, options) {
+            const file = await inner.open(p, options);
+            if (options?.readOnly && readerOpens++ === 0) await writer.compact();
+            return file;
+          },
+        };
+        const reader = await HnswIndex.open(path, { backend: racing, readOnly: true });
+        // One open, no retry: the old file stayed whole under the reader (POSIX keeps an unlinked
+        // file alive while it is open; the memory backend keeps its bytes).
+        expect(readerOpens).toBe(1);
+        expect(await snapshotOf(reader)).toEqual(old);
+        await twin.compact();
+        const compacted = await snapshotOf(twin);
+        expect(compacted.length).toBeLessThan(old.length);
+        expect(await snapshotOf(writer)).toEqual(compacted);
+        const later = await open(path, { readOnly: true });
+        expect(await snapshotOf(later)).toEqual(compacted);
+        later.close();
+        reader.close();
+        writer.close();
+        twin.close();
+      });
+
+      it('what a killed compaction left beside the file is removed by the next writer, not by a reader', async () => {
+        const path = target.path('compact-leftover');
+        const backend = await target.backend();
+        const index = await open(path, CONFIG);
+        await run(index, churn().slice(0, 4));
+        index.close();
+        await writeBytes(backend, `${path}.compact.tmp`, new Uint8Array(5000).fill(7));
+        const reader = await open(path, { readOnly: true });
+        reader.close();
+        expect(await backend.exists(`${path}.compact.tmp`)).toBe(true);
+        const writer = await open(path);
+        expect(await backend.exists(`${path}.compact.tmp`)).toBe(false);
+        // And a leftover that is still there is replaced, not appended to.
+        await writeBytes(backend, `${path}.compact.tmp`, new Uint8Array(5000).fill(7));
+        expect((await writer.compact()).reclaimed).toBeGreaterThan(0);
+        writer.close();
+        const twin = await twinOf(churn().slice(0, 4));
+        await twin.compact();
+        const reopened = await open(path);
+        expect(observe(reopened)).toEqual(observe(twin));
+        reopened.close();
+        twin.close();
+      });
+
+      it('an aborted compaction changes no byte of the file and leaves no temporary file', async () => {
+        const path = target.path('compact-abort');
+        const backend = await target.backend();
+        const index = await open(path, CONFIG);
+        await run(index, churn().slice(0, 8));
+        const bytes = await readBytes(backend, path);
+        const controller = new AbortController();
+        await expectCodeAsync(() => index.compact({
+          signal: controller.signal,
+          // Aborts when the last entry is in: the rebuild is done, the file not yet written.
+          onProgress: (done, total) => done === total && controller.abort(),
+        }), 'ABORTED');
+        expect(await readBytes(backend, path)).toEqual(bytes);
+        expect(await backend.exists(`${path}.compact.tmp`)).toBe(false);
+        index.insert('still', row(QUERIES, 0));
+        index.close();
+
+        // Aborted while the new file is being made (the last moment an abort is honoured: the rename
+        // is the commit point): the new file is removed, the old one untouched.
+        const late = new AbortController();
+        const aborting: StorageBackend = {
+          name: backend.name,
+          lock: (p) => backend.lock(p),
+          exists: (p) => backend.exists(p),
+          remove: (p) => backend.remove(p),
+          rename: (a, b) => backend.rename(a, b),
+          open(p, options) {
+            if (p.endsWith('.compact.tmp')) late.abort();
+            return backend.open(p, options);
+          },
+        };
+        const again = await HnswIndex.open(path, { backend: aborting });
+        const before = await readBytes(backend, path);
+        await expectCodeAsync(() => again.compact({ signal: late.signal }), 'ABORTED');
+        expect(late.signal.aborted).toBe(true);
+        expect(await readBytes(backend, path)).toEqual(before);
+        expect(await backend.exists(`${path}.compact.tmp`)).toBe(false);
+        again.close();
+        const reopened = await open(path);
+        expect(reopened.has('still')).toBe(true);
+        reopened.close();
+      });
+    });
+
     describe('damaged and foreign files are CORRUPT_FILE or UNSUPPORTED_VERSION, never a crash', async () => {
       const backend = await target.backend();
       const source = target.path('corrupt-source');
@@ -492,7 +680,9 @@ export function hnswFileSuite(target: BackendTarget): void {
       const baseBytes = await readBytes(backend, base);
       const more = clusteredVectors(30, DIM, 6, 42);
 
-      const cases: Array<[string, Step, number]> = [
+      /** Which calls fail (compaction also opens, removes and renames files) and when (see FailingBackend). */
+      type Mode = { countOpens: boolean; afterCall: boolean };
+      const cases: Array<[string, Step, number, Mode?]> = [
         ['insert', (x) => x.insert('new', row(more, 0), { n: 1 }), Infinity],
         ['upsert', (x) => x.insert('a3', row(more, 1)), Infinity],
         ['batchInsert', (x) => x.batchInsert(more, Array.from({ length: 30 }, (_, i) => (i === 4 ? 'a1' : `n${i}`))), Infinity],
@@ -504,8 +694,10 @@ export function hnswFileSuite(target: BackendTarget): void {
         ['delete then an automatic checkpoint', (x) => x.delete('a6'), 0],
         ['deleteMany then an automatic checkpoint', (x) => x.deleteMany(['a6', 'a7']), 0],
         ['updateMetadata then an automatic checkpoint', (x) => x.updateMetadata('a6', null), 0],
+        ['compact (each call fails before it is made)', (x) => x.compact(), Infinity, { countOpens: true, afterCall: false }],
+        ['compact (each call fails after it is made)', (x) => x.compact(), Infinity, { countOpens: true, afterCall: true }],
       ];
-      for (const [name, step, checkpointLogBytes] of cases) {
+      for (const [name, step, checkpointLogBytes, mode] of cases) {
         it(name, async () => {
           const before = await twinOf(prefix);
           const after = await twinOf([...prefix, step]);
@@ -521,6 +713,8 @@ export function hnswFileSuite(target: BackendTarget): void {
             const index = await HnswIndex.open(path, { backend: failing, checkpointLogBytes });
             failing.calls = 0;
             failing.failAt = failAt;
+            failing.countOpens = mode?.countOpens ?? false;
+            failing.afterCall = mode?.afterCall ?? false;
             let error: unknown;
             try {
               await step(index);
@@ -552,6 +746,8 @@ export function hnswFileSuite(target: BackendTarget): void {
             }
             index.close();
             const reopened = await open(path);
+            // A writer's open removes what a failed compaction may have left beside the file.
+            expect(await backend.exists(`${path}.compact.tmp`)).toBe(false);
             expect(reopened.has('next')).toBe(!closed);
             if (!closed) reopened.delete('next');
             const state = observe(reopened);
@@ -863,7 +1059,21 @@ export function hnswFileSuite(target: BackendTarget): void {
       expect(await Promise.all([first, second])).toEqual([true, true]);
       expect(reader.has('late2999')).toBe(true);
 
-      // The path now holds another index file (what a compaction's rename does): the reader reloads it.
+      // The writer compacts: a new, smaller file renamed over the path. The reader reloads it.
+      writer.deleteMany(['r20', 'r21', 'r22']);
+      expect((await writer.compact()).reclaimed).toBeGreaterThan(0);
+      expect(await reader.refresh()).toBe(true);
+      expect(observe(reader)).toEqual(observe(writer));
+      expect(reader.stats().deletedSlots).toBe(0);
+      expect(await reader.refresh()).toBe(false);
+      // And follows the compacted file's later commits, record by record.
+      writer.insert('after-compact', row(more, 7));
+      readBytesCount = 0;
+      expect(await reader.refresh()).toBe(true);
+      expect(readBytesCount).toBeLessThan(snapshotBytes / 4);
+      expect(observe(reader)).toEqual(observe(writer));
+
+      // The path now holds another index file (a rename by someone else): the reader reloads it.
       writer.close();
       const other = target.path('refresh-other');
       const replacement = await open(other, CONFIG);

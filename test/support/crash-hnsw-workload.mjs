@@ -1,7 +1,9 @@
 // The deterministic writes of the persistent-HnswIndex crash test, run by the child (on the built
 // package) and by the parent (on an in-memory twin from src/). Op i is chosen and filled from i alone,
-// and every op changes the index (no op is a no-op), so states after different op counts differ. Ops
-// cover insert, upsert, batchInsert, delete, deleteMany and updateMetadata.
+// and every op changes the index (no op is a no-op), so states after different op counts differ:
+// compact() too, as there are always dead slots by then and it rebuilds the graph (which the greedy
+// ef 1 searches of observe() tell apart). Ops cover insert, upsert, batchInsert, delete, deleteMany,
+// updateMetadata and compact.
 
 export const CONFIG = { dimension: 16, M: 8, efConstruction: 32, seed: 3 };
 /** Small, so that checkpoints happen every ~20 ops and some kills land inside one. */
@@ -13,8 +15,16 @@ function vector(i, r = 0) {
   return out;
 }
 
-/** Applies op i (ops run in order from 0) to an HnswIndex. */
-export async function applyOp(index, i) {
+/**
+ * Applies op i (ops run in order from 0) to an HnswIndex. Ops ≡ 6 mod 8 (updateMetadata, deleteMany)
+ * change nothing a later op relies on: one in every `compactEvery` ops (a multiple of 8) compacts
+ * instead.
+ */
+export async function applyOp(index, i, compactEvery = 80) {
+  if (i % compactEvery === compactEvery - 2) {
+    await index.compact();
+    return;
+  }
   switch (i % 8) {
     case 3:
       // Deletes what op i - 2 inserted (ops ≡ 1 mod 8 are only ever deleted here).
@@ -59,6 +69,8 @@ export async function applyOp(index, i) {
 export function observe(index) {
   const results = [];
   for (let q = 0; q < 6; q++) results.push(index.search(vector(100_000 + q), 10, { ef: 64 }));
+  // Greedy searches follow the graph's own links: they differ between a graph and its compaction.
+  for (let q = 0; q < 6; q++) results.push(index.search(vector(200_000 + q), 3, { ef: 1 }));
   const metadata = index.keys().sort().map((key) => [key, index.get(key).metadata ?? null]);
   return JSON.stringify({ size: index.size(), results, metadata });
 }
