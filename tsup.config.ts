@@ -8,6 +8,10 @@
  *   dist/edge-light.js         as workerd, with Vercel's `./memvec-simd.wasm?module` import.
  * All four embed or import the same engine and export the same API; the three ESM-only builds reuse
  * index.d.ts through a one-line re-export.
+ *
+ * Subpaths (memvec/migrate, memvec/langchain): ESM + CJS + types, importing the core as 'memvec', so
+ * they run against whichever build the caller's own `memvec` import resolved to and share its classes
+ * and MemvecError (instanceof works across them). No engine code is bundled into a subpath.
  */
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -46,6 +50,38 @@ function webPlatform(entry: Exclude<Entry, 'default'>): Plugin {
   };
 }
 
+const srcDir = resolve('src');
+// Resolved files of the core that a subpath may name relatively (directly, or through a helper it
+// bundles, e.g. validate.ts throwing MemvecError): each is re-exported by src/index.ts, so it becomes
+// an import of 'memvec'.
+const CORE_MODULES = new Set(['index.ts', 'errors.ts', 'hnsw-index.ts', 'memmap-vector.ts'].map((f) => join(srcDir, f)));
+
+/** Keeps the core out of a subpath bundle: the shared modules become 'memvec', the engine and storage fail the build. */
+const subpathUsesCore: Plugin = {
+  name: 'memvec-subpath',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const target = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+      if (CORE_MODULES.has(target)) return { path: 'memvec', external: true };
+      if (target.startsWith(join(srcDir, 'engine', 'engine')) || target.startsWith(join(srcDir, 'storage'))) {
+        return { errors: [{ text: `${args.path} imported by ${args.importer}: a subpath must reach the engine and storage through 'memvec'` }] };
+      }
+      return undefined;
+    });
+  },
+};
+
+function subpath(name: string, entry: string, external: Array<string | RegExp> = []): Options {
+  return {
+    ...common,
+    entry: { [name]: entry },
+    format: ['esm', 'cjs'],
+    dts: true,
+    external: ['memvec', ...external],
+    esbuildPlugins: [subpathUsesCore],
+  };
+}
+
 const common: Options = {
   sourcemap: true,
   clean: false,
@@ -80,4 +116,7 @@ export default defineConfig([
   web('browser'),
   web('workerd'),
   web('edge-light'),
+  subpath('migrate', 'src/migrate/index.ts'),
+  // @langchain/core is an optional peer dependency: imported, never bundled.
+  subpath('langchain', 'src/langchain/index.ts', [/^@langchain\/core(\/|$)/]),
 ]);

@@ -1,0 +1,18 @@
+// Child process for the migrate crash test: opens a persistent index and resumes copying the seeded
+// records into it (migrate with skipExisting), printing "done n" after each batch commits (n = entries
+// in the index, all durable). Once the copy is complete it prints "complete" and waits to be killed.
+import { writeSync } from 'node:fs';
+import { HnswIndex } from '../../dist/index.js';
+import { migrate } from '../../dist/migrate.js';
+import { BATCH, CONFIG, records } from './crash-migrate-workload.mjs';
+
+const [path] = process.argv.slice(2);
+const index = await HnswIndex.open(path, CONFIG);
+writeSync(1, 'ready\n');
+await migrate(records(), index, {
+  batchSize: BATCH,
+  skipExisting: true,
+  onProgress: () => writeSync(1, `done ${index.size()}\n`),
+});
+writeSync(1, 'complete\n');
+setInterval(() => {}, 1000);
