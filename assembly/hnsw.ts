@@ -11,7 +11,7 @@ import {
   flags, flagsOf, levelOf, levels, link0Ptr, listPtr, M, M0, maxLevel, metric, nbrBuf, batchBuf, touchSink, setTouchSink, nextVisitEpoch, norms,
   outDists, outIds, pool, poolUsed, query, reservePool, reserveScratch, reserveSlots, rngState, setCount,
   setDeletedCount, setEntry, setPoolUsed, setRngState, sortBuf, topHeap, upperOff, upperPtr, vecPtr, visited,
-  cap, chunkShift, setMemoryLimitPages, vecBytes,
+  cap, chunkShift, memLimitPages, setMemoryLimitPages, vecBytes,
 } from './hnsw-store';
 import { inTx, txBase, txBegin, txCommit, txRollback, txSaveNode } from './hnsw-tx';
 import { reorder, reorderMap, reorderRelease } from './hnsw-reorder';
@@ -377,6 +377,36 @@ function exactScan(q: usize, k: i32, limit: u32): i32 {
  * slots, and when the filter is selective enough that the scan is the cheaper plan it runs first.
  */
 export function hnswSearch(k: i32, ef: i32, filtered: i32, allowed: u32): i32 {
+  // 0: the output scratch, whose address is read after reserveScratch may have moved it.
+  return searchInto(query, k, ef, filtered, allowed, 0, 0);
+}
+
+/**
+ * searchBatch: `n` queries stored back to back at `queries` (dim f32 each), searched one after the
+ * other with hnswSearch's parameters (one filter mask for all). Each query is copied into the query
+ * scratch first (cosine normalizes it in place), and query i's results go to outIds/outDists + i·k,
+ * its count to outCounts[i] (u32). The caller allocates the outputs; search scratch is reused across
+ * queries. Returns ST_OK or the first negative status (earlier queries' outputs are then written).
+ */
+export function hnswSearchBatch(
+  queries: usize, n: u32, k: i32, ef: i32, filtered: i32, allowed: u32, idsOut: usize, distsOut: usize, countsOut: usize,
+): i32 {
+  if (k < 1 || ef < 1) return ST_INVALID;
+  const stride = <usize>k << 2;
+  for (let i: u32 = 0; i < n; i++) {
+    memory.copy(query, queries + <usize>i * vecBytes, vecBytes);
+    const r = searchInto(query, k, ef, filtered, allowed, idsOut + <usize>i * stride, distsOut + <usize>i * stride);
+    if (r < 0) return r;
+    store<u32>(countsOut + (<usize>i << 2), <u32>r);
+  }
+  return ST_OK;
+}
+
+/**
+ * hnswSearch's work for the query at `q`, writing to `idsOut`/`distsOut` (room for k each), or, when
+ * they are 0, to the outIds/outDists scratch.
+ */
+function searchInto(q: usize, k: i32, ef: i32, filtered: i32, allowed: u32, idsOut: usize, distsOut: usize): i32 {
   if (k < 1 || ef < 1) return ST_INVALID;
   const limit = inTx ? txBase : count;
   if (limit == 0 || entry == NONE) return 0;
@@ -385,8 +415,11 @@ export function hnswSearch(k: i32, ef: i32, filtered: i32, allowed: u32): i32 {
   let e: i32 = ef < kk ? kk : ef;
   if (<u32>e > count) e = <i32>count;
   if (reserveScratch(e) != ST_OK) return ST_CAPACITY;
+  if (idsOut == 0) {
+    idsOut = outIds;
+    distsOut = outDists;
+  }
 
-  const q = query;
   if (metric == METRIC_COSINE) normalize(q, dim);
   let n = 0;
   // Graph search cost grows like ef·M0/selectivity, an exact scan like `allowed`: scan when
@@ -411,8 +444,8 @@ export function hnswSearch(k: i32, ef: i32, filtered: i32, allowed: u32): i32 {
   maxDrainAscending(topHeap, n, sortBuf);
   for (let i = 0; i < n; i++) {
     const key = load<u64>(sortBuf + (<usize>i << 3));
-    store<u32>(outIds + (<usize>i << 2), keyId(key));
-    store<f32>(outDists + (<usize>i << 2), keyDist(key));
+    store<u32>(idsOut + (<usize>i << 2), keyId(key));
+    store<f32>(distsOut + (<usize>i << 2), keyDist(key));
   }
   return n;
 }
@@ -535,6 +568,10 @@ export function hnswOutIdsPtr(): usize {
 }
 export function hnswOutDistsPtr(): usize {
   return outDists;
+}
+/** The ceiling linear memory may grow to, in 64 KiB pages (65536 unless a test lowered it). */
+export function hnswMemoryLimitPages(): i32 {
+  return memLimitPages;
 }
 /** Test hook: lowers the memory ceiling so CAPACITY paths can be exercised without 4 GiB of RAM. */
 export function hnswSetMemoryLimitPages(pages: i32): void {

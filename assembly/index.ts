@@ -4,9 +4,10 @@ export { dot, l2sq, cosine, normSq, normalize, scoreBlock } from './kernels';
 export { topkReset, topkCount, topkDrain } from './topk';
 export { flatScanCosine, flatScanCosineIds } from './flat';
 export {
-  hnswInit, hnswReserve, hnswInsert, hnswInsertStored, hnswTxBegin, hnswTxCommit, hnswTxRollback, hnswMarkDeleted, hnswSetReplaced,
-  hnswSearch, hnswLoadReserve, hnswLoadFinish, hnswCount, hnswDeletedCount, hnswPoolUsed, hnswEntryPoint,
+  hnswInit, hnswReserve, hnswInsert, hnswInsertStored, hnswTxBegin, hnswTxCommit, hnswTxRollback, hnswMarkDeleted,
+  hnswSetReplaced, hnswSearch, hnswSearchBatch, hnswLoadReserve, hnswLoadFinish, hnswCount, hnswDeletedCount,
+  hnswPoolUsed, hnswEntryPoint,
   hnswMaxLevel, hnswRngLo, hnswRngHi, hnswChunkSlots, hnswVecPtr, hnswLink0Ptr, hnswNormsPtr, hnswLevelsPtr,
   hnswUpperOffsetsPtr, hnswPoolPtr, hnswFlagsPtr, hnswAllowPtr, hnswQueryPtr, hnswOutIdsPtr, hnswOutDistsPtr,
-  hnswSetMemoryLimitPages, hnswReorder, hnswReorderMapPtr, hnswReorderRelease,
+  hnswMemoryLimitPages, hnswSetMemoryLimitPages, hnswReorder, hnswReorderMapPtr, hnswReorderRelease,
 } from './hnsw';

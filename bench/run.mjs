@@ -4,6 +4,8 @@
 // bench/results/<date>-<machine>.md and bench/results/latest.md.
 //   --quick            smaller sizes for development and smoke runs (~1 minute); writes latest-quick.md
 //   --only=a,b         run some sections only: kernel, exact, hnsw, storage, compact (writes no latest*.md)
+//   --libs=a,b         load only these libraries: memvec, hnswlib, usearch (the others show as n/a);
+//                      `--quick --only=hnsw --libs=memvec` is the quick way to the searchBatch table
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -25,6 +27,7 @@ import { num, secs, table } from './table.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const K = 10;
 const SECTIONS = ['kernel', 'exact', 'hnsw', 'storage', 'compact'];
+const LIBS = ['memvec', 'hnswlib', 'usearch'];
 
 const SIZES = {
   full: {
@@ -44,15 +47,19 @@ const SIZES = {
 };
 
 function parseArgs(argv) {
-  const args = { quick: false, only: SECTIONS };
+  const args = { quick: false, only: SECTIONS, libs: LIBS };
   for (const a of argv) {
     if (a === '--quick') args.quick = true;
     else if (a.startsWith('--only=')) {
       args.only = a.slice(7).split(',').filter(Boolean);
       const bad = args.only.filter((s) => !SECTIONS.includes(s));
       if (bad.length) throw new Error(`unknown section(s) ${bad.join(', ')}; known: ${SECTIONS.join(', ')}`);
+    } else if (a.startsWith('--libs=')) {
+      args.libs = a.slice(7).split(',').filter(Boolean);
+      const bad = args.libs.filter((s) => !LIBS.includes(s));
+      if (bad.length) throw new Error(`unknown librar(ies) ${bad.join(', ')}; known: ${LIBS.join(', ')}`);
     } else if (a === '--help' || a === '-h') {
-      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw,storage,compact]');
+      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw,storage,compact] [--libs=memvec,hnswlib,usearch]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -103,10 +110,11 @@ async function main() {
   const sizes = args.quick ? SIZES.quick : SIZES.full;
   const m = machine();
 
+  const wanted = (id, mod) => (args.libs.includes(id) ? loadPeer(mod) : { error: 'not requested (--libs)' });
   const peers = {
-    memvec: await loadPeer(memvec),
-    hnswlib: await loadPeer(hnswlib),
-    usearch: await loadPeer(usearch),
+    memvec: await wanted('memvec', memvec),
+    hnswlib: await wanted('hnswlib', hnswlib),
+    usearch: await wanted('usearch', usearch),
   };
   const peerText = (p, name) => (p.error ? `${name}: not available (${p.error})` : `${name} ${p.version}`);
 
@@ -178,7 +186,7 @@ async function main() {
 
   const dir = join(HERE, 'results');
   mkdirSync(dir, { recursive: true });
-  const partial = args.only.length !== SECTIONS.length;
+  const partial = args.only.length !== SECTIONS.length || args.libs.length !== LIBS.length;
   const suffix = `${args.quick ? '-quick' : ''}${partial ? '-partial' : ''}`;
   const file = join(dir, `${stamp(m.date)}-${machineTag(m)}${suffix}.md`);
   const text = parts.join('\n');

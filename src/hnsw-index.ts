@@ -17,13 +17,15 @@
  *   it settles.
  * - Metadata is stored as the JSON value it serializes to, deep-frozen: what `get` and `search` return
  *   is exactly what a saved and reloaded index returns.
- * - An index from HnswIndex.open lives in its file (src/hnsw/): each insert, batchInsert and delete is
- *   committed to the file before it returns (and before it shows in memory), with the exact store's
- *   crash-safe commit protocol. This class only calls its Journal at those points.
+ * - An index from HnswIndex.open lives in its file (src/hnsw/): each insert, batchInsert, delete,
+ *   deleteMany and updateMetadata is committed to the file before it returns (and before it shows in
+ *   memory), with the exact store's crash-safe commit protocol. This class only calls its Journal at
+ *   those points. A reader's Journal (src/hnsw/index-reader.ts) refuses writes and implements refresh().
  *
  * This file is the public API and the index's state; the work is in src/hnsw/: argument checks
  * (validate.ts, rows.ts), the insert transaction and batch (insert-transaction.ts, batch.ts, renumber.ts),
- * search (search.ts), snapshots (snapshot-io.ts), and the persistent file (open-file.ts, index-file.ts).
+ * search (search.ts, search-batch.ts), stats (stats.ts), snapshots (snapshot-io.ts), and the persistent
+ * file (open-file.ts, index-file.ts, index-reader.ts, log-replay.ts).
  */
 import { Engine } from './engine/engine.js';
 import { MemvecError } from './errors.js';
@@ -36,16 +38,19 @@ import { InsertTransaction } from './hnsw/insert-transaction.js';
 import { type HnswOpenOptions, openIndexFile } from './hnsw/open-file.js';
 import { batchArguments, queryRow, singleRow } from './hnsw/rows.js';
 import { searchGraph } from './hnsw/search.js';
+import { BatchBuffers, searchGraphBatch } from './hnsw/search-batch.js';
+import { indexStats } from './hnsw/stats.js';
 import { emptySlotTable, type SlotTable } from './hnsw/slot-table.js';
 import { readSnapshot, saveSnapshotFile, snapshotOf } from './hnsw/snapshot-io.js';
 import { now } from './hnsw/time.js';
 import {
-  checkLookupKey, checkOptions, checkPath, checkProgress, checkSearchOptions, type Config, LOAD_OPTIONS, PROGRESS_OPTIONS, SAVE_OPTIONS,
+  checkLookupKey, checkOptions, checkPath, checkProgress, checkSearchOptions, type Config, LOAD_OPTIONS, PROGRESS_OPTIONS,
+  SAVE_OPTIONS, toStoredMetadata,
 } from './hnsw/validate.js';
 import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { resolveBackend, type BackendChoice } from './storage/select.js';
 import type { BackendName, StorageFile } from './storage/types.js';
-import { checkInt, checkOptionKeys, checkSignal, type VectorInput } from './validate.js';
+import { checkInt, checkNonZero, checkOptionKeys, checkSignal, describe, toBatch, type VectorInput } from './validate.js';
 
 export { MAX_KEY_LENGTH } from './hnsw/validate.js';
 
@@ -115,6 +120,23 @@ export interface HnswSearchResult<M = unknown> {
   metadata: DeepReadonly<M>;
 }
 
+/** What stats() reports. */
+export interface HnswIndexStats {
+  /** Live entries (size()). */
+  entries: number;
+  /** Slots of deleted or replaced entries, still in the graph as waypoints. */
+  deletedSlots: number;
+  /** Bytes of the engine's WASM linear memory (vectors, graph, scratch). */
+  wasmBytes: number;
+  /**
+   * A persistent index: bytes of its file (a writer: now; a reader: at open or the last refresh).
+   * An index from create() or load() has no file: undefined.
+   */
+  fileBytes: number | undefined;
+  /** About how many more vectors fit before inserts fail with CAPACITY (see src/hnsw/stats.ts). */
+  capacityLeft: number;
+}
+
 export interface HnswSaveOptions {
   /** A storage backend or its name; default: the one for this runtime. */
   backend?: BackendChoice;
@@ -144,10 +166,14 @@ export class HnswIndex<M = unknown> {
    * generator's state, not its seed.
    */
   private seed: number | null = null;
+  /** searchBatch's engine buffers, kept between calls; null until the first batch. */
+  private batchBuffers: BatchBuffers | null = null;
   /** The long write in progress (it holds the write lock), if any. */
   private busy: string | null = null;
-  /** The file of an index from open(); null for create() and load(). */
+  /** The file of an index from open(); null for create() and load() (and while a refresh replays). */
   private journal: Journal | null = null;
+  /** The file's refresh, kept apart from `journal`, which a refresh detaches while it replays. */
+  private refresher: (() => Promise<boolean>) | null = null;
   /** Why the index closed itself (a failed write to its file), for the CLOSED errors that follow. */
   private closedBy: unknown = undefined;
   private backendName: BackendName | null = null;
@@ -178,15 +204,18 @@ export class HnswIndex<M = unknown> {
 
   /**
    * Opens the persistent index at `path`, creating it (empty, with these options) if it does not exist.
-   * Every insert, batchInsert and delete is durable when it returns, and a crash at any instant leaves
-   * the last committed state (src/hnsw/index-file.ts). For an existing file the options may be left
-   * out; those given must match the file's (DIMENSION_MISMATCH, INVALID_ARGUMENT). One writer per file
-   * (LOCKED); `{ readOnly: true }` opens a reader that sees the last commit at the time it opened.
+   * Every insert, batchInsert, delete, deleteMany and updateMetadata is durable when it returns, and a
+   * crash at any instant leaves the last committed state (src/hnsw/index-file.ts). For an existing file
+   * the options may be left out; those given must match the file's (DIMENSION_MISMATCH,
+   * INVALID_ARGUMENT). One writer per file (LOCKED); `{ readOnly: true }` opens a reader that sees the
+   * last commit at the time it opened, and more with refresh(). `signal` aborts a long load (ABORTED:
+   * nothing written, file and lock released); `onProgress(done, total)` reports bytes of the snapshot
+   * and then of the log.
    */
   static open<M = unknown>(path: string, options?: HnswOpenOptions): Promise<HnswIndex<M>> {
     return openIndexFile<M>(path, options, {
       create: (config) => HnswIndex.create(config),
-      load: (file) => HnswIndex.loadFrom(file, {}),
+      load: (file, opts) => HnswIndex.loadFrom(file, opts),
       snapshot: (index) => snapshotOf(index.live(), index, index.slots),
       orderedSlots: (index) => index.slots.orderedSlots,
       setOrderedSlots: (index, slots) => {
@@ -196,10 +225,30 @@ export class HnswIndex<M = unknown> {
         index.journal = journal;
         index.backendName = backend;
         index.seed = journal.seed;
+        index.refresher = () => journal.refresh();
       },
       fail: (index, err) => {
         index.close();
         index.closedBy = err;
+      },
+      replaying: async (index, replay) => {
+        const journal = index.journal;
+        index.journal = null;
+        try {
+          await replay();
+        } finally {
+          // close() during the replay could not reach the detached journal: close it here.
+          if (index.engine === null) journal?.close();
+          else index.journal = journal;
+        }
+      },
+      adopt: (index, fresh) => {
+        index.engine = fresh.engine;
+        index.slots = fresh.slots;
+        index.batchBuffers = null;
+        fresh.engine = null;
+        fresh.slots = emptySlotTable();
+        fresh.close();
       },
     });
   }
@@ -304,13 +353,119 @@ export class HnswIndex<M = unknown> {
     const slot = keyToSlot.get(checkLookupKey(key));
     if (slot === undefined) return false;
     const startedAt = now();
-    this.journal?.logDelete(key);
+    this.journal?.logDelete([key]);
     engine.exports.hnswMarkDeleted(slot);
     keyToSlot.delete(key);
     slotKey[slot] = undefined;
     slotMeta[slot] = undefined;
     this.journal?.committed(startedAt);
     return true;
+  }
+
+  /** The live keys (a new array each call), in the order the index first met them. */
+  keys(): string[] {
+    this.live();
+    return [...this.slots.keyToSlot.keys()];
+  }
+
+  /**
+   * A generator over the live entries: `{ key, vector, metadata }`, each vector as get() returns it
+   * (a fresh copy) and read when the generator reaches it. It walks the keys live when it started;
+   * one deleted meanwhile is skipped, one replaced meanwhile comes with its new vector. Throws CLOSED
+   * if the index is closed while it runs.
+   */
+  *entries(): Generator<{ key: string; vector: Float32Array; metadata: DeepReadonly<M> }, void, undefined> {
+    for (const key of this.keys()) {
+      const entry = this.get(key);
+      if (entry !== null) yield { key, vector: entry.vector, metadata: entry.metadata };
+    }
+  }
+
+  /**
+   * Replaces the metadata of an entry, keeping its vector and its place in the graph (no re-insert).
+   * `undefined` removes it. The metadata is stored as insert stores it (its JSON value, deep-frozen).
+   * UNKNOWN_ID if the key is not in the index.
+   */
+  updateMetadata(key: string, ...[metadata]: MetadataArg<M>): void {
+    this.writable('updateMetadata');
+    const slot = this.slots.keyToSlot.get(checkLookupKey(key));
+    const stored = toStoredMetadata(metadata, 'metadata');
+    if (slot === undefined) throw new MemvecError('UNKNOWN_ID', `no entry with key ${describe(key)}`);
+    const startedAt = now();
+    this.journal?.logUpdateMetadata(key, stored);
+    this.slots.slotMeta[slot] = stored;
+    this.journal?.committed(startedAt);
+  }
+
+  /**
+   * Removes every entry whose key is in `keys` as ONE commit (a persistent index writes one log
+   * record): all of them or, if the call fails, none. Keys the index does not hold are skipped, and a
+   * key given twice counts once. Returns how many entries were removed. A key that is not a string is
+   * INVALID_ARGUMENT before anything changes.
+   */
+  deleteMany(keys: readonly string[]): number {
+    const engine = this.writable('deleteMany');
+    if (!Array.isArray(keys)) throw new MemvecError('INVALID_ARGUMENT', `keys must be an array of strings, got ${describe(keys)}`);
+    const { keyToSlot, slotKey, slotMeta } = this.slots;
+    const present = new Map<string, number>();
+    // A plain loop, not forEach: a hole in a sparse array is undefined here, and refused.
+    for (let i = 0; i < keys.length; i++) {
+      const key: unknown = keys[i];
+      if (typeof key !== 'string') throw new MemvecError('INVALID_ARGUMENT', `keys[${i}] must be a string, got ${describe(key)}`);
+      const slot = keyToSlot.get(key);
+      if (slot !== undefined) present.set(key, slot);
+    }
+    if (present.size === 0) return 0;
+    const startedAt = now();
+    this.journal?.logDelete([...present.keys()]);
+    for (const [key, slot] of present) {
+      engine.exports.hnswMarkDeleted(slot);
+      keyToSlot.delete(key);
+      slotKey[slot] = undefined;
+      slotMeta[slot] = undefined;
+    }
+    this.journal?.committed(startedAt);
+    return present.size;
+  }
+
+  /** Counts and sizes of the index; see HnswIndexStats. */
+  stats(): HnswIndexStats {
+    const engine = this.live();
+    return indexStats(engine, this.slots.keyToSlot.size, this.dimension, this.M, this.journal?.fileBytes());
+  }
+
+  /**
+   * The k nearest entries to each query, as search() would return them, in ONE call into the engine.
+   * `queries`: a flat Float32Array (or Float64Array) of n·dimension values, or an array of vectors.
+   * Every query is checked before any is searched. A `filter` runs once per live entry for the whole
+   * batch (it sees key and metadata, never the query), not once per query as a loop of search() would.
+   */
+  searchBatch(
+    queries: Float32Array | Float64Array | readonly VectorInput[], k: number, options?: HnswSearchOptions<M>,
+  ): HnswSearchResult<M>[][] {
+    this.live();
+    const { data, count } = toBatch(queries, this.dimension, 'queries');
+    // As search(): a cosine query needs a direction.
+    if (this.metric === 'cosine') checkNonZero(data, this.dimension, (i) => `queries[${i}]`);
+    checkInt(k, 'k', 1);
+    const params = checkSearchOptions(options as HnswSearchOptions | undefined, this.efSearch);
+    return searchGraphBatch(() => this.live(), (engine) => {
+      if (this.batchBuffers?.engine !== engine) this.batchBuffers = new BatchBuffers(engine);
+      return this.batchBuffers;
+    }, this.slots, this.metric, data, count, k, params) as HnswSearchResult<M>[][];
+  }
+
+  /**
+   * A reader (HnswIndex.open with { readOnly: true }): loads the commits made to the file since it
+   * opened or last refreshed, without reopening; returns true if it loaded anything. Cheap when
+   * nothing changed (one header read); when only the log grew it replays just the new records; after
+   * a checkpoint, or when the path holds another file, it reloads the whole index (a failure leaves
+   * the index as it was). Reads during a refresh see the index as it was before it. On a writer, and
+   * on an index from create() or load(), there is nothing to load: false.
+   */
+  async refresh(): Promise<boolean> {
+    this.live();
+    return (await this.refresher?.()) ?? false;
   }
 
   /**
@@ -331,7 +486,8 @@ export class HnswIndex<M = unknown> {
    * the file cannot be reopened after the rename, the index closes itself (CLOSED), and the file holds
    * the compacted index. Readers opened with { readOnly: true } before it keep answering from what
    * they loaded (they hold no file once open; one still loading keeps reading the old file, which
-   * POSIX keeps alive while open); readers opened after it see the compacted file.
+   * POSIX keeps alive while open) until their refresh() loads the compacted file; readers opened after
+   * it see the compacted file.
    */
   async compact(options?: HnswProgressOptions): Promise<{ reclaimed: number }> {
     const engine = this.writable('compact');
@@ -433,8 +589,10 @@ export class HnswIndex<M = unknown> {
   close(): void {
     const journal = this.journal;
     this.journal = null;
+    this.refresher = null;
     journal?.close();
     this.engine = null;
+    this.batchBuffers = null;
     this.busy = null;
     this.slots.keyToSlot.clear();
     this.slots.slotKey.length = 0;

@@ -17,6 +17,7 @@ export type {
   DeepReadonly,
   HnswEntry,
   HnswIndexOptions,
+  HnswIndexStats,
   HnswLoadOptions,
   HnswMetric,
   HnswProgressOptions,

@@ -10,7 +10,7 @@
  */
 import { Engine } from './engine/engine.js';
 import { WasmBuffer } from './engine/wasm-buffer.js';
-import { MemvecError } from './errors.js';
+import { isMemvecError, MemvecError } from './errors.js';
 import { crc32 } from './format/crc32.js';
 import {
   bitmapBytes,
@@ -66,6 +66,17 @@ const LONG_WORK_OPTIONS = optionNames<LongWorkOptions>()(['signal', 'onProgress'
 const SEARCH_OPTIONS = optionNames<CosineSearchOptions>()(['topK', 'minScore', 'batchSize']);
 
 const DEFAULT_DIMENSION = 512;
+/** A reader racing a writer's commits may read a bitmap as it is overwritten: it tries again. */
+const READER_ATTEMPTS = 4;
+
+/** True if the file's newest header is no longer at `sequence`: a writer committed while we read. */
+function sequenceMoved(file: StorageFile, path: string, sequence: number): boolean {
+  try {
+    return readHeader(file, path).header.sequence !== sequence;
+  } catch {
+    return false;
+  }
+}
 const COPY_CHUNK_BYTES = 8 << 20;
 
 /** Little-endian bytes of a Float32Array without copying (every runtime we target is little-endian). */
@@ -89,7 +100,8 @@ export class MemMapVector implements Disposable, AsyncDisposable {
   /** Which header slot holds `header`; the next commit writes the other one. */
   private slot: number;
   private readonly rowBytes: number;
-  private readonly bitmap: WasmBuffer;
+  /** The committed deletion bitmap in WASM memory (a reader's refresh swaps in a new one). */
+  private bitmap: WasmBuffer;
   private readonly scanner: FlatScanner;
 
   private constructor(
@@ -174,13 +186,17 @@ export class MemMapVector implements Disposable, AsyncDisposable {
 
   /** Reads the committed bitmap into WASM memory and checks it against the header. */
   private loadBitmap(): void {
-    const h = this.header;
+    this.readBitmap(this.openFile(), this.header, this.bitmap);
+  }
+
+  /** Reads the bitmap `h` commits from `file` into `into`, and checks it against `h`. */
+  private readBitmap(file: StorageFile, h: FlatHeader, into: WasmBuffer): void {
     const length = bitmapBytes(h.count);
-    this.bitmap.ensure(Math.max(length, 64));
+    into.ensure(Math.max(length, 64));
     // Bits past the last vector must read as "not deleted" when vectors are appended later.
-    this.bitmap.view().fill(0, length);
-    const view = this.bitmap.view(length);
-    if (this.openFile().read(h.bitmapRegion + h.activeArea * h.bitmapCapacity, view) !== length) {
+    into.view().fill(0, length);
+    const view = into.view(length);
+    if (file.read(h.bitmapRegion + h.activeArea * h.bitmapCapacity, view) !== length) {
       throw new MemvecError('CORRUPT_FILE', `${this.path}: the deletion bitmap is cut short`);
     }
     if (crc32(view) !== h.bitmapCrc) throw new MemvecError('CORRUPT_FILE', `${this.path}: deletion bitmap checksum mismatch`);
@@ -370,7 +386,8 @@ export class MemMapVector implements Disposable, AsyncDisposable {
         // Let an AbortSignal fire between chunks.
         await Promise.resolve();
       }
-      writeFreshHeader(tmp, h.dimension, live, true);
+      // The sequence carries on across the rewrite, so a reader's refresh() sees a new state.
+      writeFreshHeader(tmp, h.dimension, live, true, h.sequence + 1);
       tmp.close();
     } catch (err) {
       tmp.close();
@@ -464,6 +481,53 @@ export class MemMapVector implements Disposable, AsyncDisposable {
 
   private scanSource(): ScanSource {
     return { file: this.openFile(), path: this.path, count: this.header.count, deletedBits: this.bitmap.ptr };
+  }
+
+  // ---------------------------------------------------------------- readers
+
+  /**
+   * A reader (readOnly): loads the commits made since it opened or last refreshed, without reopening
+   * the store; true if anything changed. Cheap when nothing did: it reads the header at the path and
+   * compares its sequence (which only grows, compaction included). Otherwise it switches to the file
+   * now at the path (the same one, or the one a compaction renamed over it) and its bitmap, checked
+   * before anything is swapped, so a failure leaves the reader as it was. A writer racing the read is
+   * handled as at open: the read is retried while the header moves. On a writer refresh() returns
+   * false: it is the only one committing, so it is always current.
+   */
+  async refresh(): Promise<boolean> {
+    this.openFile();
+    if (!this.readOnly) return false;
+    for (let attempt = 1; ; attempt++) {
+      const fresh = await this.storage.open(this.path, { readOnly: true });
+      const bitmap = new WasmBuffer(this.engine, 'the deletion bitmap');
+      let sequence: number | undefined;
+      try {
+        const { header, slot } = readHeader(fresh, this.path);
+        sequence = header.sequence;
+        const old = this.openFile();
+        if (header.sequence === this.header.sequence) {
+          fresh.close();
+          return false;
+        }
+        if (header.dimension !== this.dimension) {
+          throw new MemvecError('DIMENSION_MISMATCH', `${this.path} now holds vectors of dimension ${header.dimension}, not ${this.dimension}`);
+        }
+        this.readBitmap(fresh, header, bitmap);
+        old.close();
+        this.file = fresh;
+        this.header = header;
+        this.slot = slot;
+        const previous = this.bitmap;
+        this.bitmap = bitmap;
+        previous.release();
+        return true;
+      } catch (err) {
+        bitmap.release();
+        const moved = sequence !== undefined && isMemvecError(err, 'CORRUPT_FILE') && sequenceMoved(fresh, this.path, sequence);
+        fresh.close();
+        if (!moved || attempt >= READER_ATTEMPTS) throw err;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- lifecycle

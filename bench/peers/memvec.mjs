@@ -78,6 +78,9 @@ export async function buildHnsw({ lib }, ds, { M, efConstruction, seed }) {
     setEf(e) { ef = e; },
     prepare(query) { return query; },
     search(query, k) { return index.search(query, k, { ef }); },
+    // Full results (keys and scores), for comparing searchBatch with a loop of search().
+    searchRaw(query, k) { return index.search(query, k, { ef }); },
+    ...(typeof index.searchBatch === 'function' ? { searchBatch: (flat, k) => index.searchBatch(flat, k, { ef }) } : {}),
     ids(result) { return result.map((r) => Number(r.key)); },
     async close() { await index.close?.(); },
   };

@@ -4,7 +4,11 @@ import * as hnswlib from '../peers/hnswlib.mjs';
 import * as memvec from '../peers/memvec.mjs';
 import * as usearch from '../peers/usearch.mjs';
 import { prepareQueries, throughput } from '../measure.mjs';
+import { BATCH_HEADERS, batchNote, batchVsLoop } from './hnsw-batch.mjs';
 import { fixed, num, ratio, secs, table } from '../table.mjs';
+
+/** ef values of the searchBatch comparison (those the run measures). */
+const BATCH_EFS = [16, 64, 256];
 
 const LIBS = [
   { id: 'memvec', mod: memvec, available: (p) => memvec.hasHnsw(p) || 'dist has no HnswIndex export yet' },
@@ -48,6 +52,7 @@ export async function hnswSection({ datasets, peers, sizes, log, k }) {
   const buildRows = [];
   const efRows = [];
   const recallRows = [];
+  const batchRows = [];
   const missing = new Set();
   for (const ds of datasets) {
     const res = {};
@@ -77,6 +82,11 @@ export async function hnswSection({ datasets, peers, sizes, log, k }) {
           const r = await throughput(h, prepared, ds.gt, k, { minMs: sizes.hnswMinMs, minPasses: 5 });
           res[lib.id].points.push({ ef, ...r });
           log(`hnsw: ${ds.name} ${lib.mod.name} ef ${ef}: recall ${fixed(r.recall, 4)}, ${num(r.qps)} q/s (fastest chunks), ${num(r.qpsMean)} mean of ${r.passes} passes`);
+        }
+        if (lib.id === 'memvec') {
+          log(`hnsw: ${ds.name} memvec searchBatch vs a loop of search()`);
+          const rows = await batchVsLoop(h, ds, k, { efs: BATCH_EFS.filter((e) => efs.includes(e)), minMs: 2 * sizes.hnswMinMs });
+          if (rows) batchRows.push(...rows);
         }
       } catch (err) {
         res[lib.id].error = `failed: ${err?.message ?? err}`;
@@ -131,5 +141,10 @@ export async function hnswSection({ datasets, peers, sizes, log, k }) {
     ['data', '>recall@' + k, 'memvec q/s', 'hnswlib-node q/s', 'usearch q/s', '>memvec ÷ hnswlib-node', '>memvec ÷ usearch'],
     recallRows,
   ));
+  if (batchRows.length) {
+    out.push(`\n### memvec searchBatch against a loop of search()\n`);
+    out.push(`${batchNote(2 * sizes.hnswMinMs)}\n`);
+    out.push(table(BATCH_HEADERS, batchRows));
+  }
   return out.join('\n');
 }

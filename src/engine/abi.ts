@@ -71,6 +71,15 @@ export interface EngineExports {
    * filtered = 1 admits only slots whose byte at hnswAllowPtr() is set; `allowed` counts them.
    */
   hnswSearch(k: number, ef: number, filtered: number, allowed: number): number;
+  /**
+   * searchBatch: `n` queries back to back at `queries` (dim f32 each), each searched as hnswSearch
+   * does (one allow mask for all). Query i's up to k results go to idsOut/distsOut + i·k·4 bytes and
+   * its count to countsOut + i·4 (u32). Returns 0 or the first negative status.
+   */
+  hnswSearchBatch(
+    queries: number, n: number, k: number, ef: number, filtered: number, allowed: number,
+    idsOut: number, distsOut: number, countsOut: number,
+  ): number;
   /** Room for a snapshot of n slots and `blocks` upper-layer blocks, in a fresh index. */
   hnswLoadReserve(n: number, blocks: number): number;
   /** Validates the arrays copied in and adopts the counters; -3 if the graph is unsafe. */
@@ -96,6 +105,8 @@ export interface EngineExports {
   hnswQueryPtr(): number;
   hnswOutIdsPtr(): number;
   hnswOutDistsPtr(): number;
+  /** The ceiling linear memory may grow to, in 64 KiB pages: 65536 (4 GiB) unless a test lowered it. */
+  hnswMemoryLimitPages(): number;
   /** Test hook: caps linear memory at `pages` of 64 KiB so CAPACITY paths can be tested. */
   hnswSetMemoryLimitPages(pages: number): void;
   /**

@@ -28,6 +28,13 @@ export class WasmBuffer {
     return ptr;
   }
 
+  /** Frees the block; the buffer is empty again (and may be grown anew). */
+  release(): void {
+    if (this.ptr !== 0) this.engine.exports.free(this.ptr);
+    this.ptr = 0;
+    this.bytes = 0;
+  }
+
   /** A byte view of the first `length` bytes, valid until the next call that may grow memory. */
   view(length = this.bytes): Uint8Array {
     return this.engine.u8.subarray(this.ptr, this.ptr + length);

@@ -33,15 +33,18 @@ export function readHeader(file: StorageFile, path: string): { header: FlatHeade
   return chooseFlatHeader(readSlots(file, decodeFlatSlot), path);
 }
 
-/** Commits slot 0 of a file whose `count` vectors are already written, none of them deleted. */
-export function writeFreshHeader(file: StorageFile, dimension: number, count: number, tight = false): void {
+/**
+ * Commits slot 0 of a file whose `count` vectors are already written, none of them deleted. A rewrite
+ * of an existing store passes the next sequence, so sequences only grow at a path.
+ */
+export function writeFreshHeader(file: StorageFile, dimension: number, count: number, tight = false, sequence = 1): void {
   const plan = planRegion(count, dimension * 4, tight);
   file.truncate(regionEnd(plan));
   const bitmap = new Uint8Array(bitmapBytes(count));
   file.write(plan.bitmapRegion, bitmap);
   file.write(SLOT_BYTES, new Uint8Array(HEADER_BYTES)); // slot 1 starts invalid
   file.sync();
-  const header: FlatHeader = { sequence: 1, dimension, count, deletedCount: 0, ...plan, activeArea: 0, bitmapCrc: crc32(bitmap) };
+  const header: FlatHeader = { sequence, dimension, count, deletedCount: 0, ...plan, activeArea: 0, bitmapCrc: crc32(bitmap) };
   file.write(0, encodeFlatHeader(header));
   file.sync();
 }

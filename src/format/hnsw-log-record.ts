@@ -1,6 +1,6 @@
 /**
  * Records of the persistent HNSW index's operation log (layout of the file: hnsw-file-header.ts). Each
- * committed insert, batchInsert and delete is one record, appended past the committed end of the log;
+ * committed insert, batchInsert, delete / deleteMany and updateMetadata is one record, appended past the committed end of the log;
  * opening replays them in order through the same HnswIndex calls, which rebuilds the writer's index
  * exactly (the engine is deterministic given the snapshot, and the snapshot carries the RNG state).
  *
@@ -10,17 +10,24 @@
  *   4  4  CRC-32 of the body
  *   8  B  body
  * body
- *   0  1  type: 1 insert, 2 batchInsert, 3 delete
+ *   0  1  type: 1 insert, 2 batchInsert, 3 delete (delete and deleteMany: n keys), 4 updateMetadata
  *   1  3  reserved, zero
- *   4  4  rows n (1 for insert)
+ *   4  4  rows n (1 for insert and updateMetadata)
  *   8  4  K: bytes of keys
  *  12  4  J: bytes of metadata (0 for delete)
- *  16  n·dim·4  vectors, f32 (none for delete); 4-byte aligned within the body
+ *  16  n·dim·4  vectors, f32 (none for delete and updateMetadata); 4-byte aligned within the body
  *      K  keys: per row u32 byte length + UTF-8
  *      J  metadata: per row u32 byte length + JSON as UTF-8; length 0 = no metadata
  * ```
  * Insert and batchInsert are separate types because they are separate code paths: a batch may renumber
  * slots for locality where single inserts never do, and replay must take the path the writer took.
+ *
+ * Compatibility: type 4 was added without a format version bump, because a reader that predates it
+ * rejects the record as a whole (its decoder throws CORRUPT_FILE on an unknown type, after the CRC
+ * matched and before anything is applied) instead of misreading it, and a checkpoint folds it into a
+ * snapshot that every reader of this format reads. deleteMany needed no new type: the delete record
+ * always held a list of keys, and every reader replays each of them. This reader reports an unknown
+ * type (a record from a newer memvec) as UNSUPPORTED_VERSION.
  */
 import { MemvecError } from '../errors.js';
 import { crc32 } from './crc32.js';
@@ -35,6 +42,7 @@ const MAX_BODY = 0xffff_ffff;
 const TYPE_INSERT = 1;
 const TYPE_BATCH = 2;
 const TYPE_DELETE = 3;
+const TYPE_UPDATE_META = 4;
 
 /** Rows as HnswIndex holds them once validated: metadata are the stored JSON values (or undefined). */
 export interface LoggedRows {
@@ -45,7 +53,8 @@ export interface LoggedRows {
 
 export type LogOp =
   | { type: 'insert' | 'batch'; keys: string[]; data: Float32Array; metaJson: Array<string | undefined> }
-  | { type: 'delete'; keys: string[] };
+  | { type: 'delete'; keys: string[] }
+  | { type: 'meta'; key: string; metaJson: string | undefined };
 
 function record(type: number, rows: number, keys: Uint8Array, metas: Uint8Array, vectors: Uint8Array): Uint8Array {
   const bodyLength = BODY_FIXED_BYTES + vectors.length + keys.length + metas.length;
@@ -81,6 +90,12 @@ export function encodeDeleteRecord(keys: readonly string[]): Uint8Array {
   return record(TYPE_DELETE, keys.length, encodeStrings(keys), new Uint8Array(0), new Uint8Array(0));
 }
 
+/** updateMetadata's record: one key and its new stored metadata (undefined: none). */
+export function encodeUpdateMetaRecord(key: string, metadata: unknown): Uint8Array {
+  const json = metadata === undefined ? undefined : JSON.stringify(metadata);
+  return record(TYPE_UPDATE_META, 1, encodeStrings([key]), encodeStrings([json]), new Uint8Array(0));
+}
+
 function corrupt(why: string): MemvecError {
   return new MemvecError('CORRUPT_FILE', why);
 }
@@ -104,9 +119,12 @@ export function decodeRecordBody(body: Uint8Array, dimension: number): LogOp {
   const n = view.getUint32(4, true);
   const keyBytes = view.getUint32(8, true);
   const metaBytes = view.getUint32(12, true);
-  const vectorBytes = type === TYPE_DELETE ? 0 : n * dimension * 4;
-  if (type !== TYPE_INSERT && type !== TYPE_BATCH && type !== TYPE_DELETE) throw corrupt(`unknown log record type ${type}`);
-  if (n === 0 || (type === TYPE_INSERT && n !== 1) || (type === TYPE_DELETE && (n === 0 || metaBytes !== 0))) {
+  if (type !== TYPE_INSERT && type !== TYPE_BATCH && type !== TYPE_DELETE && type !== TYPE_UPDATE_META) {
+    // Its CRC matched: a whole record this build does not know, written by a newer memvec.
+    throw new MemvecError('UNSUPPORTED_VERSION', `log record type ${type} is from a newer memvec; this build reads types 1 to 4`);
+  }
+  const vectorBytes = type === TYPE_DELETE || type === TYPE_UPDATE_META ? 0 : n * dimension * 4;
+  if (n === 0 || ((type === TYPE_INSERT || type === TYPE_UPDATE_META) && n !== 1) || (type === TYPE_DELETE && metaBytes !== 0)) {
     throw corrupt('a log record has the wrong shape for its type');
   }
   if (BODY_FIXED_BYTES + vectorBytes + keyBytes + metaBytes !== body.length) throw corrupt('a log record\'s lengths do not add up');
@@ -119,5 +137,6 @@ export function decodeRecordBody(body: Uint8Array, dimension: number): LogOp {
   if (keys.some((k) => k === undefined)) throw corrupt('a log record has an empty key');
   if (type === TYPE_DELETE) return { type: 'delete', keys: keys as string[] };
   const metaJson = decodeStrings(body.subarray(pos, pos + metaBytes), n, 'log metadata');
+  if (type === TYPE_UPDATE_META) return { type: 'meta', key: keys[0]!, metaJson: metaJson[0] };
   return { type: type === TYPE_INSERT ? 'insert' : 'batch', keys: keys as string[], data, metaJson };
 }

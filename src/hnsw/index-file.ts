@@ -1,12 +1,13 @@
 /**
- * The write side of a persistent HnswIndex: its file, the committed header, and the commit protocol
+ * The write side of a persistent HnswIndex (a reader's side is index-reader.ts): its file, the committed header, and the commit protocol
  * (layout and protocol: src/format/hnsw-file-header.ts). HnswIndex calls it as its Journal:
  *
  * - insert / batchInsert: the rows are linked into the graph inside an engine transaction, then
  *   logInsert commits their record to the file, and only then is the transaction committed in memory.
  *   If the record does not commit, the transaction is rolled back, so memory never runs ahead of the
  *   file and a failed call leaves the index as it was.
- * - delete: logDelete commits the record first, then the slot is marked in memory.
+ * - delete, deleteMany, updateMetadata: the record is committed first (one record for a whole
+ *   deleteMany), then the change is made in memory, where it cannot fail.
  * - committed(): after each write, checkpoints when the log has grown enough (policy below).
  * - compact: rewrite() replaces the whole file with a smaller one, by rename (see there).
  *
@@ -20,7 +21,9 @@ import {
   chooseIndexHeader, decodeIndexSlot, encodeIndexHeader, INDEX_DATA_START, type IndexHeader, SNAPSHOT_ALIGN,
 } from '../format/hnsw-file-header.js';
 import { commitHeader, readSlots } from '../format/header-slots.js';
-import { encodeDeleteRecord, encodeInsertRecord, type LoggedRows } from '../format/hnsw-log-record.js';
+import {
+  encodeDeleteRecord, encodeInsertRecord, encodeUpdateMetaRecord, type LoggedRows,
+} from '../format/hnsw-log-record.js';
 import type { StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
 import { RangeFile } from './range-file.js';
 import type { Snapshot } from './snapshot-io.js';
@@ -34,7 +37,10 @@ export interface Journal {
   checkWritable(): void;
   /** Commits the record of rows already linked in an open engine transaction; throws if it did not. */
   logInsert(rows: LoggedRows, batch: boolean): void;
-  logDelete(key: string): void;
+  /** Commits the deletion of these keys (each held by the index, no repeats) as one record. */
+  logDelete(keys: readonly string[]): void;
+  /** Commits a key's new stored metadata (undefined: none). */
+  logUpdateMetadata(key: string, metadata: unknown): void;
   /** After a write is in memory too: checkpoints if the policy says so. */
   committed(startedAt: number): void;
   /** Writes a fresh snapshot and empties the log (if there is a log to fold in). */
@@ -43,6 +49,13 @@ export interface Journal {
   readonly seed: number;
   /** Compaction: replaces the file with a new, smaller one holding only `take()` (see IndexFile.rewrite). */
   rewrite(take: () => Snapshot, orderedSlots: number, stillWanted: () => void): Promise<void>;
+  /** Bytes of the file: now for a writer, at the last open or refresh for a reader. */
+  fileBytes(): number;
+  /**
+   * A reader: loads the commits made since it opened or last refreshed; true if it loaded anything.
+   * A writer is the only one committing, so it is always current: false.
+   */
+  refresh(): Promise<boolean>;
   close(): void;
 }
 
@@ -93,13 +106,12 @@ export class IndexFile implements Journal {
   private retryAtLogBytes = 0;
 
   constructor(
-    file: StorageFile | null,
+    file: StorageFile,
     /** Where the file lives: compaction writes its replacement beside it and renames it over it. */
     private readonly backend: StorageBackend,
     readonly path: string,
     header: IndexHeader,
     slot: number,
-    private readonly readOnly: boolean,
     private readonly hooks: IndexFileHooks,
     /** Explicit: checkpoint whenever the log passes this many bytes, and on no other rule. */
     private readonly checkpointLogBytes: number | undefined,
@@ -123,7 +135,6 @@ export class IndexFile implements Journal {
   }
 
   private writableFile(): StorageFile {
-    if (this.readOnly) throw new MemvecError('READ_ONLY', `the index at ${this.path} was opened read-only`);
     if (this.file === null) throw new MemvecError('CLOSED', `the index at ${this.path} is closed`);
     return this.file;
   }
@@ -169,8 +180,22 @@ export class IndexFile implements Journal {
     this.append(encodeInsertRecord(rows, batch));
   }
 
-  logDelete(key: string): void {
-    this.append(encodeDeleteRecord([key]));
+  logDelete(keys: readonly string[]): void {
+    this.append(encodeDeleteRecord(keys));
+  }
+
+  logUpdateMetadata(key: string, metadata: unknown): void {
+    this.append(encodeUpdateMetaRecord(key, metadata));
+  }
+
+  fileBytes(): number {
+    if (this.file === null) throw new MemvecError('CLOSED', `the index at ${this.path} is closed`);
+    return this.file.size();
+  }
+
+  async refresh(): Promise<boolean> {
+    this.writableFile();
+    return false;
   }
 
   // ---------------------------------------------------------------- checkpoints

@@ -2,8 +2,10 @@
  * HnswIndex.open: creates a persistent index file, or opens one: picks the newest valid header slot,
  * loads the embedded snapshot through the same validating reader as HnswIndex.load, and replays the
  * committed log through the same HnswIndex calls the writer made (so the result is the writer's index,
- * exactly). Every offset and length is checked against the file size before it is used; anything
- * damaged is CORRUPT_FILE, a newer format UNSUPPORTED_VERSION.
+ * exactly; log-replay.ts). Every offset and length is checked against the file size before it is
+ * used; anything damaged is CORRUPT_FILE, a newer format UNSUPPORTED_VERSION. A writer gets an
+ * IndexFile (index-file.ts); a reader gets an IndexReader (index-reader.ts), whose refresh() comes back
+ * here (readCommitted, loadCommitted) to reload.
  */
 import { isMemvecError, MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
@@ -12,17 +14,18 @@ import {
   chooseIndexHeader, decodeIndexSlot, INDEX_DATA_START, type IndexHeader,
 } from '../format/hnsw-file-header.js';
 import { readSlots } from '../format/header-slots.js';
-import { decodeRecordBody, decodeRecordHeader, type LogOp, MIN_RECORD_BYTES, RECORD_HEADER_BYTES } from '../format/hnsw-log-record.js';
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
-import type { HnswIndex, HnswIndexOptions, HnswMetric } from '../hnsw-index.js';
+import type { HnswIndex, HnswIndexOptions, HnswMetric, HnswProgressOptions } from '../hnsw-index.js';
 import { type BackendChoice, resolveBackend } from '../storage/select.js';
 import type { BackendName, StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
-import { checkInt, checkOptionKeys, describe, optionNames } from '../validate.js';
+import { checkInt, checkOptionKeys, checkSignal, describe, optionNames } from '../validate.js';
 import { METRIC_IDS, metricName } from './engine-codes.js';
 import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
+import { IndexReader } from './index-reader.js';
+import { applyLog, LOG_START, readLog } from './log-replay.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
-import { checkOptions } from './validate.js';
+import { checkOptions, checkProgress } from './validate.js';
 import { compactTmpPath, writeWholeIndexFile } from './whole-file.js';
 import { replaceFile } from '../storage/replace-file.js';
 
@@ -37,6 +40,10 @@ export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
    * automatic, so that replaying the log on open never takes much longer than loading the snapshot.
    */
   checkpointLogBytes?: number;
+  /** Aborts opening (ABORTED): nothing is written, and the file and its lock are released. */
+  signal?: AbortSignal;
+  /** Progress of loading the snapshot, then replaying the log: bytes done and total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 type Config = Required<HnswIndexOptions>;
@@ -44,16 +51,20 @@ type Config = Required<HnswIndexOptions>;
 /** What the file needs of HnswIndex internals; built inside the class by HnswIndex.open. */
 export interface IndexAccess {
   create(config: Config): Promise<HnswIndex>;
-  load(file: StorageFile): Promise<HnswIndex>;
+  load(file: StorageFile, opts: HnswProgressOptions): Promise<HnswIndex>;
   snapshot(index: HnswIndex): ReturnType<IndexFileHooks['snapshot']>;
   orderedSlots(index: HnswIndex): number;
   setOrderedSlots(index: HnswIndex, slots: number): void;
   attach(index: HnswIndex, journal: Journal, backend: BackendName): void;
   fail(index: HnswIndex, err: unknown): void;
+  /** Runs `replay` with the index's journal detached, so replayed writes are not refused or logged. */
+  replaying(index: HnswIndex, replay: () => Promise<void>): Promise<void>;
+  /** Moves `fresh`'s engine and entries into `index` (whose old ones are released), closing `fresh`. */
+  adopt(index: HnswIndex, fresh: HnswIndex): void;
 }
 
 const CONFIG_KEYS = ['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed'] as const;
-const OPEN_OPTIONS = optionNames<HnswOpenOptions>()([...CONFIG_KEYS, 'backend', 'readOnly', 'checkpointLogBytes']);
+const OPEN_OPTIONS = optionNames<HnswOpenOptions>()([...CONFIG_KEYS, 'backend', 'readOnly', 'checkpointLogBytes', 'signal', 'onProgress']);
 /** A reader racing a writer's checkpoint may read a snapshot as it is overwritten: it tries again. */
 const READER_ATTEMPTS = 4;
 
@@ -73,6 +84,8 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
   if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', `readOnly must be a boolean, got ${describe(readOnly)}`);
   const logBytes = opts.checkpointLogBytes;
   if (logBytes !== undefined && logBytes !== Infinity) checkInt(logBytes, 'checkpointLogBytes', 0);
+  checkProgress(opts);
+  checkSignal(opts.signal);
   // The config fields the caller named: checked now (with the same ranges as create), compared with
   // the file's later. Fields left out come from the file.
   const given: Partial<Config> = {};
@@ -90,23 +103,71 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
       if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
       await createIndexFile(backend, lock, config, access);
     }
-    for (let attempt = 1; ; attempt++) {
-      const file = await backend.open(path, { readOnly, lock: lock ?? undefined });
-      let used: IndexHeader | undefined;
+    const progress = { signal: opts.signal, onProgress: opts.onProgress };
+    // The metadata type is the caller's claim about what the file holds (it cannot be checked).
+    return await readCommitted<HnswIndex<M>>(backend, path, readOnly, lock, async (file, header, slot) => {
+      const { index, snapshotMs, replayMs } = await loadCommitted(file, path, header, given, access, progress);
       try {
-        const { header, slot } = readIndexHeader(file, path);
-        used = header;
-        // The metadata type is the caller's claim about what the file holds (it cannot be checked).
-        return (await openFrom(file, path, header, slot, { readOnly, given, logBytes, access, lock, backend })) as HnswIndex<M>;
+        let journal: Journal;
+        if (readOnly) {
+          // A reader keeps no file open (and never held a lock): refresh() reopens the path.
+          journal = new IndexReader(path, header, file.size(), index, access, {
+            load: (f, h) => loadCommitted(f, path, h, { ...given, ...configOf(index) }, access, {}).then((r) => r.index),
+            retry: (run) => readCommitted(backend, path, true, null, run),
+          });
+          file.close();
+        } else {
+          const hooks: IndexFileHooks = {
+            snapshot: () => access.snapshot(index),
+            orderedSlots: () => access.orderedSlots(index),
+            fail: (err) => access.fail(index, err),
+          };
+          // What a compaction killed before its rename left beside the file (this writer holds the
+          // lock, so no compaction of this path is running). One that cannot be removed now is removed
+          // by the next compaction, which starts by removing it: not a reason to refuse the open.
+          await backend.remove(compactTmpPath(path)).catch(() => undefined);
+          // The IndexFile owns the lock from here and releases it when it closes.
+          journal = new IndexFile(file, backend, path, header, slot, hooks, logBytes, { snapshotMs, replayMs }, lock);
+        }
+        access.attach(index, journal, backend.name);
+        return index as HnswIndex<M>;
       } catch (err) {
-        const changed = readOnly && used !== undefined && isMemvecError(err, 'CORRUPT_FILE') && headerMoved(file, path, used);
-        file.close();
-        if (!changed || attempt >= READER_ATTEMPTS) throw err;
+        index.close();
+        throw err;
       }
-    }
+    });
   } catch (err) {
     lock?.release();
     throw err;
+  }
+}
+
+function configOf(index: HnswIndex): Partial<Config> {
+  return { dimension: index.dimension, metric: index.metric, M: index.M, efConstruction: index.efConstruction, efSearch: index.efSearch };
+}
+
+/**
+ * Opens `path` (a writer with the lock it holds), reads its newest header and runs `use` on them. On
+ * failure the file is closed; a reader (which holds no lock, so a writer may commit while it reads)
+ * whose read failed as CORRUPT_FILE while the header moved on tries again with the new header: it
+ * never sees a half commit.
+ */
+export async function readCommitted<T>(
+  backend: StorageBackend, path: string, readOnly: boolean, lock: WriterLock | null,
+  use: (file: StorageFile, header: IndexHeader, slot: number) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const file = await backend.open(path, { readOnly, lock: lock ?? undefined });
+    let used: IndexHeader | undefined;
+    try {
+      const { header, slot } = readIndexHeader(file, path);
+      used = header;
+      return await use(file, header, slot);
+    } catch (err) {
+      const changed = readOnly && used !== undefined && isMemvecError(err, 'CORRUPT_FILE') && headerMoved(file, path, used);
+      file.close();
+      if (!changed || attempt >= READER_ATTEMPTS) throw err;
+    }
   }
 }
 
@@ -126,18 +187,13 @@ export function readIndexHeader(file: StorageFile, path: string): { header: Inde
   return chooseIndexHeader(readSlots(file, decodeIndexSlot), path);
 }
 
-interface OpenContext {
-  backend: StorageBackend;
-  readOnly: boolean;
-  /** The writer's hold on the path, handed to the IndexFile that releases it on close. */
-  lock: WriterLock | null;
-  given: Partial<Config>;
-  logBytes: number | undefined;
-  access: IndexAccess;
-}
-
-async function openFrom(file: StorageFile, path: string, header: IndexHeader, slot: number, ctx: OpenContext): Promise<HnswIndex> {
-  const { access } = ctx;
+/**
+ * The index `header` commits: its snapshot loaded through the same validating reader as
+ * HnswIndex.load, then its log replayed. Progress counts the snapshot's bytes, then the log's.
+ */
+async function loadCommitted(
+  file: StorageFile, path: string, header: IndexHeader, given: Partial<Config>, access: IndexAccess, progress: HnswProgressOptions,
+): Promise<{ index: HnswIndex; snapshotMs: number; replayMs: number }> {
   const snapshotFile = new RangeFile(file, header.snapshotOffset, header.snapshotLength);
   let snapshot: HnswSnapshotHeader;
   try {
@@ -145,11 +201,17 @@ async function openFrom(file: StorageFile, path: string, header: IndexHeader, sl
   } catch (err) {
     throw withPath(path, err);
   }
-  checkConfig(path, ctx.given, snapshot, header.seed);
+  checkConfig(path, given, snapshot, header.seed);
   if (header.orderedSlots > snapshot.slots) throw corrupt(path, 'the header counts more ordered slots than the snapshot holds');
 
+  const { signal, onProgress } = progress;
+  let snapshotBytes = 0;
+  const snapshotProgress = onProgress === undefined ? undefined : (done: number, total: number): void => {
+    snapshotBytes = total;
+    onProgress(done, total + header.logLength);
+  };
   let started = now();
-  const index = await access.load(snapshotFile).catch((err: unknown) => {
+  const index = await access.load(snapshotFile, { signal, onProgress: snapshotProgress }).catch((err: unknown) => {
     throw withPath(path, err);
   });
   const snapshotMs = now() - started;
@@ -159,26 +221,13 @@ async function openFrom(file: StorageFile, path: string, header: IndexHeader, sl
     if (crc32(snapshotFile.headBytes) !== header.snapshotCrc) throw corrupt(path, 'the snapshot is not the one the header points to');
     access.setOrderedSlots(index, header.orderedSlots);
     started = now();
-    await replayLog(file, path, header, index, snapshot.dimension);
-    const replayMs = now() - started;
-    // A reader has all it will ever read: it keeps no file open (and never held a lock).
-    if (ctx.readOnly) file.close();
-    const hooks: IndexFileHooks = {
-      snapshot: () => access.snapshot(index),
-      orderedSlots: () => access.orderedSlots(index),
-      fail: (err) => access.fail(index, err),
-    };
-    if (!ctx.readOnly) {
-      // What a compaction killed before its rename left beside the file (this writer holds the lock,
-      // so no compaction of this path is running). One that cannot be removed now is removed by the
-      // next compaction, which starts by removing it: not a reason to refuse the open.
-      await ctx.backend.remove(compactTmpPath(path)).catch(() => undefined);
-    }
-    const journal = new IndexFile(
-      ctx.readOnly ? null : file, ctx.backend, path, header, slot, ctx.readOnly, hooks, ctx.logBytes, { snapshotMs, replayMs }, ctx.lock,
-    );
-    access.attach(index, journal, ctx.backend.name);
-    return index;
+    const ops = readLog(file, path, header, LOG_START, snapshot.dimension);
+    const total = snapshotBytes + header.logLength;
+    await applyLog(index, ops, path, {
+      signal, yields: true, onBytes: onProgress === undefined ? undefined : (done) => onProgress(snapshotBytes + done, total),
+    });
+    if (ops.length === 0) onProgress?.(total, total);
+    return { index, snapshotMs, replayMs: now() - started };
   } catch (err) {
     index.close();
     throw err;
@@ -198,58 +247,6 @@ function checkConfig(path: string, given: Partial<Config>, s: HnswSnapshotHeader
       const has = key === 'metric' ? metricName(s.metric) : file[key];
       throw new MemvecError('INVALID_ARGUMENT', `${path} was created with ${key} ${String(has)}, not ${String(value)}`);
     }
-  }
-}
-
-/**
- * Replays the committed log: each record's length is checked against what is left of the log before
- * anything is allocated, its CRC before it is decoded, and the whole log's CRC and record count at
- * the end. Bytes past the committed length (a torn append) are never read.
- */
-async function replayLog(file: StorageFile, path: string, h: IndexHeader, index: HnswIndex, dimension: number): Promise<void> {
-  const end = h.logOffset + h.logLength;
-  const head = new Uint8Array(RECORD_HEADER_BYTES);
-  let pos = h.logOffset;
-  let crc = 0;
-  let records = 0;
-  while (pos < end) {
-    if (end - pos < MIN_RECORD_BYTES) throw corrupt(path, 'the log ends inside a record');
-    if (file.read(pos, head) !== head.length) throw corrupt(path, 'the file ends inside its log');
-    const { bodyLength, crc: bodyCrc } = decodeRecordHeader(head);
-    if (bodyLength > end - pos - RECORD_HEADER_BYTES) throw corrupt(path, `log record ${records} runs past the committed log`);
-    // A fresh buffer: the body starts 4-byte aligned, as decodeRecordBody needs.
-    const body = new Uint8Array(bodyLength);
-    if (file.read(pos + RECORD_HEADER_BYTES, body) !== bodyLength) throw corrupt(path, 'the file ends inside its log');
-    if (crc32(body) !== bodyCrc) throw corrupt(path, `log record ${records} checksum mismatch`);
-    crc = crc32(body, crc32(head, crc));
-    let op: LogOp;
-    try {
-      op = decodeRecordBody(body, dimension);
-    } catch (err) {
-      throw new MemvecError('CORRUPT_FILE', `${path}: log record ${records}: ${(err as Error).message}`, { cause: err });
-    }
-    await apply(index, op, path, records);
-    pos += RECORD_HEADER_BYTES + bodyLength;
-    records++;
-  }
-  if (records !== h.logRecords) throw corrupt(path, `the header counts ${h.logRecords} log records, the log holds ${records}`);
-  if (crc !== h.logCrc) throw corrupt(path, 'log checksum mismatch');
-}
-
-/** Replays one record through the call the writer made. Input the writer would have refused is corruption. */
-async function apply(index: HnswIndex, op: LogOp, path: string, n: number): Promise<void> {
-  try {
-    if (op.type === 'delete') {
-      for (const key of op.keys) if (!index.delete(key)) throw corrupt(path, `log record ${n} deletes a key the index does not hold`);
-      return;
-    }
-    const metas = op.metaJson.map((json) => (json === undefined ? undefined : JSON.parse(json) as unknown));
-    if (op.type === 'insert') index.insert(op.keys[0]!, op.data, metas[0]);
-    else await index.batchInsert(op.data, op.keys, metas);
-  } catch (err) {
-    const refused = err instanceof SyntaxError || isMemvecError(err, 'INVALID_ARGUMENT') || isMemvecError(err, 'INVALID_VECTOR') || isMemvecError(err, 'DIMENSION_MISMATCH');
-    if (!refused) throw err;
-    throw new MemvecError('CORRUPT_FILE', `${path}: log record ${n} cannot be replayed: ${(err as Error).message}`, { cause: err });
   }
 }
 

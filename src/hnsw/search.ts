@@ -1,6 +1,7 @@
 /**
  * A search once its arguments are checked: the filter turned into the engine's allow-mask, the graph
- * search, and the engine's distances shaped into results (keys, scores, metadata).
+ * search, and the engine's distances shaped into results (keys, scores, metadata). searchBatch
+ * (search-batch.ts) shares the mask and the shaping, and makes one engine call for all its queries.
  */
 import type { Engine } from '../engine/engine.js';
 import type { HnswMetric, HnswSearchOptions, HnswSearchResult } from '../hnsw-index.js';
@@ -8,40 +9,61 @@ import { statusError } from './engine-codes.js';
 import type { SlotTable } from './slot-table.js';
 import type { SearchParams } from './validate.js';
 
-const I32_MAX = 0x7fffffff;
+export const I32_MAX = 0x7fffffff;
+
+/** The engine with its allow-mask set for a search, or null when no entry can match. */
+export interface PreparedSearch {
+  engine: Engine;
+  /** 1 if the allow-mask is in force, else 0 (the engine's `filtered` argument). */
+  filtered: number;
+  /** How many slots the mask allows (0 without a filter). */
+  allowed: number;
+}
 
 /**
- * The k nearest live entries to `query` that pass the filter, best first. `live` returns the engine or
- * throws CLOSED: it is asked only after the filter has run, since a filter may call back into the index
- * (even close it).
+ * Runs the filter (if any) over the live entries and writes the engine's allow-mask. `live` returns
+ * the engine or throws CLOSED: it is asked only after the filter has run, since a filter may call back
+ * into the index (even close it).
  */
-export function searchGraph(
-  live: () => Engine, table: SlotTable, metric: HnswMetric, query: Float32Array, k: number, params: SearchParams,
-): HnswSearchResult[] {
-  const { ef, minScore, filter } = params;
-  if (table.keyToSlot.size === 0) return [];
+export function prepareSearch(live: () => Engine, table: SlotTable, filter: SearchParams['filter']): PreparedSearch | null {
+  if (table.keyToSlot.size === 0) return null;
   // Predicates run before the engine is touched, and may even call back into this index...
   const accepted = filter === undefined ? undefined : acceptedSlots(table, filter);
   const engine = live();
   // ...and delete or replace entries they were asked about.
   const allowed = accepted?.filter((slot) => table.slotKey[slot] !== undefined);
-  if (allowed?.length === 0) return [];
-
+  if (allowed === undefined) return { engine, filtered: 0, allowed: 0 };
+  if (allowed.length === 0) return null;
   const e = engine.exports;
-  if (allowed !== undefined) {
-    const base = e.hnswAllowPtr() >>> 0;
-    const u8 = engine.u8;
-    u8.fill(0, base, base + (e.hnswCount() >>> 0));
-    for (const slot of allowed) u8[base + slot] = 1;
-  }
-  engine.f32.set(query, (e.hnswQueryPtr() >>> 0) >>> 2);
-  const n = e.hnswSearch(Math.min(k, I32_MAX), Math.min(ef, I32_MAX), allowed === undefined ? 0 : 1, allowed?.length ?? 0);
-  if (n < 0) throw statusError(n, 'searching');
+  const base = e.hnswAllowPtr() >>> 0;
+  const u8 = engine.u8;
+  u8.fill(0, base, base + (e.hnswCount() >>> 0));
+  for (const slot of allowed) u8[base + slot] = 1;
+  return { engine, filtered: 1, allowed: allowed.length };
+}
 
+/**
+ * The k nearest live entries to `query` that pass the filter, best first.
+ */
+export function searchGraph(
+  live: () => Engine, table: SlotTable, metric: HnswMetric, query: Float32Array, k: number, params: SearchParams,
+): HnswSearchResult[] {
+  const prepared = prepareSearch(live, table, params.filter);
+  if (prepared === null) return [];
+  const { engine, filtered, allowed } = prepared;
+  const e = engine.exports;
+  engine.f32.set(query, (e.hnswQueryPtr() >>> 0) >>> 2);
+  const n = e.hnswSearch(Math.min(k, I32_MAX), Math.min(params.ef, I32_MAX), filtered, allowed);
+  if (n < 0) throw statusError(n, 'searching');
+  return toResults(engine, table, metric, (e.hnswOutIdsPtr() >>> 0) >>> 2, (e.hnswOutDistsPtr() >>> 0) >>> 2, n, params.minScore);
+}
+
+/** `n` engine results (u32 ids at u32 index `idAt`, f32 distances at f32 index `distAt`) as search results. */
+export function toResults(
+  engine: Engine, table: SlotTable, metric: HnswMetric, idAt: number, distAt: number, n: number, minScore: number | undefined,
+): HnswSearchResult[] {
   const ids = engine.u32;
   const dists = engine.f32;
-  const idAt = (e.hnswOutIdsPtr() >>> 0) >>> 2;
-  const distAt = (e.hnswOutDistsPtr() >>> 0) >>> 2;
   const euclidean = metric === 'euclidean';
   const results: HnswSearchResult[] = [];
   for (let i = 0; i < n; i++) {

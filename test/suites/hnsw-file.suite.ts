@@ -58,6 +58,12 @@ function history(seed: number): Step[] {
   const keys = Array.from({ length: 40 }, (_, i) => (i % 9 === 0 ? `a${i + 1}` : i === 39 ? 'f0' : i === 20 ? 'a2' : `f${i}`));
   steps.push((x) => x.batchInsert(flat, keys, keys.map((k, i) => ({ k, i }))));
   steps.push((x) => x.delete('missing-key'));
+  // Metadata changed in place (set, replaced, removed) and a deleteMany with repeats and unknown keys.
+  steps.push((x) => x.updateMetadata('f1', { updated: ['x', 1] }));
+  steps.push((x) => x.updateMetadata('s1', undefined));
+  steps.push((x) => x.updateMetadata('f1', 'twice'));
+  steps.push((x) => x.deleteMany(['a3', 'a5', 'missing', 'a3', 's4']));
+  steps.push((x) => x.deleteMany(['missing', 'a3']));
   return steps;
 }
 
@@ -672,9 +678,13 @@ export function hnswFileSuite(target: BackendTarget): void {
         ['upsert', (x) => x.insert('a3', row(more, 1)), Infinity],
         ['batchInsert', (x) => x.batchInsert(more, Array.from({ length: 30 }, (_, i) => (i === 4 ? 'a1' : `n${i}`))), Infinity],
         ['delete', (x) => x.delete('a5'), Infinity],
+        ['deleteMany', (x) => x.deleteMany(['a5', 'a7', 'missing', 'a5', 's3']), Infinity],
+        ['updateMetadata', (x) => x.updateMetadata('a7', { changed: [1, 2] }), Infinity],
         ['checkpoint', (x) => x.checkpoint(), Infinity],
         ['insert then an automatic checkpoint', (x) => x.insert('new', row(more, 2)), 0],
         ['delete then an automatic checkpoint', (x) => x.delete('a6'), 0],
+        ['deleteMany then an automatic checkpoint', (x) => x.deleteMany(['a6', 'a7']), 0],
+        ['updateMetadata then an automatic checkpoint', (x) => x.updateMetadata('a6', null), 0],
         ['compact (each call fails before it is made)', (x) => x.compact(), Infinity, { countOpens: true, afterCall: false }],
         ['compact (each call fails after it is made)', (x) => x.compact(), Infinity, { countOpens: true, afterCall: true }],
       ];
@@ -819,6 +829,314 @@ export function hnswFileSuite(target: BackendTarget): void {
         if (failing.calls < failAt) return;
       }
       throw new Error('creating a file took more than 50 storage calls');
+    });
+
+    it('updateMetadata and deleteMany: one committed record each, before they show; nothing logged when nothing changes', async () => {
+      const backend = await target.backend();
+      const path = target.path('meta-many');
+      const index = await open(path, { ...CONFIG, checkpointLogBytes: Infinity });
+      const twin = await twinOf([]);
+      const both = async (step: Step): Promise<unknown> => {
+        await step(twin);
+        return step(index);
+      };
+      await both((x) => x.batchInsert(entries(120, 'e', 61)));
+      let h = await headerOf(backend, path);
+      expect(await both((x) => x.deleteMany(['e1', 'e2', 'e3', 'e2', 'nope']))).toBe(3);
+      let next = await headerOf(backend, path);
+      expect([next.logRecords, next.sequence]).toEqual([h.logRecords + 1, h.sequence + 1]);
+      h = next;
+      await both((x) => x.updateMetadata('e4', { now: 'changed' }));
+      next = await headerOf(backend, path);
+      expect([next.logRecords, next.sequence]).toEqual([h.logRecords + 1, h.sequence + 1]);
+      // Nothing to delete, or refused input: not a byte written.
+      const bytes = await readBytes(backend, path);
+      expect(index.deleteMany(['nope', 'e1'])).toBe(0);
+      expect(index.deleteMany([])).toBe(0);
+      expectCode(() => index.deleteMany(['e5', 7 as never]), 'INVALID_ARGUMENT');
+      expectCode(() => index.updateMetadata('nope', 1), 'UNKNOWN_ID');
+      expectCode(() => index.updateMetadata('e5', 10n), 'INVALID_ARGUMENT');
+      expect(await readBytes(backend, path)).toEqual(bytes);
+      expect(observe(index)).toEqual(observe(twin));
+      expect(index.get('e4')!.metadata).toEqual({ now: 'changed' });
+      expect(index.has('e5')).toBe(true);
+      // stats: the file's size for a writer.
+      expect(index.stats()).toMatchObject({ entries: 117, deletedSlots: 3, fileBytes: bytes.length });
+      index.close();
+      const again = await open(path);
+      expect(observe(again)).toEqual(observe(twin));
+      expect(again.get('e4')!.metadata).toEqual({ now: 'changed' });
+      expect(Object.isFrozen(again.get('e4')!.metadata)).toBe(true);
+      again.close();
+      twin.close();
+    });
+
+    it('a log record of a type this build does not know is UNSUPPORTED_VERSION, never misread', async () => {
+      const backend = await target.backend();
+      const path = target.path('unknown-record');
+      const index = await open(path, { ...CONFIG, checkpointLogBytes: Infinity });
+      await index.batchInsert(entries(20, 'u', 62));
+      await index.checkpoint();
+      index.updateMetadata('u1', { v: 1 });
+      index.close();
+      const bytes = await readBytes(backend, path);
+      const { headers, newest } = slotsOf(bytes);
+      const h = headers[newest]!;
+      expect(h.logRecords).toBe(1);
+      expect(bytes[h.logOffset + 8]).toBe(4); // the updateMetadata record's type
+      // A well-formed record of type 9: its own CRC and the log's redone, so only the type is new.
+      bytes[h.logOffset + 8] = 9;
+      const body = bytes.subarray(h.logOffset + 8, h.logOffset + h.logLength);
+      new DataView(bytes.buffer).setUint32(h.logOffset + 4, crc32(body), true);
+      const logCrc = crc32(bytes.subarray(h.logOffset, h.logOffset + h.logLength));
+      patchSlot(bytes, newest, (v) => v.setUint32(64, logCrc, true));
+      const copy = target.path('unknown-record-copy');
+      await writeBytes(backend, copy, bytes);
+      await expectCodeAsync(() => open(copy), 'UNSUPPORTED_VERSION');
+      await expectCodeAsync(() => open(copy, { readOnly: true }), 'UNSUPPORTED_VERSION');
+    });
+
+    it('open({ signal, onProgress }): bytes of the snapshot then the log; ABORTED leaves the file as it was and releases the lock', async () => {
+      const backend = await target.backend();
+      const path = target.path('progress');
+      const index = await open(path, { ...CONFIG, checkpointLogBytes: Infinity });
+      await index.batchInsert(entries(300, 'p', 63));
+      await index.checkpoint();
+      for (let i = 0; i < 40; i++) index.insert(`q${i}`, row(QUERIES, i % 12), { i });
+      const want = observe(index);
+      index.close();
+      const h = await headerOf(backend, path);
+      const bytes = await readBytes(backend, path);
+
+      const seen: Array<[number, number]> = [];
+      const again = await open(path, { onProgress: (done, total) => seen.push([done, total]) });
+      expect(observe(again)).toEqual(want);
+      again.close();
+      expect(seen.length).toBeGreaterThan(3);
+      const total = seen[0]![1];
+      // The snapshot's sections (all of it but its 320-byte header and alignment) and then the whole log.
+      expect(total).toBeLessThanOrEqual(h.snapshotLength - 320 + h.logLength);
+      expect(total).toBeGreaterThan(h.snapshotLength - 320 - 64 + h.logLength);
+      expect(seen.some(([done]) => done === total - h.logLength)).toBe(true);
+      for (let i = 0; i < seen.length; i++) {
+        expect(seen[i]![1]).toBe(total);
+        if (i > 0) expect(seen[i]![0]).toBeGreaterThanOrEqual(seen[i - 1]![0]);
+      }
+      expect(seen.at(-1)![0]).toBe(total);
+      expect(seen.some(([done]) => done > total - h.logLength && done < total)).toBe(true);
+
+      for (const abortAt of [1, seen.length - 2]) {
+        const controller = new AbortController();
+        let calls = 0;
+        await expectCodeAsync(() => open(path, {
+          signal: controller.signal,
+          onProgress: () => {
+            if (++calls === abortAt) controller.abort();
+          },
+        }), 'ABORTED');
+        expect(await readBytes(backend, path)).toEqual(bytes);
+        // The lock is free: a writer opens at once.
+        const writer = await open(path);
+        writer.close();
+      }
+      await expectCodeAsync(() => open(path, { signal: AbortSignal.abort() }), 'ABORTED');
+      await expectCodeAsync(() => open(path, { readOnly: true, signal: AbortSignal.abort() }), 'ABORTED');
+      // Nothing is created for an aborted open of a new path.
+      const fresh = target.path('progress-new');
+      await expectCodeAsync(() => open(fresh, { ...CONFIG, signal: AbortSignal.abort() }), 'ABORTED');
+      expect(await backend.exists(fresh)).toBe(false);
+      await expectCodeAsync(() => open(path, { onProgress: 5 as never }), 'INVALID_ARGUMENT');
+      expect(await readBytes(backend, path)).toEqual(bytes);
+    });
+
+    it('refresh(): a reader catches up with the writer, replaying only new records while the snapshot stays', async () => {
+      const inner = await target.backend();
+      let readBytesCount = 0;
+      const counting: StorageBackend = {
+        name: inner.name,
+        lock: (p) => inner.lock(p),
+        exists: (p) => inner.exists(p),
+        remove: (p) => inner.remove(p),
+        rename: (a, b) => inner.rename(a, b),
+        async open(p, options) {
+          const file = await inner.open(p, options);
+          return {
+            backend: file.backend,
+            size: () => file.size(),
+            read(offset, into) {
+              readBytesCount += into.length;
+              return file.read(offset, into);
+            },
+            write: (offset, data) => file.write(offset, data),
+            truncate: (size) => file.truncate(size),
+            sync: () => file.sync(),
+            close: () => file.close(),
+          };
+        },
+      };
+      const path = target.path('refresh');
+      const writer = await open(path, { ...CONFIG, checkpointLogBytes: Infinity });
+      await writer.batchInsert(entries(400, 'r', 64));
+      await writer.checkpoint();
+      const reader = await HnswIndex.open(path, { backend: counting, readOnly: true });
+      expect(observe(reader)).toEqual(observe(writer));
+      const snapshotBytes = (await headerOf(inner, path)).snapshotLength;
+
+      // Nothing new: false, and only the headers are read.
+      readBytesCount = 0;
+      expect(await reader.refresh()).toBe(false);
+      expect(readBytesCount).toBeLessThan(1024);
+
+      // New records: replayed alone (far fewer bytes than the snapshot), every kind of write.
+      const more = clusteredVectors(30, DIM, 6, 65);
+      writer.insert('n0', row(more, 0), { n: 0 });
+      await writer.batchInsert(more.subarray(DIM), Array.from({ length: 29 }, (_, i) => `n${i + 1}`));
+      writer.delete('r7');
+      writer.deleteMany(['r8', 'r9', 'nope']);
+      writer.updateMetadata('r10', { fresh: true });
+      writer.insert('r11', row(more, 3)); // an upsert
+      readBytesCount = 0;
+      expect(reader.has('n0')).toBe(false);
+      expect(await reader.refresh()).toBe(true);
+      expect(readBytesCount).toBeLessThan(snapshotBytes / 4);
+      expect(observe(reader)).toEqual(observe(writer));
+      expect(reader.get('r10')!.metadata).toEqual({ fresh: true });
+      expect([reader.has('r7'), reader.has('r8'), reader.has('n29')]).toEqual([false, false, true]);
+      expect(reader.stats().fileBytes).toBe((await headerOf(inner, path)).fileSize);
+      expect(await reader.refresh()).toBe(false);
+
+      // A checkpoint writes a new snapshot: the reader reloads it whole.
+      writer.insert('after-checkpoint', row(more, 4));
+      await writer.checkpoint();
+      writer.delete('r12');
+      expect(await reader.refresh()).toBe(true);
+      expect(observe(reader)).toEqual(observe(writer));
+      expect(reader.has('after-checkpoint')).toBe(true);
+      expect(reader.has('r12')).toBe(false);
+
+      // The reader still refuses writes; the writer has nothing to refresh.
+      expectCode(() => reader.insert('x', row(more, 5)), 'READ_ONLY');
+      expectCode(() => reader.deleteMany(['r1']), 'READ_ONLY');
+      expectCode(() => reader.updateMetadata('r1', 1), 'READ_ONLY');
+      expect(await writer.refresh()).toBe(false);
+      expect(await reader.refresh()).toBe(false);
+      // Concurrent refreshes share one.
+      writer.insert('concurrent', row(more, 6));
+      const [a, b] = await Promise.all([reader.refresh(), reader.refresh()]);
+      expect([a, b]).toEqual([true, true]);
+      expect(reader.has('concurrent')).toBe(true);
+      // One that starts while another replays a batch shares it too. The replayed batch yields to the
+      // event loop as it goes (and writes then say LOCKED, not READ_ONLY): that is when to ask.
+      await writer.batchInsert(entries(3000, 'late', 69));
+      let settled = false;
+      const first = reader.refresh().finally(() => {
+        settled = true;
+      });
+      let second: Promise<boolean> | undefined;
+      while (!settled && second === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        try {
+          reader.insert('x', row(more, 5));
+        } catch (err) {
+          if ((err as MemvecError).code === 'LOCKED') second = reader.refresh();
+        }
+      }
+      expect(second).toBeDefined();
+      expect(await Promise.all([first, second])).toEqual([true, true]);
+      expect(reader.has('late2999')).toBe(true);
+
+      // The writer compacts: a new, smaller file renamed over the path. The reader reloads it.
+      writer.deleteMany(['r20', 'r21', 'r22']);
+      expect((await writer.compact()).reclaimed).toBeGreaterThan(0);
+      expect(await reader.refresh()).toBe(true);
+      expect(observe(reader)).toEqual(observe(writer));
+      expect(reader.stats().deletedSlots).toBe(0);
+      expect(await reader.refresh()).toBe(false);
+      // And follows the compacted file's later commits, record by record.
+      writer.insert('after-compact', row(more, 7));
+      readBytesCount = 0;
+      expect(await reader.refresh()).toBe(true);
+      expect(readBytesCount).toBeLessThan(snapshotBytes / 4);
+      expect(observe(reader)).toEqual(observe(writer));
+
+      // The path now holds another index file (a rename by someone else): the reader reloads it.
+      writer.close();
+      const other = target.path('refresh-other');
+      const replacement = await open(other, CONFIG);
+      await replacement.batchInsert(entries(50, 'z', 66));
+      const wantOther = observe(replacement);
+      replacement.close();
+      await inner.rename(other, path);
+      expect(await reader.refresh()).toBe(true);
+      expect(observe(reader)).toEqual(wantOther);
+      expect(reader.has('r1')).toBe(false);
+      reader.close();
+      await expectCodeAsync(() => reader.refresh(), 'CLOSED');
+    });
+
+    it('refresh() racing a writer\'s checkpoints starts over and sees a whole commit; a failed refresh changes nothing', async () => {
+      const inner = await target.backend();
+      const path = target.path('refresh-race');
+      const writer = await open(path, { ...CONFIG, checkpointLogBytes: Infinity });
+      await writer.batchInsert(entries(200, 'a', 67));
+      await writer.checkpoint();
+      const more = clusteredVectors(20, DIM, 6, 68);
+      let armed = false;
+      let moved = false;
+      let fail = false;
+      const racing: StorageBackend = {
+        name: inner.name,
+        lock: (p) => inner.lock(p),
+        exists: (p) => inner.exists(p),
+        remove: (p) => inner.remove(p),
+        rename: (a, b) => inner.rename(a, b),
+        async open(p, options) {
+          const file = await inner.open(p, options);
+          return {
+            backend: file.backend,
+            size: () => file.size(),
+            read(offset, into) {
+              if (fail && offset >= 8192) throw new MemvecError('IO', 'injected read failure');
+              if (armed && !moved && offset >= 8192) {
+                // The writer's moves the moment the reader reads past the headers: two checkpoints, so
+                // the second lands where the snapshot the reader is loading was.
+                moved = true;
+                for (let round = 0; round < 2; round++) {
+                  for (let i = 0; i < 5; i++) writer.insert(`m${round}-${i}`, row(more, round * 5 + i));
+                  void writer.checkpoint();
+                }
+                writer.insert('last', row(more, 19));
+              }
+              return file.read(offset, into);
+            },
+            write: (offset, data) => file.write(offset, data),
+            truncate: (size) => file.truncate(size),
+            sync: () => file.sync(),
+            close: () => file.close(),
+          };
+        },
+      };
+      const reader = await HnswIndex.open(path, { backend: racing, readOnly: true });
+      writer.insert('first', row(more, 10));
+      await writer.checkpoint();
+      armed = true;
+      expect(await reader.refresh()).toBe(true);
+      expect(moved).toBe(true);
+      expect(reader.has('last')).toBe(true);
+      expect(observe(reader)).toEqual(observe(writer));
+
+      // A storage failure while reloading leaves the reader as it was, and a later refresh succeeds.
+      const before = observe(reader);
+      writer.insert('later', row(more, 11));
+      await writer.checkpoint();
+      fail = true;
+      await expectCodeAsync(() => reader.refresh(), 'IO');
+      expect(observe(reader)).toEqual(before);
+      fail = false;
+      expect(await reader.refresh()).toBe(true);
+      expect(observe(reader)).toEqual(observe(writer));
+      reader.close();
+      writer.close();
     });
 
     it('wrong files: the error names the path and says what the file is', async () => {

@@ -377,6 +377,115 @@ export function memMapVectorSuite(target: BackendTarget): void {
       expect(db.getTotalVectors()).toBe(10);
     });
 
+    it('refresh(): a reader picks up appends, deletions and a compaction without reopening; a writer has nothing to load', async () => {
+      const dim = 8;
+      const data = randomVectors(400, dim, 111);
+      const queries = randomVectors(3, dim, 112);
+      const path = target.path('refresh');
+      const writer = await open(path, { dimension: dim });
+      writer.addVectors(data.subarray(0, 100 * dim));
+      const reader = await open(path, { readOnly: true });
+      expect(snapshot(reader, queries, dim)).toEqual(snapshot(writer, queries, dim));
+      expect(await reader.refresh()).toBe(false);
+      expect(await writer.refresh()).toBe(false);
+
+      writer.addVectors(data.subarray(100 * dim, 150 * dim));
+      writer.markDeleted([3, 120]);
+      expect(reader.getTotalVectors()).toBe(100);
+      expect(await reader.refresh()).toBe(true);
+      expect(snapshot(reader, queries, dim)).toEqual(snapshot(writer, queries, dim));
+      expect(reader.getVectorByVectorId(3)).toBeNull();
+      expect(reader.getVectorByVectorId(149)).toEqual(data.subarray(149 * dim, 150 * dim));
+      expect(await reader.refresh()).toBe(false);
+
+      // Many commits, past the point where the bitmap moves to a new region.
+      writer.addVectors(data.subarray(150 * dim));
+      writer.markDeleted([200, 399]);
+      expect(await reader.refresh()).toBe(true);
+      expect(snapshot(reader, queries, dim)).toEqual(snapshot(writer, queries, dim));
+
+      // A compaction renames a new file over the path: the reader moves to it.
+      await writer.compact();
+      expect(await reader.refresh()).toBe(true);
+      expect(reader.getTotalVectors()).toBe(396);
+      expect(snapshot(reader, queries, dim)).toEqual(snapshot(writer, queries, dim));
+      expect(await reader.refresh()).toBe(false);
+      // And follows the compacted file's later commits.
+      writer.addVectors(data.subarray(0, dim));
+      expect(await reader.refresh()).toBe(true);
+      expect(reader.getTotalVectors()).toBe(397);
+      expectCode(() => reader.addVectors(data.subarray(0, dim)), 'READ_ONLY');
+      writer.close();
+      reader.close();
+      await expectCodeAsync(() => reader.refresh(), 'CLOSED');
+      await expectCodeAsync(() => writer.refresh(), 'CLOSED');
+    });
+
+    it('refresh() that fails, or races a writer, leaves the reader whole', async () => {
+      const dim = 8;
+      const data = randomVectors(300, dim, 113);
+      const queries = randomVectors(3, dim, 114);
+      const path = target.path('refresh-fail');
+      const writer = await open(path, { dimension: dim });
+      writer.addVectors(data.subarray(0, 100 * dim));
+      const inner = await target.backend();
+      let failReads = false;
+      let racing = false;
+      let opens = 0;
+      const wrapped = {
+        name: inner.name,
+        lock: (p: string) => inner.lock(p),
+        exists: (p: string) => inner.exists(p),
+        remove: (p: string) => inner.remove(p),
+        rename: (a: string, b: string) => inner.rename(a, b),
+        async open(p: string, options?: { readOnly?: boolean }) {
+          const file = await inner.open(p, options);
+          opens++;
+          return {
+            backend: file.backend,
+            size: () => file.size(),
+            read(offset: number, into: Uint8Array) {
+              if (failReads && offset >= 2 * SLOT_BYTES) throw new MemvecError('IO', 'injected read failure');
+              if (racing && offset >= 2 * SLOT_BYTES) {
+                // Two commits while the reader reads the bitmap: the second rewrites the area it reads.
+                racing = false;
+                writer.markDeleted([1]);
+                writer.markDeleted([2]);
+              }
+              return file.read(offset, into);
+            },
+            write: (offset: number, d: Uint8Array) => file.write(offset, d),
+            truncate: (size: number) => file.truncate(size),
+            sync: () => file.sync(),
+            close: () => file.close(),
+          };
+        },
+      };
+      const reader = await MemMapVector.open(path, { backend: wrapped as never, readOnly: true });
+      // What refresh() decides: which vectors exist and which are deleted. (Row contents are read from
+      // the file as they are, and a writer's markDeleted zero-fills rows in place.)
+      const committed = (db: MemMapVector): unknown => {
+        const { fileSize: _size, spaceUtilization: _use, reclaimableBytes: _free, ...stat } = db.stat();
+        return stat;
+      };
+      const before = committed(reader);
+      writer.addVectors(data.subarray(100 * dim, 200 * dim));
+      writer.markDeleted([5]);
+      failReads = true;
+      await expectCodeAsync(() => reader.refresh(), 'IO');
+      failReads = false;
+      expect(committed(reader)).toEqual(before);
+      racing = true;
+      opens = 0;
+      expect(await reader.refresh()).toBe(true);
+      // The bitmap it first read did not match its header (rewritten meanwhile): it read again.
+      expect(opens).toBe(2);
+      expect(snapshot(reader, queries, dim)).toEqual(snapshot(writer, queries, dim));
+      expect(reader.getVectorByVectorId(2)).toBeNull();
+      writer.close();
+      reader.close();
+    });
+
     it('a failure at any I/O step of any write leaves the old state or the new one, never a mix', async () => {
       const dim = 12;
       const data = randomVectors(2000, dim, 101);
