@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { HnswIndex, type HnswIndexOptions, type HnswMetric } from '../src/hnsw-index.js';
 import { MemoryBackend } from '../src/storage/memory.js';
+import { YIELD_MS } from '../src/hnsw/time.js';
 import { expectCode, expectCodeAsync } from './helpers/expect-code.js';
 import { clusteredVectors } from './helpers/random.js';
 import { refCosine, refDot, refL2sq } from './helpers/reference.js';
@@ -35,6 +36,12 @@ interface Live {
  * `live` keys, then `upserts` upserts of random live keys and some deletes; returns the index and its
  * live entries in the order of each key's last write (a Map moves a re-set key only if deleted first).
  */
+/** Holds the thread for `ms`, as slow work between two of the rebuild's yields would. */
+function busyWait(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
 async function churned(metric: HnswMetric, live: number, upserts: number, seed = 7): Promise<{ index: HnswIndex; entries: Map<string, Live>; slots: number }> {
   const data = clusteredVectors(live + upserts, DIM, 8, seed);
   const index = await HnswIndex.create({ ...OPTIONS, metric });
@@ -167,8 +174,16 @@ describe('HnswIndex.compact', () => {
       const before = answers(index, queries, 1);
       const controller = new AbortController();
       let progressed = 0;
-      setTimeout(() => controller.abort(), 30);
-      await expectCodeAsync(() => index.compact({ signal: controller.signal, onProgress: (done) => (progressed = done) }), 'ABORTED');
+      // The timer is armed at the first progress report, and that report takes longer than the rebuild
+      // waits between yields: however fast this machine rebuilds, the timer fires mid-compaction.
+      const onProgress = (done: number): void => {
+        if (progressed === 0) {
+          setTimeout(() => controller.abort(), 0);
+          busyWait(YIELD_MS + 5);
+        }
+        progressed = done;
+      };
+      await expectCodeAsync(() => index.compact({ signal: controller.signal, onProgress }), 'ABORTED');
       expect(progressed).toBeGreaterThan(0);
       expect(progressed).toBeLessThan(index.size());
       expectSameBytes(await snapshotBytes(index), bytes);
@@ -234,8 +249,15 @@ describe('HnswIndex.compact', () => {
 
       // close() during a compaction: it rejects with CLOSED.
       const again = await churned('cosine', 2000, 1000, 23);
-      const pending = again.index.compact();
-      setTimeout(() => again.index.close(), 10);
+      let armed = false;
+      const pending = again.index.compact({
+        onProgress: () => {
+          if (armed) return;
+          armed = true;
+          setTimeout(() => again.index.close(), 0);
+          busyWait(YIELD_MS + 5);
+        },
+      });
       await expectCodeAsync(() => pending, 'CLOSED');
     });
   });
