@@ -63,7 +63,7 @@ describe('README code blocks', () => {
           // Examples may show a value without using it.
           noUnusedLocals: false,
           noUnusedParameters: false,
-          paths: { memvec: ['../../src/index.ts'] },
+          paths: { memvec: ['../../src/index.ts'], 'memvec/migrate': ['../../src/migrate/index.ts'], 'memvec/langchain': ['../../src/langchain/index.ts'] },
         },
         include: ['*.ts'],
       }),
@@ -97,7 +97,12 @@ describe('README code blocks', () => {
         platform: 'node',
         format: 'esm',
         external: ['node:*'],
-        plugins: [{ name: 'memvec-from-src', setup: (on) => on.onResolve({ filter: /^memvec$/ }, () => ({ path: join(REPO, 'src', 'index.ts') })) }],
+        plugins: [{
+          name: 'memvec-from-src',
+          setup: (on) => on.onResolve({ filter: /^memvec(\/(migrate|langchain))?$/ }, (args) => ({
+            path: join(REPO, 'src', args.path === 'memvec' ? 'index.ts' : `${args.path.slice('memvec/'.length)}/index.ts`),
+          })),
+        }],
       });
       const out = node([bundle], dir);
       expect(out.status, `README line ${b.line}:\n${out.output}`).toBe(0);

@@ -2,8 +2,10 @@
 // records into it (migrate with skipExisting), printing "done n" after each batch commits (n = entries
 // in the index, all durable). Once the copy is complete it prints "complete" and waits to be killed.
 import { writeSync } from 'node:fs';
-import { HnswIndex } from '../../dist/index.js';
-import { migrate } from '../../dist/migrate.js';
+// Both through the package's own name, as a user imports them: dist/migrate.js imports the core as
+// 'memvec', so HnswIndex must come from the same place (Bun maps 'memvec' by the repository's tsconfig).
+import { HnswIndex } from 'memvec';
+import { migrate } from 'memvec/migrate';
 import { BATCH, CONFIG, records } from './crash-migrate-workload.mjs';
 
 const [path] = process.argv.slice(2);

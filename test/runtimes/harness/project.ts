@@ -84,6 +84,9 @@ export async function prepareProject(): Promise<void> {
   const tarball = join(SCRATCH, packed[0]!.filename);
 
   writeFileSync(join(PROJECT, 'package.json'), JSON.stringify({ name: 'memvec-runtime-matrix', private: true, type: 'module' }, null, 2));
+  // Its own tsconfig, so no tool that reads tsconfig paths (Bun at run time, wrangler's esbuild) finds the
+  // repository's, whose "memvec" → src/ mapping would swap the installed package for the sources.
+  writeFileSync(join(PROJECT, 'tsconfig.json'), '{}\n');
   // memvec has no dependencies, so this needs nothing but the tarball (no registry access).
   run('npm', ['install', tarball, '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'], PROJECT);
   if (!existsSync(join(INSTALLED, 'package.json'))) throw new Error('npm install of the tarball did not install memvec');
