@@ -209,7 +209,14 @@ describe('HnswIndex.compact', () => {
       const before = JSON.stringify(answers(index, queries, 1));
       const [someKey, some] = [...entries][0]!;
       let settled = false;
-      const running = index.compact().finally(() => {
+      // The first progress report outlasts the rebuild's yield interval, so it yields to the timers
+      // below at least once however fast this machine rebuilds.
+      let slowed = false;
+      const onProgress = (): void => {
+        if (!slowed) busyWait(YIELD_MS + 5);
+        slowed = true;
+      };
+      const running = index.compact({ onProgress }).finally(() => {
         settled = true;
       });
       let reads = 0;
