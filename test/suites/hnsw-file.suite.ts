@@ -17,7 +17,7 @@ import { expectCode, expectCodeAsync } from '../helpers/expect-code.js';
 import { clusteredVectors, rng } from '../helpers/random.js';
 import type { BackendTarget } from '../support/backends.js';
 import { FailingBackend } from '../support/failing-backend.js';
-import { wrapBackend } from '../support/wrap-backend.js';
+import { fileBytes, wrapBackend, wrapFile } from '../support/wrap-backend.js';
 
 const DIM = 12;
 const CONFIG: HnswIndexOptions = { dimension: DIM, M: 8, efConstruction: 40, efSearch: 30, seed: 5 };
@@ -78,17 +78,6 @@ async function twinOf(steps: Step[], config: HnswIndexOptions = CONFIG): Promise
 }
 
 // ---------------------------------------------------------------------------------------------- file helpers
-
-async function readBytes(backend: StorageBackend, path: string): Promise<Uint8Array> {
-  const file = await backend.open(path, { readOnly: true });
-  try {
-    const bytes = new Uint8Array(file.size());
-    file.read(0, bytes);
-    return bytes;
-  } finally {
-    file.close();
-  }
-}
 
 async function writeBytes(backend: StorageBackend, path: string, bytes: Uint8Array): Promise<void> {
   const file = await backend.open(path, { create: true });
@@ -290,9 +279,9 @@ export function hnswFileSuite(target: BackendTarget): void {
       await again.checkpoint();
       const h = await headerOf(backend, path);
       expect([h.logLength, h.logRecords]).toEqual([0, 0]);
-      const bytes = await readBytes(backend, path);
+      const bytes = await fileBytes(backend, path);
       await again.checkpoint();
-      expect(await readBytes(backend, path)).toEqual(bytes);
+      expect(await fileBytes(backend, path)).toEqual(bytes);
       again.close();
       const third = await open(path);
       expect(observe(third)).toEqual(observe(twin));
@@ -447,14 +436,14 @@ export function hnswFileSuite(target: BackendTarget): void {
         const backend = await target.backend();
         const index = await open(path, CONFIG);
         await run(index, churn().slice(0, 8));
-        const bytes = await readBytes(backend, path);
+        const bytes = await fileBytes(backend, path);
         const controller = new AbortController();
         await expectCodeAsync(() => index.compact({
           signal: controller.signal,
           // Aborts when the last entry is in: the rebuild is done, the file not yet written.
           onProgress: (done, total) => done === total && controller.abort(),
         }), 'ABORTED');
-        expect(await readBytes(backend, path)).toEqual(bytes);
+        expect(await fileBytes(backend, path)).toEqual(bytes);
         expect(await backend.exists(`${path}.compact.tmp`)).toBe(false);
         index.insert('still', row(QUERIES, 0));
         index.close();
@@ -469,10 +458,10 @@ export function hnswFileSuite(target: BackendTarget): void {
           },
         });
         const again = await HnswIndex.open(path, { backend: aborting });
-        const before = await readBytes(backend, path);
+        const before = await fileBytes(backend, path);
         await expectCodeAsync(() => again.compact({ signal: late.signal }), 'ABORTED');
         expect(late.signal.aborted).toBe(true);
-        expect(await readBytes(backend, path)).toEqual(before);
+        expect(await fileBytes(backend, path)).toEqual(before);
         expect(await backend.exists(`${path}.compact.tmp`)).toBe(false);
         again.close();
         const reopened = await open(path);
@@ -490,7 +479,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       const index = await open(source, { ...CONFIG, checkpointLogBytes: Infinity });
       await run(index, steps);
       index.close();
-      const good = await readBytes(backend, source);
+      const good = await fileBytes(backend, source);
       const { headers, newest } = slotsOf(good);
       const h = headers[newest]!;
       const expected = { before: observe(before), after: observe(after) };
@@ -615,7 +604,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       const index = await open(path, CONFIG);
       await run(index, history(31).slice(0, 20));
       await index.checkpoint();
-      const bytes = await readBytes(backend, path);
+      const bytes = await fileBytes(backend, path);
       const seen = observe(index);
       const good = row(QUERIES, 0);
       const calls: Array<[() => unknown, string]> = [
@@ -638,7 +627,7 @@ export function hnswFileSuite(target: BackendTarget): void {
         () => index.batchInsert(entries(300, 'm', 34), { signal: controller.signal, onProgress: (done) => done >= 100 && controller.abort() }),
         'ABORTED',
       );
-      expect(await readBytes(backend, path)).toEqual(bytes);
+      expect(await fileBytes(backend, path)).toEqual(bytes);
       expect(observe(index)).toEqual(seen);
       // Writes while a batch runs are LOCKED and write nothing; the batch itself then commits.
       let locked: Promise<void> | undefined;
@@ -668,7 +657,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       const seed = await open(base, { ...CONFIG, checkpointLogBytes: Infinity });
       await run(seed, prefix);
       seed.close();
-      const baseBytes = await readBytes(backend, base);
+      const baseBytes = await fileBytes(backend, base);
       const more = clusteredVectors(30, DIM, 6, 42);
 
       /** Which calls fail (compaction also opens, removes and renames files) and when (see FailingBackend). */
@@ -784,18 +773,12 @@ export function hnswFileSuite(target: BackendTarget): void {
           const file = await inner.open(p, options);
           if (!options?.readOnly) return file;
           readerOpens++;
-          return {
-            backend: file.backend,
-            size: () => file.size(),
+          return wrapFile(file, {
             read(offset, into) {
               if (!moved && offset >= 8192) writerMoves();
               return file.read(offset, into);
             },
-            write: (offset, data) => file.write(offset, data),
-            truncate: (size) => file.truncate(size),
-            sync: () => file.sync(),
-            close: () => file.close(),
-          };
+          });
         },
       });
       const reader = await HnswIndex.open(path, { backend: racing, readOnly: true });
@@ -850,13 +833,13 @@ export function hnswFileSuite(target: BackendTarget): void {
       next = await headerOf(backend, path);
       expect([next.logRecords, next.sequence]).toEqual([h.logRecords + 1, h.sequence + 1]);
       // Nothing to delete, or refused input: not a byte written.
-      const bytes = await readBytes(backend, path);
+      const bytes = await fileBytes(backend, path);
       expect(index.deleteMany(['nope', 'e1'])).toBe(0);
       expect(index.deleteMany([])).toBe(0);
       expectCode(() => index.deleteMany(['e5', 7 as never]), 'INVALID_ARGUMENT');
       expectCode(() => index.updateMetadata('nope', 1), 'UNKNOWN_ID');
       expectCode(() => index.updateMetadata('e5', 10n), 'INVALID_ARGUMENT');
-      expect(await readBytes(backend, path)).toEqual(bytes);
+      expect(await fileBytes(backend, path)).toEqual(bytes);
       expect(observe(index)).toEqual(observe(twin));
       expect(index.get('e4')!.metadata).toEqual({ now: 'changed' });
       expect(index.has('e5')).toBe(true);
@@ -879,7 +862,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       await index.checkpoint();
       index.updateMetadata('u1', { v: 1 });
       index.close();
-      const bytes = await readBytes(backend, path);
+      const bytes = await fileBytes(backend, path);
       const { headers, newest } = slotsOf(bytes);
       const h = headers[newest]!;
       expect(h.logRecords).toBe(1);
@@ -906,7 +889,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       const want = observe(index);
       index.close();
       const h = await headerOf(backend, path);
-      const bytes = await readBytes(backend, path);
+      const bytes = await fileBytes(backend, path);
 
       const seen: Array<[number, number]> = [];
       const again = await open(path, { onProgress: (done, total) => seen.push([done, total]) });
@@ -934,7 +917,7 @@ export function hnswFileSuite(target: BackendTarget): void {
             if (++calls === abortAt) controller.abort();
           },
         }), 'ABORTED');
-        expect(await readBytes(backend, path)).toEqual(bytes);
+        expect(await fileBytes(backend, path)).toEqual(bytes);
         // The lock is free: a writer opens at once.
         const writer = await open(path);
         writer.close();
@@ -946,34 +929,23 @@ export function hnswFileSuite(target: BackendTarget): void {
       await expectCodeAsync(() => open(fresh, { ...CONFIG, signal: AbortSignal.abort() }), 'ABORTED');
       expect(await backend.exists(fresh)).toBe(false);
       await expectCodeAsync(() => open(path, { onProgress: 5 as never }), 'INVALID_ARGUMENT');
-      expect(await readBytes(backend, path)).toEqual(bytes);
+      expect(await fileBytes(backend, path)).toEqual(bytes);
     });
 
     it('refresh(): a reader catches up with the writer, replaying only new records while the snapshot stays', async () => {
       const inner = await target.backend();
       let readBytesCount = 0;
-      const counting: StorageBackend = {
-        name: inner.name,
-        lock: (p) => inner.lock(p),
-        exists: (p) => inner.exists(p),
-        remove: (p) => inner.remove(p),
-        rename: (a, b) => inner.rename(a, b),
+      const counting = wrapBackend(inner, {
         async open(p, options) {
           const file = await inner.open(p, options);
-          return {
-            backend: file.backend,
-            size: () => file.size(),
+          return wrapFile(file, {
             read(offset, into) {
               readBytesCount += into.length;
               return file.read(offset, into);
             },
-            write: (offset, data) => file.write(offset, data),
-            truncate: (size) => file.truncate(size),
-            sync: () => file.sync(),
-            close: () => file.close(),
-          };
+          });
         },
-      };
+      });
       const path = target.path('refresh');
       const writer = await open(path, { ...CONFIG, checkpointLogBytes: Infinity });
       await writer.batchInsert(entries(400, 'r', 64));
@@ -1084,17 +1056,10 @@ export function hnswFileSuite(target: BackendTarget): void {
       let armed = false;
       let moved = false;
       let fail = false;
-      const racing: StorageBackend = {
-        name: inner.name,
-        lock: (p) => inner.lock(p),
-        exists: (p) => inner.exists(p),
-        remove: (p) => inner.remove(p),
-        rename: (a, b) => inner.rename(a, b),
+      const racing = wrapBackend(inner, {
         async open(p, options) {
           const file = await inner.open(p, options);
-          return {
-            backend: file.backend,
-            size: () => file.size(),
+          return wrapFile(file, {
             read(offset, into) {
               if (fail && offset >= 8192) throw new MemvecError('IO', 'injected read failure');
               if (armed && !moved && offset >= 8192) {
@@ -1109,13 +1074,9 @@ export function hnswFileSuite(target: BackendTarget): void {
               }
               return file.read(offset, into);
             },
-            write: (offset, data) => file.write(offset, data),
-            truncate: (size) => file.truncate(size),
-            sync: () => file.sync(),
-            close: () => file.close(),
-          };
+          });
         },
-      };
+      });
       const reader = await HnswIndex.open(path, { backend: racing, readOnly: true });
       writer.insert('first', row(more, 10));
       await writer.checkpoint();

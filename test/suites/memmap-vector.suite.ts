@@ -6,6 +6,7 @@ import { MemMapVector } from '../../src/memmap-vector.js';
 import { crc32 } from '../../src/format/crc32.js';
 import type { BackendTarget } from '../support/backends.js';
 import { FailingBackend } from '../support/failing-backend.js';
+import { wrapBackend, wrapFile } from '../support/wrap-backend.js';
 import { expectCode, expectCodeAsync } from '../helpers/expect-code.js';
 import { randomVectors } from '../helpers/random.js';
 import { refCosineTopK } from '../helpers/reference.js';
@@ -432,18 +433,11 @@ export function memMapVectorSuite(target: BackendTarget): void {
       let failReads = false;
       let racing = false;
       let opens = 0;
-      const wrapped = {
-        name: inner.name,
-        lock: (p: string) => inner.lock(p),
-        exists: (p: string) => inner.exists(p),
-        remove: (p: string) => inner.remove(p),
-        rename: (a: string, b: string) => inner.rename(a, b),
-        async open(p: string, options?: { readOnly?: boolean }) {
+      const wrapped = wrapBackend(inner, {
+        async open(p, options) {
           const file = await inner.open(p, options);
           opens++;
-          return {
-            backend: file.backend,
-            size: () => file.size(),
+          return wrapFile(file, {
             read(offset: number, into: Uint8Array) {
               if (failReads && offset >= 2 * SLOT_BYTES) throw new MemvecError('IO', 'injected read failure');
               if (racing && offset >= 2 * SLOT_BYTES) {
@@ -454,13 +448,9 @@ export function memMapVectorSuite(target: BackendTarget): void {
               }
               return file.read(offset, into);
             },
-            write: (offset: number, d: Uint8Array) => file.write(offset, d),
-            truncate: (size: number) => file.truncate(size),
-            sync: () => file.sync(),
-            close: () => file.close(),
-          };
+          });
         },
-      };
+      });
       const reader = await MemMapVector.open(path, { backend: wrapped as never, readOnly: true });
       // What refresh() decides: which vectors exist and which are deleted. (Row contents are read from
       // the file as they are, and a writer's markDeleted zero-fills rows in place.)

@@ -6,26 +6,14 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HnswIndex } from '../../src/hnsw-index.js';
 import { MemMapVector } from '../../src/memmap-vector.js';
-import type { StorageBackend } from '../../src/storage/types.js';
 import { expectCodeAsync } from '../helpers/expect-code.js';
 import type { BackendTarget } from '../support/backends.js';
 import { FailingBackend } from '../support/failing-backend.js';
-import { wrapBackend } from '../support/wrap-backend.js';
+import { fileBytes, wrapBackend } from '../support/wrap-backend.js';
 
 const DIM = 4;
 const vec = (i: number): number[] => [1 + i, 2, 3 - i, 4];
 
-/** Every byte of the file at `path`, to prove a refused call changed nothing. */
-async function fileBytes(backend: StorageBackend, path: string): Promise<Uint8Array> {
-  const file = await backend.open(path, { readOnly: true });
-  try {
-    const out = new Uint8Array(file.size());
-    file.read(0, out);
-    return out;
-  } finally {
-    file.close();
-  }
-}
 
 export function writerLockSuite(target: BackendTarget): void {
   describe(`one writer per path on the ${target.name} backend`, () => {
