@@ -29,10 +29,12 @@
  */
 import { Engine } from './engine/engine.js';
 import { MemvecError } from './errors.js';
+import type { MetadataFilter } from './filter/filter.js';
 import { checkFileKind } from './format/file-kind.js';
 import { runBatch } from './hnsw/batch.js';
 import { rebuild } from './hnsw/compact.js';
 import { METRIC_IDS, statusError } from './hnsw/engine-codes.js';
+import { isFilter, matchingKeys, toEntryPredicate } from './hnsw/entry-filter.js';
 import type { Journal } from './hnsw/index-file.js';
 import { InsertTransaction } from './hnsw/insert-transaction.js';
 import { type HnswOpenOptions, openIndexFile } from './hnsw/open-file.js';
@@ -105,11 +107,19 @@ export interface HnswSearchOptions<M = unknown> {
   /** Drop results whose score is below this. */
   minScore?: number;
   /**
-   * Only entries for which this returns true are returned; it is applied during the graph traversal,
-   * so k results come back whenever k entries match. Cost: one call per live entry per search.
+   * Only entries that pass it are returned: a function of (key, metadata), or an object filter such as
+   * `{ lang: 'en', year: { $gte: 2020 } }` (MetadataFilter: MongoDB's rules, see src/filter/filter.ts).
+   * The engine's traversal admits only those entries, so k results come back whenever k entries match.
+   * Cost today: the filter is evaluated in JS once per live entry per search (O(n)), before the traversal.
    */
-  filter?: (key: string, metadata: DeepReadonly<M>) => boolean;
+  filter?: HnswFilter<M>;
 }
+
+/**
+ * A filter of search, searchBatch, count and deleteMany: a function of an entry's key and metadata, or
+ * an object filter (checked and compiled once per call; a malformed one is INVALID_ARGUMENT).
+ */
+export type HnswFilter<M = unknown> = ((key: string, metadata: DeepReadonly<M>) => boolean) | MetadataFilter;
 
 export interface HnswSearchResult<M = unknown> {
   key: string;
@@ -284,6 +294,18 @@ export class HnswIndex<M = unknown> {
     return this.slots.keyToSlot.size;
   }
 
+  /**
+   * Live entries that pass `filter` (an object filter or a function, as search takes); all of them
+   * (size()) without one. The filter is evaluated in JS once per live entry. A malformed object filter
+   * is INVALID_ARGUMENT.
+   */
+  count(filter?: HnswFilter<M>): number {
+    this.live();
+    if (filter === undefined) return this.slots.keyToSlot.size;
+    const accepts = toEntryPredicate(filter);
+    return matchingKeys(this.slots, accepts).length;
+  }
+
   has(key: string): boolean {
     this.live();
     return this.slots.keyToSlot.has(checkLookupKey(key));
@@ -403,9 +425,25 @@ export class HnswIndex<M = unknown> {
    * key given twice counts once. Returns how many entries were removed. A key that is not a string is
    * INVALID_ARGUMENT before anything changes.
    */
-  deleteMany(keys: readonly string[]): number {
+  deleteMany(keys: readonly string[]): number;
+  /**
+   * Removes every live entry that passes `filter` (an object filter, or a function as search takes) as
+   * ONE commit, exactly as deleteMany(keys) of the matching keys. A malformed object filter is
+   * INVALID_ARGUMENT and nothing is deleted. The filter is evaluated in JS once per live entry.
+   */
+  deleteMany(filter: HnswFilter<M>): number;
+  deleteMany(keysOrFilter: readonly string[] | HnswFilter<M>): number {
+    if (isFilter(keysOrFilter)) {
+      this.writable('deleteMany');
+      // Compiled (and checked) before anything is looked at; the keys go through the one deleteMany path.
+      const accepts = toEntryPredicate(keysOrFilter);
+      return this.deleteMany(matchingKeys(this.slots, accepts));
+    }
+    const keys = keysOrFilter as readonly string[];
     const engine = this.writable('deleteMany');
-    if (!Array.isArray(keys)) throw new MemvecError('INVALID_ARGUMENT', `keys must be an array of strings, got ${describe(keys)}`);
+    if (!Array.isArray(keys)) {
+      throw new MemvecError('INVALID_ARGUMENT', `deleteMany takes an array of keys or a filter (an object or a function), got ${describe(keys)}`);
+    }
     const { keyToSlot, slotKey, slotMeta } = this.slots;
     const present = new Map<string, number>();
     // A plain loop, not forEach: a hole in a sparse array is undefined here, and refused.
@@ -437,8 +475,9 @@ export class HnswIndex<M = unknown> {
   /**
    * The k nearest entries to each query, as search() would return them, in ONE call into the engine.
    * `queries`: a flat Float32Array (or Float64Array) of n·dimension values, or an array of vectors.
-   * Every query is checked before any is searched. A `filter` runs once per live entry for the whole
-   * batch (it sees key and metadata, never the query), not once per query as a loop of search() would.
+   * Every query is checked before any is searched. A `filter` (object or function, as search takes)
+   * runs once per live entry for the whole batch (it sees key and metadata, never the query), not once
+   * per query as a loop of search() would.
    */
   searchBatch(
     queries: Float32Array | Float64Array | readonly VectorInput[], k: number, options?: HnswSearchOptions<M>,

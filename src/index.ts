@@ -16,6 +16,7 @@ export { HnswIndex } from './hnsw-index.js';
 export type {
   DeepReadonly,
   HnswEntry,
+  HnswFilter,
   HnswIndexOptions,
   HnswIndexStats,
   HnswLoadOptions,
@@ -26,3 +27,4 @@ export type {
   HnswSearchResult,
 } from './hnsw-index.js';
 export type { HnswOpenOptions } from './hnsw/open-file.js';
+export type { FieldOperators, FilterScalar, MetadataFilter } from './filter/filter.js';

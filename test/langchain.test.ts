@@ -9,7 +9,7 @@ import { cosineSimilarity } from '@langchain/core/utils/math';
 import { FakeEmbeddings, SyntheticEmbeddings } from '@langchain/core/utils/testing';
 import { VectorStoreRetriever } from '@langchain/core/vectorstores';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HnswIndex } from '../src/index.js';
+import { HnswIndex, type MetadataFilter } from '../src/index.js';
 import { INDEX_FILE, MemvecVectorStore } from '../src/langchain/index.js';
 import { expectCodeAsync } from './helpers/expect-code.js';
 import { rng } from './helpers/random.js';
@@ -61,7 +61,57 @@ describe('MemvecVectorStore', () => {
     expect(got).toHaveLength(6);
     for (const [doc] of got) expect(keep(doc.metadata.i as number)).toBe(true);
     expect(got.map(([, s]) => s)).toEqual(want.map((w) => expect.closeTo(w.score, 5)));
-    await expectCodeAsync(() => store.similaritySearch('rocket', 3, { even: true } as never), 'INVALID_ARGUMENT');
+  });
+
+  it('filters with an object filter over the metadata, exactly like the same filter as a function', async () => {
+    const store = await MemvecVectorStore.fromTexts(TEXTS, TEXTS.map((_, i) => ({ i, even: i % 2 === 0, group: { n: i % 5 } })), embeddings);
+    const cases: Array<[MetadataFilter, (i: number) => boolean]> = [
+      [{ even: false, i: { $lt: 150 } }, (i) => i % 2 === 1 && i < 150],
+      [{ $or: [{ 'group.n': 0 }, { i: { $in: [7, 8, 9] } }] }, (i) => i % 5 === 0 || [7, 8, 9].includes(i)],
+      [{ $not: { even: true } }, (i) => i % 2 === 1],
+      [{ i: { $gte: 296 } }, (i) => i >= 296],
+    ];
+    for (const [filter, keep] of cases) {
+      const want = await exactTopK('rocket harbor', 6, keep);
+      const got = await store.similaritySearchWithScore('rocket harbor', 6, filter);
+      expect(got).toHaveLength(Math.min(6, TEXTS.filter((_, i) => keep(i)).length));
+      for (const [doc] of got) expect(keep(doc.metadata.i as number)).toBe(true);
+      expect(got.map(([, s]) => s)).toEqual(want.map((w) => expect.closeTo(w.score, 5)));
+      const byFunction = await store.similaritySearchWithScore('rocket harbor', 6, (doc) => keep(doc.metadata.i as number));
+      expect(got.map(([d, sc]) => [d.id, sc])).toEqual(byFunction.map(([d, sc]) => [d.id, sc]));
+    }
+    // The fields are the Document's metadata fields, not the stored entry's: pageContent is not one.
+    expect(await store.similaritySearch('rocket', 3, { pageContent: { $exists: true } })).toEqual([]);
+    // MMR and retrievers take object filters too.
+    const mmr = await store.maxMarginalRelevanceSearch('rocket harbor', { k: 3, fetchK: 10, filter: { 'group.n': 2 } }, undefined);
+    expect(mmr).toHaveLength(3);
+    for (const d of mmr) expect((d.metadata.i as number) % 5).toBe(2);
+    for (const d of await store.asRetriever({ k: 4, filter: { even: true } }).invoke('garden')) expect(d.metadata.even).toBe(true);
+    // A malformed filter: INVALID_ARGUMENT naming the bad part.
+    await expect(store.similaritySearch('rocket', 3, { i: { $foo: 1 } } as never)).rejects.toThrow(/filter\.metadata\.i\.\$foo: unknown operator/);
+    await expectCodeAsync(() => store.similaritySearch('rocket', 3, { $or: 'x' } as never), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => store.similaritySearch('rocket', 3, [{ even: true }] as never), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => store.maxMarginalRelevanceSearch('rocket', { k: 2, filter: { i: { $in: 3 } } as never }, undefined), 'INVALID_ARGUMENT');
+  });
+
+  it('delete({ filter }) removes every matching document in one write; a bad filter removes nothing', async () => {
+    const store = await MemvecVectorStore.fromTexts(TEXTS, TEXTS.map((_, i) => ({ i, even: i % 2 === 0 })), embeddings);
+    const index = store.index!;
+    await store.delete({ filter: { even: true, i: { $lt: 100 } } });
+    expect(index.size()).toBe(TEXTS.length - 50);
+    for (let i = 0; i < 100; i += 2) expect(index.count({ 'metadata.i': i })).toBe(0);
+    expect(index.count({ 'metadata.i': 1 })).toBe(1);
+    // A function of the Document works the same way.
+    await store.delete({ filter: (doc) => (doc.metadata.i as number) >= 290 });
+    expect(index.size()).toBe(TEXTS.length - 60);
+    const size = index.size();
+    await expectCodeAsync(() => store.delete({ filter: { i: { $gt: [1] } } as never }), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => store.delete({ filter: 'even' as never }), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => store.delete({ ids: ['x'], filter: { even: true } }), 'INVALID_ARGUMENT');
+    expect(index.size()).toBe(size);
+    // {} matches every document, as in MongoDB.
+    await store.delete({ filter: {} });
+    expect(index.size()).toBe(0);
   });
 
   it('takes ids from Document.id or the ids option, upserts by id, and deletes by ids', async () => {
@@ -173,9 +223,11 @@ describe('MemvecVectorStore', () => {
     const store = new MemvecVectorStore(embeddings, { index: await HnswIndex.open(path, { dimension: 16 }) });
     await store.addDocuments(TEXTS.slice(0, 20).map((t, i) => new Document({ id: `d${i}`, pageContent: t, metadata: { i } })));
     await store.delete({ ids: ['d3'] });
+    await store.delete({ filter: { i: { $gte: 15 } } });
     store.index!.close();
     const again = new MemvecVectorStore(embeddings, { index: await HnswIndex.open(path) });
-    expect(again.index!.size()).toBe(19);
+    expect(again.index!.size()).toBe(14);
+    expect(await again.similaritySearch(TEXTS[16]!, 3, { i: 16 })).toEqual([]);
     const [hit] = await again.similaritySearch(TEXTS[5]!, 1, (d) => d.id === 'd5');
     expect(hit).toMatchObject({ id: 'd5', pageContent: TEXTS[5], metadata: { i: 5 } });
     again.index!.close();
@@ -199,7 +251,6 @@ describe('MemvecVectorStore', () => {
     await expectCodeAsync(() => store.addDocuments([new Document({ pageContent: 'x', metadata: { n: 1n } })]), 'INVALID_ARGUMENT');
     await expectCodeAsync(() => store.addDocuments([new Document({ pageContent: 'x' }), new Document({ pageContent: 'y' })], { ids: ['', 'b'] }), 'INVALID_ARGUMENT');
     await expectCodeAsync(() => store.delete({}), 'INVALID_ARGUMENT');
-    await expectCodeAsync(() => store.delete({ filter: { a: 1 } } as never), 'INVALID_ARGUMENT');
     await expectCodeAsync(() => store.similaritySearchVectorWithScore([1, 2], 1), 'DIMENSION_MISMATCH');
     await expectCodeAsync(() => store.similaritySearch('apple', 0), 'INVALID_ARGUMENT');
     await expectCodeAsync(() => MemvecVectorStore.fromTexts(['a', 'b'], [{}], embeddings), 'INVALID_ARGUMENT');

@@ -71,7 +71,8 @@ const describe = (v: unknown): string => {
 
 const bad = (where: string, why: string): MemvecError => new MemvecError('INVALID_ARGUMENT', `filter${where}: ${why}`);
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+/** An object literal (or Object.create(null)): what a filter is, as opposed to an array, a class instance or a function. */
+export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 function scalar(v: unknown, where: string): FilterScalar {

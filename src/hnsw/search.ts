@@ -4,8 +4,9 @@
  * (search-batch.ts) shares the mask and the shaping, and makes one engine call for all its queries.
  */
 import type { Engine } from '../engine/engine.js';
-import type { HnswMetric, HnswSearchOptions, HnswSearchResult } from '../hnsw-index.js';
+import type { HnswMetric, HnswSearchResult } from '../hnsw-index.js';
 import { statusError } from './engine-codes.js';
+import type { EntryPredicate } from './entry-filter.js';
 import type { SlotTable } from './slot-table.js';
 import type { SearchParams } from './validate.js';
 
@@ -21,7 +22,8 @@ export interface PreparedSearch {
 }
 
 /**
- * Runs the filter (if any) over the live entries and writes the engine's allow-mask. `live` returns
+ * Runs the filter (if any: a function filter, or an object filter compiled to a predicate) over every
+ * live entry, in JS, and writes the engine's allow-mask. `live` returns
  * the engine or throws CLOSED: it is asked only after the filter has run, since a filter may call back
  * into the index (even close it).
  */
@@ -79,7 +81,7 @@ export function toResults(
 }
 
 /** The slots of the live entries the filter accepts. */
-function acceptedSlots(table: SlotTable, filter: NonNullable<HnswSearchOptions['filter']>): number[] {
+function acceptedSlots(table: SlotTable, filter: EntryPredicate): number[] {
   const accepted: number[] = [];
   for (const [key, slot] of table.keyToSlot) if (filter(key, table.slotMeta[slot])) accepted.push(slot);
   return accepted;

@@ -9,6 +9,7 @@ import type {
 } from '../hnsw-index.js';
 import { checkInt, checkNumber, checkOptionKeys, describe, optionNames } from '../validate.js';
 import { METRIC_IDS } from './engine-codes.js';
+import { type EntryPredicate, toEntryPredicate } from './entry-filter.js';
 
 /** UTF-16 code units. */
 export const MAX_KEY_LENGTH = 4096;
@@ -121,16 +122,14 @@ export function checkPath(path: unknown): string {
 export interface SearchParams {
   ef: number;
   minScore: number | undefined;
-  filter: HnswSearchOptions['filter'];
+  /** The filter as a predicate (an object filter compiled once, for this call). */
+  filter: EntryPredicate | undefined;
 }
 
 export function checkSearchOptions(options: HnswSearchOptions | undefined, efSearch: number): SearchParams {
   const opts = checkOptionKeys(options, SEARCH_OPTIONS, 'search options');
   const ef = opts.ef === undefined ? efSearch : checkInt(opts.ef, 'ef', 1);
   const minScore = opts.minScore === undefined ? undefined : checkNumber(opts.minScore, 'minScore');
-  const filter = opts.filter;
-  if (filter !== undefined && typeof filter !== 'function') {
-    throw new MemvecError('INVALID_ARGUMENT', `filter must be a function (key, metadata) => boolean, got ${describe(filter)}`);
-  }
+  const filter = opts.filter === undefined ? undefined : toEntryPredicate(opts.filter);
   return { ef, minScore, filter };
 }

@@ -5,8 +5,11 @@
  *   is there already replaces it (the index upserts by key).
  * - Scores are similarities, higher is better, whatever the metric: cosine similarity (the default),
  *   dot product, or negative euclidean distance. (LangChain stores disagree; some return distances.)
- * - Filters are functions of the Document. Object filters (`{ lang: 'en' }`) are refused with
- *   INVALID_ARGUMENT until memvec has them.
+ * - Filters are object filters over the Document's metadata (`{ lang: 'en', year: { $gte: 2020 } }`,
+ *   memvec's MetadataFilter: MongoDB's rules), or functions of the Document. An object filter goes to
+ *   the index as it is, its fields moved under `metadata.` (where the index keeps a Document's
+ *   metadata, see stored-document.ts), so the index checks it (INVALID_ARGUMENT names the bad part,
+ *   with that prefix) and evaluates it. `delete({ filter })` is one deleteMany(filter) of the index.
  * - The index is created on the first add, with the dimension of the first vectors, unless one is
  *   given: pass `index` to use an existing one, e.g. a persistent `HnswIndex.open(path)` that makes
  *   every add and delete durable when it returns.
@@ -18,12 +21,15 @@ import type { DocumentInterface } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { maximalMarginalRelevance } from '@langchain/core/utils/math';
 import { type MaxMarginalRelevanceSearchOptions, SaveableVectorStore } from '@langchain/core/vectorstores';
-import { HnswIndex, type HnswIndexOptions, type HnswMetric, MemvecError } from 'memvec';
+import { type HnswFilter, HnswIndex, type HnswIndexOptions, type HnswMetric, MemvecError, type MetadataFilter } from 'memvec';
 import { Lane } from '../migrate/lane.js';
 import { toDocument, toStored } from './stored-document.js';
 
-/** A filter: keeps the Documents for which it returns true. */
-export type MemvecFilter = (doc: DocumentInterface) => boolean;
+/**
+ * A filter: an object filter over the Documents' metadata (`{ lang: 'en' }`), or a function that keeps
+ * the Documents for which it returns true.
+ */
+export type MemvecFilter = MetadataFilter | ((doc: DocumentInterface) => boolean);
 
 export interface MemvecVectorStoreArgs {
   /** An index to use (its dimension must match the embeddings). Default: one created on the first add. */
@@ -37,9 +43,40 @@ export interface MemvecVectorStoreArgs {
 /** The file a saved store keeps its index in, inside the directory given to save(). */
 export const INDEX_FILE = 'memvec.hnsw';
 
-function checkFilter(filter: unknown): MemvecFilter | undefined {
-  if (filter === undefined || typeof filter === 'function') return filter as MemvecFilter | undefined;
-  throw new MemvecError('INVALID_ARGUMENT', 'memvec filters are functions (doc) => boolean; object filters are not supported yet');
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
+/**
+ * An object filter over Document metadata as a filter over the index's entries, which hold the
+ * metadata under `metadata` (stored-document.ts): every field path gains that prefix, and $and, $or
+ * and $not are followed. Only the shape is rewritten; what it does not recognise goes to the index
+ * unchanged, which refuses it (the checks live in one place, in memvec's compileFilter).
+ */
+function underMetadata(filter: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(filter)) {
+    if ((key === '$and' || key === '$or') && Array.isArray(value)) {
+      out[key] = value.map((f: unknown) => (isPlainObject(f) ? underMetadata(f) : f));
+    } else if (key === '$not' && isPlainObject(value)) {
+      out[key] = underMetadata(value);
+    } else if (key.startsWith('$')) {
+      out[key] = value;
+    } else {
+      out[`metadata.${key}`] = value;
+    }
+  }
+  return out;
+}
+
+/** The store's filter as the index's. */
+function toIndexFilter(filter: unknown): HnswFilter | undefined {
+  if (filter === undefined) return undefined;
+  if (typeof filter === 'function') {
+    const f = filter as (doc: DocumentInterface) => boolean;
+    return (key, stored) => f(toDocument(key, stored));
+  }
+  if (isPlainObject(filter)) return underMetadata(filter) as MetadataFilter;
+  throw new MemvecError('INVALID_ARGUMENT', 'a filter is an object filter over metadata ({ lang: \'en\' }) or a function (doc) => boolean');
 }
 
 export class MemvecVectorStore extends SaveableVectorStore {
@@ -117,11 +154,22 @@ export class MemvecVectorStore extends SaveableVectorStore {
     });
   }
 
-  /** Deletes the documents with these ids (ids that are not there are ignored). */
-  override async delete(params?: { ids?: string[] }): Promise<void> {
+  /**
+   * Deletes the documents with these ids (ids that are not there are ignored), or every document that
+   * passes `filter` (an object filter over metadata, or a function of the Document) as one write.
+   */
+  override async delete(params?: { ids?: string[]; filter?: MemvecFilter }): Promise<void> {
     const ids = params?.ids;
-    if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
-      throw new MemvecError('INVALID_ARGUMENT', 'delete takes { ids: string[] } (deleting by filter is not supported yet)');
+    const filter = params?.filter;
+    if (filter !== undefined && ids === undefined) {
+      const f = toIndexFilter(filter)!;
+      await this.writes.run(() => {
+        this.indexRef?.deleteMany(f);
+      });
+      return;
+    }
+    if (filter !== undefined || !Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+      throw new MemvecError('INVALID_ARGUMENT', 'delete takes { ids: string[] } or { filter }');
     }
     await this.writes.run(() => {
       for (const id of ids) this.indexRef?.delete(id);
@@ -134,13 +182,10 @@ export class MemvecVectorStore extends SaveableVectorStore {
   }
 
   private async searchVector(query: number[], k: number, filter: unknown) {
-    const f = checkFilter(filter);
+    const f = toIndexFilter(filter);
     const index = this.indexRef;
     if (index === undefined) return [];
-    const hits = index.search(query, k, {
-      ef: this.ef === undefined ? undefined : Math.max(this.ef, k),
-      filter: f === undefined ? undefined : (key, stored) => f(toDocument(key, stored)),
-    });
+    const hits = index.search(query, k, { ef: this.ef === undefined ? undefined : Math.max(this.ef, k), filter: f });
     return hits.map((hit) => ({ key: hit.key, doc: toDocument(hit.key, hit.metadata), score: hit.score }));
   }
 

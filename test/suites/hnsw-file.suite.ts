@@ -668,6 +668,7 @@ export function hnswFileSuite(target: BackendTarget): void {
         ['batchInsert', (x) => x.batchInsert(more, Array.from({ length: 30 }, (_, i) => (i === 4 ? 'a1' : `n${i}`))), Infinity],
         ['delete', (x) => x.delete('a5'), Infinity],
         ['deleteMany', (x) => x.deleteMany(['a5', 'a7', 'missing', 'a5', 's3']), Infinity],
+        ['deleteMany(filter)', (x) => x.deleteMany({ tag: 'a✓', i: { $lt: 40 } }), Infinity],
         ['updateMetadata', (x) => x.updateMetadata('a7', { changed: [1, 2] }), Infinity],
         ['checkpoint', (x) => x.checkpoint(), Infinity],
         ['insert then an automatic checkpoint', (x) => x.insert('new', row(more, 2)), 0],
@@ -851,6 +852,53 @@ export function hnswFileSuite(target: BackendTarget): void {
       expect(again.get('e4')!.metadata).toEqual({ now: 'changed' });
       expect(Object.isFrozen(again.get('e4')!.metadata)).toBe(true);
       again.close();
+      twin.close();
+    });
+
+    it('deleteMany(filter): one committed record, survives reopen; count(filter) agrees; a bad filter writes nothing', async () => {
+      const backend = await target.backend();
+      const path = target.path('delete-filter');
+      const index = await open(path, { ...CONFIG, checkpointLogBytes: Infinity });
+      const twin = await twinOf([]);
+      const both = async (step: Step): Promise<unknown> => {
+        await step(twin);
+        return step(index);
+      };
+      await both((x) => x.batchInsert(entries(120, 'e', 63)));
+      await both((x) => x.updateMetadata('e5', { i: 5, tag: 'other' }));
+      // entries(): metadata { i, tag: 'e✓' }, none for every 4th entry.
+      const filter = { tag: 'e✓', $or: [{ i: { $lt: 30 } }, { i: { $gte: 100 } }] };
+      const want = index.keys().filter((key) => {
+        const m = index.get(key)!.metadata as { i: number; tag: string } | undefined;
+        return m !== undefined && m.tag === 'e✓' && (m.i < 30 || m.i >= 100);
+      });
+      expect(want.length).toBeGreaterThan(20);
+      expect(index.count(filter)).toBe(want.length);
+      let h = await headerOf(backend, path);
+      expect(await both((x) => x.deleteMany(filter))).toBe(want.length);
+      let next = await headerOf(backend, path);
+      expect([next.logRecords, next.sequence], 'one log record, one commit').toEqual([h.logRecords + 1, h.sequence + 1]);
+      h = next;
+      expect(index.count(filter)).toBe(0);
+      for (const key of want) expect(index.has(key)).toBe(false);
+      // Nothing matches any more, or a malformed filter: not a byte written.
+      const bytes = await readBytes(backend, path);
+      expect(index.deleteMany(filter)).toBe(0);
+      expectCode(() => index.deleteMany({ i: { $gt: 5, $between: [1, 2] } } as never), 'INVALID_ARGUMENT');
+      expectCode(() => index.deleteMany({ $or: [] }), 'INVALID_ARGUMENT');
+      expect(await readBytes(backend, path)).toEqual(bytes);
+      expect(observe(index)).toEqual(observe(twin));
+      index.close();
+      const again = await open(path);
+      expect(observe(again)).toEqual(observe(twin));
+      expect(again.count(filter)).toBe(0);
+      expect(again.size()).toBe(120 - want.length);
+      again.close();
+      // A reader counts, but refuses deleteMany(filter) as every write.
+      const reader = await open(path, { readOnly: true });
+      expect(reader.count({ tag: 'e✓' })).toBe(twin.count({ tag: 'e✓' }));
+      expectCode(() => reader.deleteMany({ tag: 'e✓' }), 'READ_ONLY');
+      reader.close();
       twin.close();
     });
 

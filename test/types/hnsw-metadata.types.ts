@@ -1,6 +1,6 @@
 // Type-level tests of HnswIndex<M>, checked by `npm run typecheck` (tsc --noEmit covers test/): each
 // `@ts-expect-error` line must fail to compile, every other line must compile. Never executed.
-import { type DeepReadonly, HnswIndex, type HnswSearchResult } from '../../src/index.js';
+import { type DeepReadonly, HnswIndex, type HnswSearchResult, type MetadataFilter } from '../../src/index.js';
 
 interface Doc {
   title: string;
@@ -32,6 +32,15 @@ export async function typedMetadata(): Promise<void> {
   hits[0]!.metadata.tags.push('y');
   // @ts-expect-error ... all the way down
   hits[0]!.metadata.nested.n = 2;
+  // Object filters: the same option, and count / deleteMany take them too.
+  const filter: MetadataFilter = { title: 't', 'nested.n': { $gte: 1 }, tags: { $in: ['a'] }, $or: [{ title: 'u' }, { $not: { tags: 'b' } }] };
+  index.search(v, 1, { filter });
+  index.searchBatch([v], 1, { filter: { title: { $ne: null } } });
+  const n: number = index.count() + index.count(filter) + index.count((_key, meta) => meta.nested.n > 0);
+  const removed: number = index.deleteMany(filter) + index.deleteMany(['a']) + index.deleteMany((key) => key === 'a');
+  // @ts-expect-error a Date is not a filter value
+  index.search(v, 1, { filter: { title: new Date() } });
+  void [n, removed];
   const got = index.get('a');
   const frozen: DeepReadonly<Doc> | undefined = got?.metadata;
 
