@@ -882,11 +882,11 @@ export function hnswFileSuite(target: BackendTarget): void {
       expect(index.count(filter)).toBe(0);
       for (const key of want) expect(index.has(key)).toBe(false);
       // Nothing matches any more, or a malformed filter: not a byte written.
-      const bytes = await readBytes(backend, path);
+      const bytes = await fileBytes(backend, path);
       expect(index.deleteMany(filter)).toBe(0);
       expectCode(() => index.deleteMany({ i: { $gt: 5, $between: [1, 2] } } as never), 'INVALID_ARGUMENT');
       expectCode(() => index.deleteMany({ $or: [] }), 'INVALID_ARGUMENT');
-      expect(await readBytes(backend, path)).toEqual(bytes);
+      expect(await fileBytes(backend, path)).toEqual(bytes);
       expect(observe(index)).toEqual(observe(twin));
       index.close();
       const again = await open(path);
