@@ -93,6 +93,20 @@ const FRONT_SLACK = 1.25;
 
 const alignUp = (n: number, to: number): number => Math.ceil(n / to) * to;
 
+/** What an open writer's file is made of, as open-file.ts found it. */
+export interface IndexFileParts {
+  file: StorageFile;
+  backend: StorageBackend;
+  path: string;
+  /** The committed header, and which slot holds it. */
+  header: IndexHeader;
+  slot: number;
+  hooks: IndexFileHooks;
+  checkpointLogBytes: number | undefined;
+  costs: CheckpointCosts;
+  lock: WriterLock;
+}
+
 export class IndexFile implements Journal {
   private file: StorageFile | null;
   private header: IndexHeader;
@@ -105,25 +119,26 @@ export class IndexFile implements Journal {
   /** After an automatic checkpoint failed: no retry until the log is this long (not on every write). */
   private retryAtLogBytes = 0;
 
-  constructor(
-    file: StorageFile,
-    /** Where the file lives: compaction writes its replacement beside it and renames it over it. */
-    private readonly backend: StorageBackend,
-    readonly path: string,
-    header: IndexHeader,
-    slot: number,
-    private readonly hooks: IndexFileHooks,
-    /** Explicit: checkpoint whenever the log passes this many bytes, and on no other rule. */
-    private readonly checkpointLogBytes: number | undefined,
-    costs: CheckpointCosts,
-    /** A writer's hold on its path (storage/lock-file.ts), released when the file closes. */
-    private lock: WriterLock | null = null,
-  ) {
-    this.file = file;
-    this.header = header;
-    this.slot = slot;
-    this.snapshotMs = costs.snapshotMs;
-    this.replayMs = costs.replayMs;
+  /** Where the file lives: compaction writes its replacement beside it and renames it over it. */
+  private readonly backend: StorageBackend;
+  readonly path: string;
+  private readonly hooks: IndexFileHooks;
+  /** Explicit: checkpoint whenever the log passes this many bytes, and on no other rule. */
+  private readonly checkpointLogBytes: number | undefined;
+  /** The writer's hold on its path (storage/lock-file.ts), released when the file closes. */
+  private lock: WriterLock | null;
+
+  constructor(parts: IndexFileParts) {
+    this.file = parts.file;
+    this.backend = parts.backend;
+    this.path = parts.path;
+    this.header = parts.header;
+    this.slot = parts.slot;
+    this.hooks = parts.hooks;
+    this.checkpointLogBytes = parts.checkpointLogBytes;
+    this.snapshotMs = parts.costs.snapshotMs;
+    this.replayMs = parts.costs.replayMs;
+    this.lock = parts.lock;
   }
 
   checkWritable(): void {

@@ -109,7 +109,7 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
       const { index, snapshotMs, replayMs } = await loadCommitted(file, path, header, given, access, progress);
       try {
         let journal: Journal;
-        if (readOnly) {
+        if (lock === null) {
           // A reader keeps no file open (and never held a lock): refresh() reopens the path.
           journal = new IndexReader(path, header, file.size(), index, access, {
             load: (f, h) => loadCommitted(f, path, h, { ...given, ...configOf(index) }, access, {}).then((r) => r.index),
@@ -127,7 +127,7 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
           // by the next compaction, which starts by removing it: not a reason to refuse the open.
           await backend.remove(compactTmpPath(path)).catch(() => undefined);
           // The IndexFile owns the lock from here and releases it when it closes.
-          journal = new IndexFile(file, backend, path, header, slot, hooks, logBytes, { snapshotMs, replayMs }, lock);
+          journal = new IndexFile({ file, backend, path, header, slot, hooks, checkpointLogBytes: logBytes, costs: { snapshotMs, replayMs }, lock });
         }
         access.attach(index, journal, backend.name);
         return index as HnswIndex<M>;
