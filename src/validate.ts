@@ -158,10 +158,15 @@ export function checkOptionKeys<T extends object>(options: T | undefined, allowe
   }
   for (const key of Object.keys(o)) {
     if (allowed.includes(key)) continue;
-    let closest = allowed[0];
-    for (const name of allowed) if (editDistance(key, name) < editDistance(key, closest!)) closest = name;
-    const hint = closest === undefined ? 'it takes no options' : `did you mean "${closest}"? valid: ${allowed.join(', ')}`;
+    const hint = allowed.length === 0 ? 'it takes no options' : `did you mean "${closestName(key, allowed)}"? valid: ${allowed.join(', ')}`;
     throw new MemvecError('INVALID_ARGUMENT', `unknown option "${key}" in ${what} (${hint})`);
   }
   return o;
+}
+
+/** The name in `names` nearest to `typed` (for "did you mean"). */
+export function closestName(typed: string, names: readonly string[]): string | undefined {
+  let closest = names[0];
+  for (const name of names) if (editDistance(typed, name) < editDistance(typed, closest!)) closest = name;
+  return closest;
 }

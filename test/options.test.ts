@@ -142,3 +142,18 @@ describe('error messages show the offending value and its type', () => {
     );
   });
 });
+
+describe('backend names', () => {
+  it('a misspelt backend is INVALID_ARGUMENT with the closest name; a real one this runtime lacks is UNSUPPORTED', async () => {
+    const typo = await caught(() => MemMapVector.open(fresh('typo'), { dimension: DIM, backend: 'mmapp' as never }));
+    expect(typo.code).toBe('INVALID_ARGUMENT');
+    expect(typo.message).toMatch(/unknown storage backend "mmapp" \(string\) \(did you mean 'mmap'\?/);
+    const index = await HnswIndex.create({ dimension: DIM });
+    await expect(index.save('x', { backend: 'memroy' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    index.close();
+    // Node, Bun and Deno have no OPFS: the message says where it exists.
+    const opfs = await caught(() => MemMapVector.open('v.mvec', { dimension: DIM, backend: 'opfs' }));
+    expect(opfs.code).toBe('UNSUPPORTED');
+    expect(opfs.message).toMatch(/dedicated Worker/);
+  });
+});

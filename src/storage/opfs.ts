@@ -31,12 +31,20 @@ interface OpfsDirHandle {
   removeEntry(name: string): Promise<void>;
 }
 
-async function root(): Promise<OpfsDirHandle> {
+/** The OPFS of this origin, or UNSUPPORTED where there is none (Node, Bun, Deno, edge runtimes). */
+function opfs(): { getDirectory: () => Promise<OpfsDirHandle> } {
   const storage = (globalThis as unknown as { navigator?: { storage?: { getDirectory?: () => Promise<OpfsDirHandle> } } }).navigator?.storage;
   if (typeof storage?.getDirectory !== 'function') {
-    throw new MemvecError('UNSUPPORTED', 'this runtime has no Origin Private File System (navigator.storage.getDirectory)');
+    throw new MemvecError(
+      'UNSUPPORTED',
+      "the 'opfs' backend needs a browser's Origin Private File System (navigator.storage.getDirectory), used from a dedicated Worker",
+    );
   }
-  return storage.getDirectory();
+  return storage as { getDirectory: () => Promise<OpfsDirHandle> };
+}
+
+async function root(): Promise<OpfsDirHandle> {
+  return opfs().getDirectory();
 }
 
 /** The names along "a/b/c.mvec" from the OPFS root, file name last. */
@@ -116,6 +124,7 @@ interface LockManager {
  * to gets LOCKED, as on disk. (An open writer also holds the exclusive sync access handle.)
  */
 async function webLock(path: string): Promise<WriterLock> {
+  opfs(); // a path's lock means nothing where there is no OPFS to write it to
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
   if (locks === undefined) {
     throw new MemvecError('UNSUPPORTED', `cannot lock ${path}: this runtime has no Web Locks API (navigator.locks)`);

@@ -3,7 +3,10 @@
  * browser or edge bundle never pulls in node:fs or the native addon.
  */
 import { MemvecError } from '../errors.js';
+import { closestName, describe } from '../validate.js';
 import type { BackendName, StorageBackend } from './types.js';
+
+const BACKEND_NAMES: readonly BackendName[] = ['mmap', 'fs', 'deno', 'opfs', 'memory'];
 
 export type BackendChoice = BackendName | StorageBackend;
 
@@ -35,7 +38,11 @@ async function load(name: BackendName): Promise<StorageBackend> {
       // One shared in-memory file system per process, so a store saved by path can be opened again.
       return (await import('./memory.js')).sharedMemoryBackend;
     default:
-      throw new MemvecError('UNSUPPORTED', `storage backend '${name}' is not available in this build`);
+      // Not a backend at all (a typo), as opposed to a real one this runtime lacks (UNSUPPORTED).
+      throw new MemvecError(
+        'INVALID_ARGUMENT',
+        `unknown storage backend ${describe(name)} (did you mean '${closestName(String(name), BACKEND_NAMES)}'? backends: ${BACKEND_NAMES.join(', ')})`,
+      );
   }
 }
 
