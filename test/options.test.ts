@@ -127,7 +127,7 @@ describe('error messages show the offending value and its type', () => {
     expect((await caught(() => index.search(Q, 1, { minScore: '0.5' as never }))).message).toBe('minScore must be a finite number, got "0.5" (string)');
     expect((await caught(() => HnswIndex.create({ dimension: '4' as never }))).message).toBe('dimension must be an integer in [1, 65536], got "4" (string)');
     expect((await caught(() => index.insert(5 as never, Q))).message).toMatch(/key must be .*, got 5$/);
-    expect((await caught(() => index.insert('b', [1, 2, '3', 4] as never))).message).toBe('vector has a non-finite value ("3" (string)) at index 2');
+    expect((await caught(() => index.insert('b', [1, 2, '3', 4] as never))).message).toBe('the vector of "b" has a non-finite value ("3" (string)) at index 2');
     expect((await caught(() => index.search('1,2,3,4' as never, 1))).message).toMatch(/query must be a Float32Array or an array of numbers, got "1,2,3,4" \(string\)/);
   });
 

@@ -18,8 +18,10 @@ export type Rows = LoggedRows & { norms?: Float32Array };
 /** insert's one row. */
 export function singleRow(key: unknown, vector: unknown, metadata: unknown, dimension: number, metric: HnswMetric): Rows {
   const keys = [checkKey(key)];
-  const data = toVector(vector, dimension);
-  if (metric === 'cosine') checkNonZero(data, dimension, () => 'vector');
+  // The message names the entry: in a loop of inserts, which one was wrong matters.
+  const what = `the vector of ${JSON.stringify(keys[0]!.length > 40 ? `${keys[0]!.slice(0, 40)}…` : keys[0])}`;
+  const data = toVector(vector, dimension, what);
+  if (metric === 'cosine') checkNonZero(data, dimension, () => what);
   return { keys, data, metas: [toStoredMetadata(metadata, 'metadata')] };
 }
 
