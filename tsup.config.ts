@@ -112,6 +112,11 @@ export default defineConfig([
     define: { __MEMVEC_ENTRY__: JSON.stringify('default') },
     // node: built-ins stay imports; backends load them lazily so browser bundles never pull them in.
     external: [/^node:/],
+    // The CJS build has no import.meta; native-addon.ts knows and falls back to __dirname, so esbuild's
+    // warning about it is noise in every install.
+    esbuildOptions(options) {
+      options.logOverride = { ...options.logOverride, 'empty-import-meta': 'silent' };
+    },
   },
   web('browser'),
   web('workerd'),
