@@ -79,7 +79,7 @@ export function filterToSql(node: FilterNode, column: string, offset: number): S
         const some = exists(`${p} ? (@.type() != "array" && @ == $v[*])`, { v: n.values });
         if (!n.values.includes(null)) return some;
         // Metadata that is not an object (or NULL) has no fields at all.
-        const missing = `(jsonb_typeof(${column}) is distinct from 'object' or jsonb_path_exists(${column}, ${param(`lax $ ? (${missingIn(n.path, 0, '@')})`)}::jsonpath))`;
+        const missing = `(coalesce(jsonb_typeof(${column}) <> 'object', true) or jsonb_path_exists(${column}, ${param(`lax $ ? (${missingIn(n.path, 0, '@')})`)}::jsonpath))`;
         return `(${some} or ${missing})`;
       }
       case 'compare':
