@@ -182,8 +182,14 @@ describe.each(targets)('memvec/postgres against $name', ({ url: givenUrl }) => {
   });
 
   it('object filters select the same entries in SQL as matchesFilter in JS (random filters, random metadata)', async () => {
-    const n = 400;
-    const docs = Array.from({ length: n }, randomDoc);
+    // Shapes random docs rarely produce: arrays in arrays, scalars and empty arrays on a path, nulls.
+    const edges: unknown[] = [
+      { n: [[{ z: 1 }]] }, { n: [1, { z: 2 }] }, { n: { z: [[1]] } }, { x: [[null]] }, { n: [] }, { n: [{}] }, { n: null },
+      { n: 5 }, { x: [] }, { x: [null] }, { n: { z: null } }, { n: [{ z: null }, { z: 'a' }] }, { n: [{ z: [1, 'a'] }] }, [],
+      null, 3, { x: { y: 1 } }, { 'n.z': 1 },
+    ];
+    const docs = [...edges, ...Array.from({ length: 400 - edges.length }, randomDoc)];
+    const n = docs.length;
     const index = await HnswIndex.create({ dimension: 4, metric: 'euclidean' });
     await index.batchInsert(randomVectors(n, 4, 5), docs.map((_, i) => `d${i}`), docs);
     const table = `${prefix}_filters`;

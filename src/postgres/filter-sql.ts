@@ -12,8 +12,8 @@
  *   stops lax mode from unwrapping a nested array a second time.
  * - jsonpath comparisons across types are "unknown", i.e. never true: no cross-type matches.
  * - `null` in $eq/$in also matches where the field is missing on SOME branch (`{ 'a.b': null }` matches
- *   `{ a: [{ b: 1 }, {}] }`, as valuesAt yields MISSING for the element without b): missingBranch()
- *   spells that walk out in jsonpath with explicit type tests, so lax mode unwraps nothing by itself.
+ *   `{ a: [{ b: 1 }, {}] }`, as valuesAt yields MISSING for the element without b): missingIn()
+ *   spells that walk out in strict-mode jsonpath with explicit type tests.
  * - Each leaf is coalesced to a boolean (NULL metadata is SQL NULL), so NOT is the plain negation.
  */
 import { MemvecError } from 'memvec';
@@ -35,13 +35,16 @@ function jsonPath(path: readonly string[]): string {
 }
 
 /**
- * A jsonpath predicate, true when the walk of `path[i..]` from `x` (an object) ends missing somewhere:
- * the key is absent, or its value is a scalar/null with steps left, or an array with steps left has no
- * object element or an object element where the rest is missing.
+ * A strict-mode jsonpath predicate, true when the walk of `path[i..]` from `x` (an object) ends missing
+ * somewhere: the key is absent, or its value is a scalar/null with steps left, or an array with steps
+ * left has no object element or an object element where the rest is missing. Strict mode, so no array
+ * is unwrapped behind our back; a key is read only once keyvalue() has shown it is there (reading an
+ * absent key is an error in strict mode).
  */
 function missingIn(path: readonly string[], i: number, x: string): string {
-  const child = `${x}.${JSON.stringify(path[i])}`;
-  const absent = `!exists(${child})`;
+  const key = JSON.stringify(path[i]);
+  const child = `${x}.${key}`;
+  const absent = `!exists(${x}.keyvalue() ? (@.key == ${key}))`;
   if (i === path.length - 1) return absent;
   const rest = (y: string) => missingIn(path, i + 1, y);
   return `(${absent} || (${child}.type() == "object" && ${rest(child)})`
@@ -79,7 +82,7 @@ export function filterToSql(node: FilterNode, column: string, offset: number): S
         const some = exists(`${p} ? (@.type() != "array" && @ == $v[*])`, { v: n.values });
         if (!n.values.includes(null)) return some;
         // Metadata that is not an object (or NULL) has no fields at all.
-        const missing = `(coalesce(jsonb_typeof(${column}) <> 'object', true) or jsonb_path_exists(${column}, ${param(`lax $ ? (${missingIn(n.path, 0, '@')})`)}::jsonpath))`;
+        const missing = `(coalesce(jsonb_typeof(${column}) <> 'object', true) or jsonb_path_exists(${column}, ${param(`strict $ ? (${missingIn(n.path, 0, '@')})`)}::jsonpath))`;
         return `(${some} or ${missing})`;
       }
       case 'compare':
