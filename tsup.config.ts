@@ -9,7 +9,7 @@
  * All four embed or import the same engine and export the same API; the three ESM-only builds reuse
  * index.d.ts through a one-line re-export.
  *
- * Subpaths (memvec/migrate, memvec/langchain): ESM + CJS + types, importing the core as 'memvec', so
+ * Subpaths (memvec/migrate, memvec/langchain, memvec/postgres): ESM + CJS + types, importing the core as 'memvec', so
  * they run against whichever build the caller's own `memvec` import resolved to and share its classes
  * and MemvecError (instanceof works across them). No engine code is bundled into a subpath.
  */
@@ -124,4 +124,6 @@ export default defineConfig([
   subpath('migrate', 'src/migrate/index.ts'),
   // @langchain/core is an optional peer dependency: imported, never bundled.
   subpath('langchain', 'src/langchain/index.ts', [/^@langchain\/core(\/|$)/]),
+  // pg is an optional peer dependency, imported (lazily, for a connection string) and never bundled.
+  subpath('postgres', 'src/postgres/index.ts', [/^pg$/]),
 ]);

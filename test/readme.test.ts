@@ -63,7 +63,7 @@ describe('README code blocks', () => {
           // Examples may show a value without using it.
           noUnusedLocals: false,
           noUnusedParameters: false,
-          paths: { memvec: ['../../src/index.ts'], 'memvec/migrate': ['../../src/migrate/index.ts'], 'memvec/langchain': ['../../src/langchain/index.ts'] },
+          paths: { memvec: ['../../src/index.ts'], 'memvec/migrate': ['../../src/migrate/index.ts'], 'memvec/langchain': ['../../src/langchain/index.ts'], 'memvec/postgres': ['../../src/postgres/index.ts'] },
         },
         include: ['*.ts'],
       }),
@@ -99,7 +99,7 @@ describe('README code blocks', () => {
         external: ['node:*'],
         plugins: [{
           name: 'memvec-from-src',
-          setup: (on) => on.onResolve({ filter: /^memvec(\/(migrate|langchain))?$/ }, (args) => ({
+          setup: (on) => on.onResolve({ filter: /^memvec(\/(migrate|langchain|postgres))?$/ }, (args) => ({
             path: join(REPO, 'src', args.path === 'memvec' ? 'index.ts' : `${args.path.slice('memvec/'.length)}/index.ts`),
           })),
         }],

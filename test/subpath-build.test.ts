@@ -1,5 +1,5 @@
-// The built subpaths (memvec/migrate, memvec/langchain) against the core build: the core never loads
-// @langchain/core, and a subpath reaches memvec's classes only through 'memvec', so it shares them
+// The built subpaths (memvec/migrate, memvec/langchain, memvec/postgres) against the core build: the core
+// never loads @langchain/core or pg, and a subpath reaches memvec's classes only through 'memvec', so it shares them
 // (and MemvecError) with the caller instead of bundling a second engine.
 // Reads dist/: `npx tsup` first.
 import { existsSync, readFileSync } from 'node:fs';
@@ -33,20 +33,21 @@ function packagesImported(graph: Map<string, string>): Set<string> {
 }
 
 describe('subpath builds', () => {
-  it('the core build (ESM and CJS) loads nothing of LangChain or the subpaths', () => {
+  it('the core build (ESM and CJS) loads nothing of LangChain, pg or the subpaths', () => {
     for (const entry of ['index.js', 'index.cjs', 'browser.js']) {
       const graph = moduleGraph(entry);
       // The ESM builds load the backends and engine variants as chunks (the CJS build is one file).
       if (entry.endsWith('.js')) expect(graph.size).toBeGreaterThan(5);
       for (const [file, text] of graph) {
         expect(text.includes('@langchain'), file).toBe(false);
-        expect(text.includes('MemvecVectorStore') || text.includes('createDualWriter'), file).toBe(false);
+        expect(text.includes('MemvecVectorStore') || text.includes('createDualWriter') || text.includes('exportToPostgres'), file).toBe(false);
+        expect(packagesImported(new Map([[file, text]])).has('pg'), file).toBe(false);
       }
     }
   });
 
   it('each subpath imports the core as memvec and bundles no engine', () => {
-    for (const [entry, peers] of [['migrate', []], ['langchain', ['@langchain/core/documents', '@langchain/core/utils/math', '@langchain/core/vectorstores']]] as const) {
+    for (const [entry, peers] of [['migrate', []], ['langchain', ['@langchain/core/documents', '@langchain/core/utils/math', '@langchain/core/vectorstores']], ['postgres', ['pg']]] as const) {
       for (const ext of ['js', 'cjs']) {
         const graph = moduleGraph(`${entry}.${ext}`);
         // One self-contained file: no chunk of the core build.

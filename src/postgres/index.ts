@@ -1,0 +1,12 @@
+/**
+ * memvec/postgres: moving to PostgreSQL + pgvector when an index outgrows one process.
+ *   exportToPostgres  an HnswIndex or MemMapVector → a table (key text, embedding vector(d), metadata
+ *                     jsonb) and an HNSW index with the metric's operator class, in one transaction;
+ *   searchPostgres    top-k from that table, scored as memvec scores, with memvec's object filters as SQL.
+ * `pg` (node-postgres) is an optional peer dependency, loaded only for a connection string.
+ */
+export type { PgConnection, PgPool, PgQueryable } from './connection.js';
+export { exportToPostgres } from './export.js';
+export type { ExportOptions, ExportProgress, ExportSummary } from './export.js';
+export { searchPostgres } from './search.js';
+export type { PostgresSearchOptions, PostgresSearchResult, PostgresTarget } from './search.js';
