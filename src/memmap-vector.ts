@@ -10,7 +10,7 @@
  */
 import { Engine } from './engine/engine.js';
 import { WasmBuffer } from './engine/wasm-buffer.js';
-import { isMemvecError, MemvecError } from './errors.js';
+import { MemvecError } from './errors.js';
 import { crc32 } from './format/crc32.js';
 import {
   bitmapBytes,
@@ -20,7 +20,7 @@ import {
   MAX_VECTORS,
   VECTORS_OFFSET,
 } from './format/flat-header.js';
-import { commitHeader } from './format/header-slots.js';
+import { commitHeader, racedACommit } from './format/header-slots.js';
 import { createFile, popcount8, readHeader, writeFreshHeader } from './flat/flat-file.js';
 import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
 import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
@@ -69,14 +69,6 @@ const DEFAULT_DIMENSION = 512;
 /** A reader racing a writer's commits may read a bitmap as it is overwritten: it tries again. */
 const READER_ATTEMPTS = 4;
 
-/** True if the file's newest header is no longer at `sequence`: a writer committed while we read. */
-function sequenceMoved(file: StorageFile, path: string, sequence: number): boolean {
-  try {
-    return readHeader(file, path).header.sequence !== sequence;
-  } catch {
-    return false;
-  }
-}
 const COPY_CHUNK_BYTES = 8 << 20;
 
 /** Little-endian bytes of a Float32Array without copying (every runtime we target is little-endian). */
@@ -523,7 +515,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
         return true;
       } catch (err) {
         bitmap.release();
-        const moved = sequence !== undefined && isMemvecError(err, 'CORRUPT_FILE') && sequenceMoved(fresh, this.path, sequence);
+        const moved = racedACommit(err, sequence, () => readHeader(fresh, this.path).header.sequence);
         fresh.close();
         if (!moved || attempt >= READER_ATTEMPTS) throw err;
       }

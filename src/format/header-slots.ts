@@ -8,7 +8,7 @@
  * size u32 at 12, sequence u64 at 16, the format's own fields, and the CRC-32 of everything before it
  * in the last 4 bytes.
  */
-import { MemvecError } from '../errors.js';
+import { isMemvecError, MemvecError } from '../errors.js';
 import type { StorageFile } from '../storage/types.js';
 import { crc32 } from './crc32.js';
 
@@ -122,4 +122,18 @@ export function chooseNewestSlot<H extends { sequence: number }>(
   const damaged = slots.find((s) => s.kind === 'damaged');
   if (damaged?.kind === 'damaged') throw new MemvecError('CORRUPT_FILE', `${path}: ${damaged.reason}`);
   throw new MemvecError('CORRUPT_FILE', `${path} is not ${kind.description} (no valid header)`);
+}
+
+/**
+ * Whether a reader's CORRUPT_FILE came from a writer committing while it read (readers take no lock):
+ * the newest valid header is no longer at `sequence`, the one the reader used. Then reading again is
+ * worth it; otherwise the damage is real. Both file kinds' readers ask this before they retry.
+ */
+export function racedACommit(err: unknown, sequence: number | undefined, newestSequence: () => number): boolean {
+  if (sequence === undefined || !isMemvecError(err, 'CORRUPT_FILE')) return false;
+  try {
+    return newestSequence() !== sequence;
+  } catch {
+    return false;
+  }
 }

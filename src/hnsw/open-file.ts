@@ -7,13 +7,13 @@
  * IndexFile (index-file.ts); a reader gets an IndexReader (index-reader.ts), whose refresh() comes back
  * here (readCommitted, loadCommitted) to reload.
  */
-import { isMemvecError, MemvecError } from '../errors.js';
+import { MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
 import { checkFileKind } from '../format/file-kind.js';
 import {
   chooseIndexHeader, decodeIndexSlot, INDEX_DATA_START, type IndexHeader,
 } from '../format/hnsw-file-header.js';
-import { readSlots } from '../format/header-slots.js';
+import { racedACommit, readSlots } from '../format/header-slots.js';
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
 import type { HnswIndex, HnswIndexOptions, HnswMetric, HnswProgressOptions } from '../hnsw-index.js';
 import { type BackendChoice, resolveBackend } from '../storage/select.js';
@@ -164,19 +164,10 @@ export async function readCommitted<T>(
       used = header;
       return await use(file, header, slot);
     } catch (err) {
-      const changed = readOnly && used !== undefined && isMemvecError(err, 'CORRUPT_FILE') && headerMoved(file, path, used);
+      const changed = readOnly && racedACommit(err, used?.sequence, () => readIndexHeader(file, path).header.sequence);
       file.close();
       if (!changed || attempt >= READER_ATTEMPTS) throw err;
     }
-  }
-}
-
-/** True if the file's newest header is no longer `used`: a writer committed while we read. */
-function headerMoved(file: StorageFile, path: string, used: IndexHeader): boolean {
-  try {
-    return readIndexHeader(file, path).header.sequence !== used.sequence;
-  } catch {
-    return false;
   }
 }
 
