@@ -35,7 +35,10 @@ import { runBatch } from './hnsw/batch.js';
 import { rebuild } from './hnsw/compact.js';
 import { METRIC_IDS, statusError } from './hnsw/engine-codes.js';
 import { isFilter, matchingKeys, toEntryPredicate } from './hnsw/entry-filter.js';
+import { type HnswChange, readChanges } from './hnsw/change-feed.js';
+import { decodeCursor, encodeCursor } from './hnsw/log-cursor.js';
 import type { Journal } from './hnsw/index-file.js';
+import { IndexReader } from './hnsw/index-reader.js';
 import { InsertTransaction } from './hnsw/insert-transaction.js';
 import { type HnswOpenOptions, openIndexFile } from './hnsw/open-file.js';
 import { batchArguments, queryRow, singleRow } from './hnsw/rows.js';
@@ -51,7 +54,7 @@ import {
 } from './hnsw/validate.js';
 import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { resolveBackend, type BackendChoice } from './storage/select.js';
-import type { BackendName, StorageFile } from './storage/types.js';
+import type { BackendName, StorageBackend, StorageFile } from './storage/types.js';
 import { checkInt, checkNonZero, checkOptionKeys, checkSignal, describe, toBatch, type VectorInput } from './validate.js';
 
 export { MAX_KEY_LENGTH } from './hnsw/validate.js';
@@ -160,6 +163,16 @@ export interface HnswLoadOptions extends HnswProgressOptions {
  * M is the type of the metadata stored with each entry (unknown unless given:
  * `HnswIndex.create<{ title: string }>(...)`); it is stored as JSON and returned deep-frozen.
  */
+/** What changesSince returns. */
+export interface HnswChanges<M = unknown> {
+  /** Pass it to the next changesSince call to get only what is committed after this one. */
+  cursor: string;
+  /** The committed changes after the given cursor, in log order (empty with `reset`). */
+  changes: HnswChange<M>[];
+  /** The whole committed state at `cursor`, read-only, when the log did not continue: close it. */
+  reset?: HnswIndex<M>;
+}
+
 export class HnswIndex<M = unknown> {
   readonly dimension: number;
   readonly metric: HnswMetric;
@@ -187,6 +200,8 @@ export class HnswIndex<M = unknown> {
   /** Why the index closed itself (a failed write to its file), for the CLOSED errors that follow. */
   private closedBy: unknown = undefined;
   private backendName: BackendName | null = null;
+  /** Where changesSince reads: the file of an index from open() (kept while a refresh detaches `journal`). */
+  private fileOf: { backend: StorageBackend; path: string } | null = null;
 
   private constructor(engine: Engine, config: Config, slots: SlotTable = emptySlotTable()) {
     this.engine = engine;
@@ -236,6 +251,7 @@ export class HnswIndex<M = unknown> {
         index.backendName = backend;
         index.seed = journal.seed;
         index.refresher = () => journal.refresh();
+        index.fileOf = { backend: journal.backend, path: journal.path };
       },
       fail: (index, err) => {
         index.close();
@@ -505,6 +521,31 @@ export class HnswIndex<M = unknown> {
   async refresh(): Promise<boolean> {
     this.live();
     return (await this.refresher?.()) ?? false;
+  }
+
+  /**
+   * A persistent index's change feed: the changes committed to its FILE after `cursor` (a string an
+   * earlier call returned), in order, read from the file's operation log, and the cursor past them.
+   * Without a cursor, or when the log no longer continues from it (a checkpoint folded the log into a
+   * new snapshot, or compact() replaced the file), `reset` is a read-only index of the whole committed
+   * state at the returned cursor and `changes` is empty: the consumer starts again from it, and must
+   * close it. Upserts are inserts (an insert of a held key replaces it). syncToPostgres is built on it.
+   */
+  async changesSince(cursor?: string): Promise<HnswChanges<M>> {
+    this.live();
+    const file = this.fileOf;
+    if (file === null) throw new MemvecError('INVALID_ARGUMENT', 'changesSince reads the file of a persistent index (HnswIndex.open); this index lives in memory');
+    if (cursor !== undefined) {
+      const read = await readChanges<M>(file.backend, file.path, this.dimension, decodeCursor(cursor));
+      if (read !== null) return { cursor: encodeCursor(read.cursor), changes: read.changes };
+    }
+    const reset = await HnswIndex.open<M>(file.path, { readOnly: true, backend: file.backend });
+    const journal = reset.journal;
+    if (!(journal instanceof IndexReader)) {
+      reset.close();
+      throw new MemvecError('INTERNAL', 'a read-only open did not give a reader');
+    }
+    return { cursor: encodeCursor(journal.cursor()), changes: [], reset };
   }
 
   /**

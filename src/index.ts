@@ -15,6 +15,7 @@ export type { BackendName, OpenOptions, StorageBackend, StorageFile } from './st
 export { HnswIndex } from './hnsw-index.js';
 export type {
   DeepReadonly,
+  HnswChanges,
   HnswEntry,
   HnswFilter,
   HnswIndexOptions,
@@ -27,4 +28,5 @@ export type {
   HnswSearchResult,
 } from './hnsw-index.js';
 export type { HnswOpenOptions } from './hnsw/open-file.js';
+export type { HnswChange } from './hnsw/change-feed.js';
 export type { FieldOperators, FilterScalar, MetadataFilter } from './filter/filter.js';

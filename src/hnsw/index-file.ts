@@ -33,6 +33,8 @@ import { compactTmpPath, writeWholeIndexFile } from './whole-file.js';
 /** What HnswIndex calls on each write of a persistent index. */
 export interface Journal {
   readonly path: string;
+  /** Where the file lives (changesSince reads it there). */
+  readonly backend: StorageBackend;
   /** Throws READ_ONLY or CLOSED before a write changes anything. */
   checkWritable(): void;
   /** Commits the record of rows already linked in an open engine transaction; throws if it did not. */
@@ -120,7 +122,7 @@ export class IndexFile implements Journal {
   private retryAtLogBytes = 0;
 
   /** Where the file lives: compaction writes its replacement beside it and renames it over it. */
-  private readonly backend: StorageBackend;
+  readonly backend: StorageBackend;
   readonly path: string;
   private readonly hooks: IndexFileHooks;
   /** Explicit: checkpoint whenever the log passes this many bytes, and on no other rule. */

@@ -13,13 +13,15 @@
 import { isMemvecError, MemvecError } from '../errors.js';
 import type { IndexHeader } from '../format/hnsw-file-header.js';
 import type { HnswIndex } from '../hnsw-index.js';
-import type { StorageFile } from '../storage/types.js';
+import type { StorageBackend, StorageFile } from '../storage/types.js';
+import { cursorAt, type LogCursor } from './log-cursor.js';
 import type { Journal } from './index-file.js';
 import { applyLog, type LoggedOp, type LogPosition, readLog } from './log-replay.js';
 import type { IndexAccess } from './open-file.js';
 
 /** What a reader needs from open-file.ts (which imports this file). */
 export interface ReaderDeps {
+  backend: StorageBackend;
   /** The whole committed state of `header` in `file`, as a fresh index. */
   load(file: StorageFile, header: IndexHeader): Promise<HnswIndex>;
   /** Opens the path, reads its newest header and runs `run`, retrying as the module comment says. */
@@ -72,6 +74,15 @@ export class IndexReader implements Journal {
 
   async rewrite(): Promise<void> {
     this.checkWritable();
+  }
+
+  get backend(): StorageBackend {
+    return this.deps.backend;
+  }
+
+  /** Where the index's state is in the file's history: changesSince continues from here. */
+  cursor(): LogCursor {
+    return cursorAt(this.header, this.position);
   }
 
   /** The seed the file was created with (compact() needs it; a reader refuses compact anyway). */

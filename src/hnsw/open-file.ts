@@ -112,6 +112,7 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
         if (lock === null) {
           // A reader keeps no file open (and never held a lock): refresh() reopens the path.
           journal = new IndexReader(path, header, file.size(), index, access, {
+            backend,
             load: (f, h) => loadCommitted(f, path, h, { ...given, ...configOf(index) }, access, {}).then((r) => r.index),
             retry: (run) => readCommitted(backend, path, true, null, run),
           });

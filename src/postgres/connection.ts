@@ -120,3 +120,26 @@ export async function run(s: Session, text: string, values?: unknown[]): Promise
     throw new MemvecError('IO', `PostgreSQL: ${message}${code ? ` (${code})` : ''}`);
   }
 }
+
+/**
+ * Runs `work` in one transaction on a session of `connection`: committed if it resolves, rolled back
+ * if it throws (and the error is the one that stopped it, not a failed rollback's on a lost connection).
+ */
+export async function inTransaction<T>(connection: unknown, work: (s: Session) => Promise<T>): Promise<T> {
+  const s = await openSession(connection);
+  let failed = true;
+  try {
+    await run(s, 'begin');
+    try {
+      const result = await work(s);
+      await run(s, 'commit');
+      failed = false;
+      return result;
+    } catch (err) {
+      await s.db.query('rollback').catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    await s.done(failed);
+  }
+}

@@ -6,7 +6,7 @@
  */
 import { HnswIndex, type HnswMetric, MemMapVector, MemvecError } from 'memvec';
 import { checkInt, checkOptionKeys, checkSignal, describe, optionNames } from '../validate.js';
-import { openSession, type PgConnection, run, type Session } from './connection.js';
+import { inTransaction, type PgConnection, run, type Session } from './connection.js';
 import { indexName, tableName, type TableName } from './identifiers.js';
 import { pgMetric, vectorLiteral } from './metric.js';
 import { createTable, inspectTable } from './table.js';
@@ -47,7 +47,7 @@ const EXPORT_OPTIONS = optionNames<ExportOptions>()(['connection', 'table', 'bat
 /** 3 parameters a row, and PostgreSQL allows 65535 a statement. */
 const MAX_BATCH = 10_000;
 
-interface Row {
+export interface Row {
   key: string;
   vector: Float32Array;
   metadata: unknown;
@@ -93,15 +93,18 @@ function sourceOf(source: unknown, keyOf: unknown): Source {
 function rowValues(row: Row): [string, string, string | null] {
   if (typeof row.key !== 'string' || row.key.length === 0) throw new MemvecError('INVALID_ARGUMENT', `keyOf returned ${describe(row.key)}, not a key`);
   if (row.key.includes('\u0000')) throw new MemvecError('INVALID_ARGUMENT', `key ${describe(row.key)} contains U+0000, which PostgreSQL text cannot hold`);
-  let json: string | null = null;
-  if (row.metadata !== undefined) {
-    json = JSON.stringify(row.metadata);
-    if (json.includes('\\u0000')) throw new MemvecError('INVALID_ARGUMENT', `the metadata of ${describe(row.key)} contains U+0000, which jsonb cannot hold`);
-  }
-  return [row.key, vectorLiteral(row.vector), json];
+  return [row.key, vectorLiteral(row.vector), metadataJson(row.key, row.metadata)];
 }
 
-async function insertBatch(s: Session, t: TableName, rows: Row[]): Promise<void> {
+/** Metadata as a jsonb parameter (null for none); INVALID_ARGUMENT for U+0000, which jsonb cannot hold. */
+export function metadataJson(key: string, metadata: unknown): string | null {
+  if (metadata === undefined) return null;
+  const json = JSON.stringify(metadata);
+  if (json.includes('\\u0000')) throw new MemvecError('INVALID_ARGUMENT', `the metadata of ${describe(key)} contains U+0000, which jsonb cannot hold`);
+  return json;
+}
+
+export async function insertBatch(s: Session, t: TableName, rows: Row[]): Promise<void> {
   const values: unknown[] = [];
   const tuples = rows.map((row) => {
     values.push(...rowValues(row));
@@ -117,7 +120,7 @@ async function insertBatch(s: Session, t: TableName, rows: Row[]): Promise<void>
   );
 }
 
-async function ensureVectorExtension(s: Session): Promise<void> {
+export async function ensureVectorExtension(s: Session): Promise<void> {
   const [row] = await run(s, "select count(*)::int as n from pg_extension where extname = 'vector'");
   if (row?.n === 0) await run(s, 'create extension vector');
 }
@@ -130,51 +133,55 @@ export async function exportToPostgres(source: HnswIndex<any> | MemMapVector, op
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new MemvecError('INVALID_ARGUMENT', 'onProgress must be a function');
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new MemvecError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
   const src = sourceOf(source, o.keyOf);
-  const metric = pgMetric(src.metric);
+  checkSignal(o.signal);
+
+  return inTransaction(o.connection, async (s) => {
+    await ensureVectorExtension(s);
+    const state = await inspectTable(s, t, src.dimension);
+    if (!state.exists) await createTable(s, t, src.dimension);
+    const copied = await copyRows(s, t, src.rows, batchSize, o.signal, (n) => o.onProgress?.({ copied: n, total: src.total }));
+    const { m, efConstruction } = await createHnswIndex(s, t, src);
+    checkSignal(o.signal);
+    return { table: displayName(t), copied, dimension: src.dimension, metric: src.metric, m, efConstruction };
+  });
+}
+
+export const displayName = (t: TableName): string => (t.schema ? `${t.schema}.${t.table}` : t.table);
+
+/** Upserts `rows` in batches, checking `signal` before each; returns how many. */
+export async function copyRows(
+  s: Session, t: TableName, rows: Iterable<Row>, batchSize: number, signal: AbortSignal | undefined, progress: (copied: number) => void,
+): Promise<number> {
+  let copied = 0;
+  let batch: Row[] = [];
+  const flush = async () => {
+    checkSignal(signal);
+    await insertBatch(s, t, batch);
+    copied += batch.length;
+    batch = [];
+    progress(copied);
+  };
+  for (const row of rows) {
+    batch.push(row);
+    if (batch.length === batchSize) await flush();
+  }
+  if (batch.length > 0) await flush();
+  checkSignal(signal);
+  return copied;
+}
+
+/** The table's HNSW index with the metric's operator class, if it has none; its parameters as made. */
+export async function createHnswIndex(
+  s: Session, t: TableName, src: { metric: HnswMetric; M: number; efConstruction: number },
+): Promise<{ m: number; efConstruction: number }> {
   // pgvector's limits: m in [2, 100], ef_construction in [4, 1000] and at least 2·m.
   const m = Math.min(Math.max(src.M, 2), 100);
   const efConstruction = Math.min(Math.max(src.efConstruction, 2 * m, 4), 1000);
-  checkSignal(o.signal);
-
-  const s = await openSession(o.connection);
-  let failed = true;
-  try {
-    await run(s, 'begin');
-    try {
-      await ensureVectorExtension(s);
-      const state = await inspectTable(s, t, src.dimension);
-      if (!state.exists) await createTable(s, t, src.dimension);
-      const progress: ExportProgress = { copied: 0, total: src.total };
-      let batch: Row[] = [];
-      const flush = async () => {
-        checkSignal(o.signal);
-        await insertBatch(s, t, batch);
-        progress.copied += batch.length;
-        batch = [];
-        o.onProgress?.({ ...progress });
-      };
-      for (const row of src.rows) {
-        batch.push(row);
-        if (batch.length === batchSize) await flush();
-      }
-      if (batch.length > 0) await flush();
-      checkSignal(o.signal);
-      // m and ef_construction are integers checked above: WITH (...) takes no bound parameters.
-      await run(
-        s,
-        `create index if not exists ${indexName(t)} on ${t.sql} using hnsw (embedding ${metric.opclass})
-         with (m = ${m}, ef_construction = ${efConstruction})`,
-      );
-      checkSignal(o.signal);
-      await run(s, 'commit');
-      failed = false;
-      return { table: t.schema ? `${t.schema}.${t.table}` : t.table, copied: progress.copied, dimension: src.dimension, metric: src.metric, m, efConstruction };
-    } catch (err) {
-      // The rollback's own failure (a lost connection) must not hide why the export stopped.
-      await s.db.query('rollback').catch(() => undefined);
-      throw err;
-    }
-  } finally {
-    await s.done(failed);
-  }
+  // m and ef_construction are integers checked above: WITH (...) takes no bound parameters.
+  await run(
+    s,
+    `create index if not exists ${indexName(t)} on ${t.sql} using hnsw (embedding ${pgMetric(src.metric).opclass})
+     with (m = ${m}, ef_construction = ${efConstruction})`,
+  );
+  return { m, efConstruction };
 }
