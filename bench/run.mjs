@@ -3,7 +3,7 @@
 // data in one run. Prints markdown tables to stdout (progress goes to stderr) and writes them to
 // bench/results/<date>-<machine>.md and bench/results/latest.md.
 //   --quick            smaller sizes for development and smoke runs (~1 minute); writes latest-quick.md
-//   --only=a,b         run some sections only: kernel, exact, hnsw, storage, compact (writes no latest*.md)
+//   --only=a,b         run some sections only: kernel, exact, hnsw, storage, compact, postgres (writes no latest*.md)
 //   --libs=a,b         load only these libraries: memvec, hnswlib, usearch (the others show as n/a);
 //                      `--quick --only=hnsw --libs=memvec` is the quick way to the searchBatch table
 import { execFileSync } from 'node:child_process';
@@ -21,12 +21,13 @@ import { compactSection } from './sections/compact.mjs';
 import { exactSection } from './sections/exact.mjs';
 import { hnswSection } from './sections/hnsw.mjs';
 import { kernelSection } from './sections/kernel.mjs';
+import { postgresSection } from './sections/postgres.mjs';
 import { storageSection } from './sections/storage.mjs';
 import { num, secs, table } from './table.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const K = 10;
-const SECTIONS = ['kernel', 'exact', 'hnsw', 'storage', 'compact'];
+const SECTIONS = ['kernel', 'exact', 'hnsw', 'storage', 'compact', 'postgres'];
 const LIBS = ['memvec', 'hnswlib', 'usearch'];
 
 const SIZES = {
@@ -36,6 +37,7 @@ const SIZES = {
     exactMinMs: 2000, hnswMinMs: 1000, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
     storage: { n: 1_000_000, dim: 128 }, storageMinMs: 2000,
     compact: { lives: [100, 1_000, 10_000], dim: 128, queries: 200 },
+    postgres: { n: 20_000, dim: 384 },
   },
   quick: {
     kernelN: 20_000, kernelDims: [768, 128], kernelMinMs: 200,
@@ -43,6 +45,7 @@ const SIZES = {
     exactMinMs: 300, hnswMinMs: 150, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
     storage: { n: 100_000, dim: 128 }, storageMinMs: 300,
     compact: { lives: [100, 1_000, 5_000], dim: 128, queries: 100 },
+    postgres: { n: 2_000, dim: 384 },
   },
 };
 
@@ -59,7 +62,7 @@ function parseArgs(argv) {
       const bad = args.libs.filter((s) => !LIBS.includes(s));
       if (bad.length) throw new Error(`unknown librar(ies) ${bad.join(', ')}; known: ${LIBS.join(', ')}`);
     } else if (a === '--help' || a === '-h') {
-      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw,storage,compact] [--libs=memvec,hnswlib,usearch]');
+      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw,storage,compact,postgres] [--libs=memvec,hnswlib,usearch]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -179,6 +182,7 @@ async function main() {
     if (peers.memvec.error) emit(`## 5. HnswIndex.compact() after churn\n\nmemvec not available: ${peers.memvec.error}`);
     else await section((c) => compactSection({ ...c, api: peers.memvec.lib }));
   }
+  if (args.only.includes('postgres')) await section(postgresSection);
 
   const footer = `---\nTotal wall time ${secs(performance.now() - started)}; load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`;
   console.log(footer);
