@@ -177,6 +177,22 @@ function* candidates(values: unknown[]): Generator<unknown> {
   }
 }
 
+/** What one entry offers a field's conditions: the engine's filter columns store exactly this per slot. */
+export interface FieldValues {
+  /** The path is missing on some branch (what `{ f: null }` and `$ne` / `$nin` match). */
+  missing: boolean;
+  /** The path has a value on some branch (`$exists: true`; null counts). */
+  present: boolean;
+  /** The values equality, `$in` and comparisons look at: scalars, an array's elements (which may be anything). */
+  candidates: unknown[];
+}
+
+export function fieldValues(doc: unknown, p: readonly string[]): FieldValues {
+  const values = valuesAt(doc, p);
+  const found = values.filter((v) => v !== MISSING);
+  return { missing: found.length < values.length, present: found.length > 0, candidates: [...candidates(found)] };
+}
+
 function compare(a: unknown, op: CompareOp, b: number | string): boolean {
   if (typeof a !== typeof b) return false;
   const x = a as number | string;
