@@ -22,5 +22,4 @@ export default defineConfig({
   build: { outDir: join(here, 'dist'), emptyOutDir: true, target: 'es2022', reportCompressedSize: false },
   worker: { format: 'es' },
   preview: { host: '127.0.0.1', port: 4173 },
-  logLevel: 'warn',
 });

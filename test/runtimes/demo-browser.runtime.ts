@@ -61,7 +61,7 @@ describe('the browser demo: Fashion-MNIST searched by memvec in Chromium', () =>
     server = await serveDirectory(join(DEMO, 'dist'));
     browser = await launchChromium();
     // One context for both visits: it is one profile, so the reload sees the OPFS the first visit wrote.
-    context = await browser.newContext({ viewport: { width: 1120, height: 720 } });
+    context = await browser.newContext({ viewport: { width: 1120, height: 600 } });
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(String(err)));
     page.on('console', (msg) => {
@@ -118,7 +118,7 @@ describe('the browser demo: Fashion-MNIST searched by memvec in Chromium', () =>
     const other = label === 'Bag' ? 'Sneaker' : 'Bag';
     await page.selectOption('[data-testid="label-filter"]', other);
     await page.waitForFunction(
-      (want) => [...document.querySelectorAll('[data-testid="result"]')].every((el) => el.getAttribute('data-label') === want) &&
+      (want) => Array.from(document.querySelectorAll('[data-testid="result"]')).every((el) => el.getAttribute('data-label') === want) &&
         document.querySelector('[data-testid="latency"]')?.textContent !== '…',
       other,
       { timeout: 10_000 },
