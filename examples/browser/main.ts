@@ -122,8 +122,9 @@ async function main(): Promise<void> {
           $('build-ms').textContent = msg.buildMs!.toFixed(0);
           localStorage.setItem(BUILD_MS_KEY, msg.buildMs!.toFixed(0));
           $('status').textContent =
-            `built in ${seconds(msg.buildMs!)} (first visit) and saved to OPFS in ${seconds(msg.saveMs!)}; ` +
-            `reload the page to open it from OPFS instead. Click any image.${msg.note ? ` (${msg.note})` : ''}`;
+            `built in ${seconds(msg.buildMs!)} (first visit)` +
+            (msg.saveMs === undefined ? '' : ` and saved to OPFS in ${seconds(msg.saveMs)}; reload the page to open it from OPFS instead`) +
+            `. Click any image.${msg.note ? ` (${msg.note})` : ''}`;
         }
         document.body.dataset.state = 'ready';
         runSearch();

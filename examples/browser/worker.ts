@@ -34,7 +34,7 @@ function vectorOf(item: number): Float32Array {
   return out;
 }
 
-async function build(labels: Uint8Array, labelNames: string[]): Promise<{ buildMs: number; saveMs: number }> {
+async function build(labels: Uint8Array, labelNames: string[]): Promise<{ buildMs: number; saveMs?: number; note?: string }> {
   const count = labels.length;
   const flat = new Float32Array(count * pixels);
   for (let i = 0; i < flat.length; i++) flat[i] = images[i]! / 255;
@@ -55,9 +55,15 @@ async function build(labels: Uint8Array, labelNames: string[]): Promise<{ buildM
     },
   });
   const buildMs = performance.now() - t0;
-  const t1 = performance.now();
-  await fresh.save(INDEX_PATH, { backend: 'opfs' });
   index = fresh;
+  const t1 = performance.now();
+  try {
+    await fresh.save(INDEX_PATH, { backend: 'opfs' });
+  } catch (err) {
+    // Another tab saving the same file (LOCKED), or no room left (IO): the index still works for this
+    // visit, it just is not kept. save() is atomic, so no half-written file is left behind either way.
+    return { buildMs, note: `not saved to OPFS, the next visit builds again: ${String(err)}` };
+  }
   return { buildMs, saveMs: performance.now() - t1 };
 }
 
@@ -83,8 +89,9 @@ async function init(msg: Extract<ToWorker, { type: 'init' }>): Promise<void> {
       note = `the saved index could not be loaded (${String(err)}): rebuilt`;
     }
   }
-  const { buildMs, saveMs } = await build(msg.labels, msg.labelNames);
-  send({ type: 'ready', source: 'built', size: index!.size(), buildMs, saveMs, ...(note ? { note } : {}) });
+  const built = await build(msg.labels, msg.labelNames);
+  const notes = [note, built.note].filter((n) => n !== undefined).join('; ');
+  send({ type: 'ready', source: 'built', size: index!.size(), buildMs: built.buildMs, ...(built.saveMs === undefined ? {} : { saveMs: built.saveMs }), ...(notes ? { note: notes } : {}) });
 }
 
 function search(msg: Extract<ToWorker, { type: 'search' }>): void {

@@ -89,6 +89,7 @@ describe('the browser demo: Fashion-MNIST searched by memvec in Chromium', () =>
     });
     await waitReady();
     expect(await text('source')).toBe('built');
+    expect(await text('status')).toMatch(/^built in [\d.]+ s \(first visit\) and saved to OPFS in [\d.]+ m?s; reload/);
     expect(await text('count')).toBe('70,000');
     const buildMs = Number(await text('build-ms'));
     expect(buildMs).toBeGreaterThan(0);
