@@ -49,6 +49,7 @@ describe('the browser demo: Fashion-MNIST searched by memvec in Chromium', () =>
       item,
       { timeout: 10_000 },
     );
+    expect(await text('latency')).toMatch(/^\d+\.\d ms$/);
     const results = await page.$$eval('[data-testid="result"]', (els) =>
       els.map((el) => ({ item: el.getAttribute('data-item')!, label: el.getAttribute('data-label')!, score: Number(el.getAttribute('data-score')) })),
     );
