@@ -4,7 +4,9 @@
  * (cached in .tmp/fashion-mnist/ after the first download); the first visit builds the index in a Worker
  * with a progress bar and saves it to OPFS; clicks show 20 neighbours that mostly share the clicked
  * image's label; the label filter (an object filter) keeps only that label; a reload opens the index
- * from OPFS instead of rebuilding. The screenshot the README shows (docs/demo-browser.png) is taken here.
+ * from OPFS instead of rebuilding. The screenshot the README shows (docs/demo-browser.png) is taken here:
+ * every run writes .tmp/demo-browser.png, and MEMVEC_UPDATE_SCREENSHOT=1 writes the README's copy too
+ * (not on every run: its times differ each time, and a test run should not leave the checkout modified).
  *
  * It lives in the runtimes stage so `npm test` runs it once (the Node, Bun and Deno stages run test/*.test.ts).
  */
@@ -17,7 +19,7 @@ import { runProcess } from './harness/spawn.js';
 import { serveDirectory, type StaticServer } from './harness/static-server.js';
 
 const DEMO = join(REPO, 'examples', 'browser');
-const SCREENSHOT = join(REPO, 'docs', 'demo-browser.png');
+const SCREENSHOTS = [join(REPO, '.tmp', 'demo-browser.png'), ...(process.env.MEMVEC_UPDATE_SCREENSHOT === '1' ? [join(REPO, 'docs', 'demo-browser.png')] : [])];
 /** Images clicked in the first grid (the same on every visit: the page seeds it) for precision@20. */
 const CLICKS = 8;
 
@@ -144,7 +146,7 @@ describe('the browser demo: Fashion-MNIST searched by memvec in Chromium', () =>
 
     // The README's picture: the page after a reload, showing both times and one image's neighbours.
     await clickItem(3);
-    await page.screenshot({ path: SCREENSHOT });
+    for (const path of SCREENSHOTS) await page.screenshot({ path });
     expect(pageErrors).toEqual([]);
   });
 });
