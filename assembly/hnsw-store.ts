@@ -10,6 +10,8 @@
 //   u8, visited epoch u16, undo stamp u32, and one candidate-heap entry u64.
 // - upper layers: a pool of blocks of (1 + M) u32; a node of level L owns L consecutive blocks
 //   starting at its offset, block i holding its list at layer i + 1.
+import { ELEMENT_F32, ELEMENT_KIND, vectorBytes } from './element';
+import { MAX_LEVEL } from './limits';
 import { METRIC_EUCLIDEAN, dotInline, l2sqInline } from './kernels';
 
 export const ST_OK: i32 = 0;
@@ -18,8 +20,7 @@ export const ST_INVALID: i32 = -2;
 export const ST_CORRUPT: i32 = -3;
 
 export const NONE: u32 = 0xffffffff;
-/** Levels past this are clamped: with M = 2 it is reached with probability about 2^-33. */
-export const MAX_LEVEL: i32 = 48;
+// MAX_LEVEL: assembly/limits.ts
 export const FLAG_DELETED: u8 = 1;
 /** Set while a transaction is replacing the slot's key: kept out of new links, still returned by searches. */
 export const FLAG_REPLACED: u8 = 2;
@@ -124,8 +125,13 @@ export let visitEpoch: u32 = 0;
 /** The metric's distance, lower is nearer: squared L2, or 1 - dot (cosine runs on unit vectors). */
 // @ts-ignore: decorator
 @inline export function distance(a: usize, b: usize): f32 {
-  if (metric == METRIC_EUCLIDEAN) return l2sqInline(a, b, dim);
-  return <f32>1 - dotInline(a, b, dim);
+  // Kernels chosen by element kind (a compile-time constant: the switch folds away).
+  switch (ELEMENT_KIND) {
+    case ELEMENT_F32:
+    default:
+      if (metric == METRIC_EUCLIDEAN) return l2sqInline(a, b, dim);
+      return <f32>1 - dotInline(a, b, dim);
+  }
 }
 
 /** Starts a visited set for one traversal; the epoch stamp means the array is never cleared per search. */
@@ -163,7 +169,7 @@ export function configure(d: i32, m: i32, mm: i32, efc: i32, seedLo: u32, seedHi
   M0 = 2 * mm;
   efConstruction = efc;
   levelMult = 1.0 / Math.log(<f64>mm);
-  vecBytes = <usize>d << 2;
+  vecBytes = vectorBytes(d);
   link0Bytes = <usize>(1 + M0) << 2;
   blockBytes = <usize>(1 + mm) << 2;
   const largest = vecBytes > link0Bytes ? vecBytes : link0Bytes;

@@ -6,7 +6,7 @@
 import { METRIC_COSINE, METRIC_DOT, dotInline, normalize } from './kernels';
 import { distKey, keyDist, keyId, maxDrainAscending, maxPush, maxSiftDown, minHeapify, minPush, minSiftDown, sortKeys } from './hnsw-heap';
 import {
-  FLAG_DELETED, FLAG_REPLACED, MAX_LEVEL, NONE, ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK,
+  FLAG_DELETED, FLAG_REPLACED, NONE, ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK,
   allow, blockBytes, candHeap, configure, count, deletedCount, dim, distance, drawLevel, efConstruction, entry,
   flags, flagsOf, levelOf, levels, link0Ptr, listPtr, M, M0, maxLevel, metric, nbrBuf, batchBuf, touchSink, setTouchSink, nextVisitEpoch, norms,
   outDists, outIds, pool, poolUsed, query, reservePool, reserveScratch, reserveSlots, rngState, setCount,
@@ -15,6 +15,7 @@ import {
 } from './hnsw-store';
 import { inTx, txBase, txBegin, txCommit, txRollback, txSaveNode } from './hnsw-tx';
 import { reorder, reorderMap, reorderRelease } from './hnsw-reorder';
+import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from './limits';
 
 // Which nodes may enter a result set. Every node stays navigable whatever its flags.
 const MODE_BUILD: i32 = 0; // inserts: live nodes not being replaced
@@ -230,7 +231,7 @@ function connect(id: u32, layer: i32, n: i32): i64 {
 /** Sets up an empty index. Returns ST_OK or ST_INVALID (bad parameters) or ST_CAPACITY. */
 export function hnswInit(d: i32, m: i32, mm: i32, efc: i32, seedLo: u32, seedHi: u32): i32 {
   if (vecBytes != 0) return ST_INVALID; // one index per instance
-  if (d < 1 || d > 65536 || m < METRIC_COSINE || m > METRIC_DOT || mm < 2 || mm > 256 || efc < 1 || efc > (1 << 20)) {
+  if (d < 1 || d > MAX_DIMENSION || m < METRIC_COSINE || m > METRIC_DOT || mm < MIN_M || mm > MAX_M || efc < 1 || efc > MAX_EF) {
     return ST_INVALID;
   }
   configure(d, m, mm, efc < mm ? mm : efc, seedLo, seedHi);
@@ -513,9 +514,6 @@ export function hnswLoadFinish(n: u32, used: u32, ep: u32, maxLvl: i32, rngLo: u
 
 export function hnswCount(): u32 {
   return count;
-}
-export function hnswDeletedCount(): u32 {
-  return deletedCount;
 }
 export function hnswPoolUsed(): u32 {
   return poolUsed;

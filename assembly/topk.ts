@@ -1,6 +1,7 @@
 // A bounded min-heap that keeps the k best (id, score) pairs seen, so a scan over N vectors returns k
 // results, not N. The root is the worst kept entry; "better" means a higher score, or an equal score and
 // a lower id, which makes results deterministic under ties.
+import { MAX_TOP_K } from './limits';
 
 let heapIds: usize = 0;
 let heapScores: usize = 0;
@@ -47,7 +48,7 @@ function siftDown(start: i32, id: u32, score: f32): void {
 }
 
 export function topkReset(k: i32, minScore: f32): i32 {
-  if (k < 1 || k > 1 << 26) return 1;
+  if (k < 1 || k > MAX_TOP_K) return 1;
   if (k > heapCap) {
     // Old contents need not survive: the heap is empty after a reset.
     if (heapIds != 0) heap.free(heapIds);
@@ -60,10 +61,6 @@ export function topkReset(k: i32, minScore: f32): i32 {
   heapCount = 0;
   heapMin = minScore;
   return 0;
-}
-
-export function topkCount(): i32 {
-  return heapCount;
 }
 
 /** Offers one candidate; inlined into the scans so the common "not good enough" case is one compare. */

@@ -15,7 +15,8 @@ export type MemvecErrorCode =
   | 'READ_ONLY' // a write to a store opened with { readOnly: true }
   | 'ABORTED' // an AbortSignal fired during long work
   | 'IO' // the storage backend failed (permissions, disk full, ...)
-  | 'UNSUPPORTED'; // the runtime lacks a capability the caller asked for
+  | 'UNSUPPORTED' // the runtime lacks a capability the caller asked for
+  | 'INTERNAL'; // memvec's own fault, not the caller's: a native panic, an engine that disagrees with its facade
 
 /**
  * The brand every MemvecError carries, in the global symbol registry: an app that loads memvec twice
