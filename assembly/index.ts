@@ -5,7 +5,7 @@ export { topkReset, topkDrain } from './topk';
 export { flatScanCosine, flatScanCosineIds } from './flat';
 export {
   hnswInit, hnswReserve, hnswInsert, hnswInsertStored, hnswTxBegin, hnswTxCommit, hnswTxRollback, hnswMarkDeleted,
-  hnswSetReplaced, hnswSearch, hnswSearchBatch, hnswLoadReserve, hnswLoadFinish, hnswCount,
+  hnswSetReplaced, hnswReserveSearch, hnswSearch, hnswSearchBatch, hnswLoadReserve, hnswLoadFinish, hnswCount,
   hnswPoolUsed, hnswEntryPoint,
   hnswMaxLevel, hnswRngLo, hnswRngHi, hnswChunkSlots, hnswVecPtr, hnswLink0Ptr, hnswNormsPtr, hnswLevelsPtr,
   hnswUpperOffsetsPtr, hnswPoolPtr, hnswFlagsPtr, hnswAllowPtr, hnswQueryPtr, hnswOutIdsPtr, hnswOutDistsPtr,

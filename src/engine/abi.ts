@@ -65,6 +65,12 @@ export interface EngineExports {
   /** Marks (on = 1) or clears a live slot as replaced by the open transaction: kept out of new links, still returned. */
   hnswSetReplaced(slot: number, on: number): number;
   /**
+   * Reserves the search context's result room for searches with this k and ef (clamped as a search
+   * clamps them), so that hnswSearch/hnswSearchBatch never allocate. Returns the room now reserved:
+   * a search whose max(k, ef) is at most that needs no further call. Negative: a status.
+   */
+  hnswReserveSearch(k: number, ef: number): number;
+  /**
    * Searches for the query written at hnswQueryPtr(); writes up to k (id u32, distance f32) pairs,
    * nearest first, at hnswOutIdsPtr()/hnswOutDistsPtr(); returns how many or a negative status.
    * filtered = 1 admits only slots whose byte at hnswAllowPtr() is set; `allowed` counts them.
@@ -126,7 +132,7 @@ export interface EngineExports {
 export const EXPORTED_FUNCTIONS = exportNames([
   'alloc', 'free', 'dot', 'l2sq', 'cosine', 'normSq', 'normalize', 'scoreBlock', 'topkReset', 'topkDrain',
   'flatScanCosine', 'flatScanCosineIds', 'hnswInit', 'hnswReserve', 'hnswInsert', 'hnswInsertStored', 'hnswTxBegin',
-  'hnswTxCommit', 'hnswTxRollback', 'hnswMarkDeleted', 'hnswSetReplaced', 'hnswSearch', 'hnswSearchBatch',
+  'hnswTxCommit', 'hnswTxRollback', 'hnswMarkDeleted', 'hnswSetReplaced', 'hnswReserveSearch', 'hnswSearch', 'hnswSearchBatch',
   'hnswLoadReserve', 'hnswLoadFinish', 'hnswCount', 'hnswPoolUsed', 'hnswEntryPoint', 'hnswMaxLevel', 'hnswRngLo',
   'hnswRngHi', 'hnswChunkSlots', 'hnswVecPtr', 'hnswLink0Ptr', 'hnswNormsPtr', 'hnswLevelsPtr', 'hnswUpperOffsetsPtr',
   'hnswPoolPtr', 'hnswFlagsPtr', 'hnswAllowPtr', 'hnswQueryPtr', 'hnswOutIdsPtr', 'hnswOutDistsPtr',

@@ -53,6 +53,8 @@ export class HnswEngine {
   private readonly x: EngineExports;
   /** f32 index of the query scratch: allocated at init, it never moves. */
   private readonly queryAt: number;
+  /** Searches with max(k, ef) up to this need no hnswReserveSearch first (the context's result room). */
+  private searchRoom = 0;
   /** After search(): u32 index of its result ids, f32 index of its distances (valid until the next call). */
   resultIdsAt = 0;
   resultDistsAt = 0;
@@ -223,6 +225,7 @@ export class HnswEngine {
    */
   search(query: Float32Array, k: number, ef: number, filtered: number, allowed: number): number {
     const x = this.x;
+    this.reserveSearch(k, ef);
     this.engine.f32.set(query, this.queryAt);
     const n = x.hnswSearch(k, ef, filtered, allowed);
     if (n < 0) throw statusError(n, 'searching');
@@ -240,6 +243,7 @@ export class HnswEngine {
     data: Float32Array, n: number, k: number, ef: number, filtered: number, allowed: number, buffers: BatchBufferSet,
   ): { idsAt: number; distsAt: number; countsAt: number } {
     // Every buffer is sized first: each may grow memory, and the views below must come after.
+    this.reserveSearch(k, ef);
     const queries = buffers.queries.ensure(data.byteLength);
     const ids = buffers.ids.ensure(n * k * 4);
     const dists = buffers.dists.ensure(n * k * 4);
@@ -248,6 +252,18 @@ export class HnswEngine {
     const st = this.x.hnswSearchBatch(queries, n, k, ef, filtered, allowed, ids, dists, counts);
     if (st < 0) throw statusError(st, `searching ${n} queries`);
     return { idsAt: ids >>> 2, distsAt: dists >>> 2, countsAt: counts >>> 2 };
+  }
+
+  /**
+   * Grows the search context's result room when k or ef outgrow it, before the search: the engine's
+   * search never allocates. Usually no call at all (one only after k or ef grew past every earlier
+   * one, or while ef exceeds the slots, which the engine clamps it to).
+   */
+  private reserveSearch(k: number, ef: number): void {
+    if (Math.max(k, ef) <= this.searchRoom) return;
+    const room = this.x.hnswReserveSearch(k, ef);
+    if (room < 0) throw statusError(room, 'searching');
+    this.searchRoom = room;
   }
 
   // ---- snapshots ---------------------------------------------------------------------------------
