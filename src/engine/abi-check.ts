@@ -9,8 +9,8 @@ import { MemvecError } from '../errors.js';
 import { ABI_CONSTANTS, EXPORTED_FUNCTIONS, type EngineExports } from './abi.js';
 
 export function checkEngineExports(exports: Record<string, unknown>): EngineExports {
-  const missing = EXPORTED_FUNCTIONS.filter((name) => typeof exports[name] !== 'function');
-  if (!(exports['memory'] instanceof WebAssembly.Memory)) missing.push('memory' as never);
+  const missing: string[] = EXPORTED_FUNCTIONS.filter((name) => typeof exports[name] !== 'function');
+  if (!(exports['memory'] instanceof WebAssembly.Memory)) missing.push('memory');
   if (missing.length > 0) {
     throw new MemvecError('INTERNAL', `memvec's WASM engine does not export ${missing.join(', ')}: the build is broken`);
   }

@@ -30,7 +30,7 @@ export interface EngineExports {
    */
   scoreBlock(metric: number, query: number, block: number, count: number, dim: number, out: number): void;
 
-  // assembly/topk.ts: one bounded min-heap per instance, keeping the k best (id, score) with score >= minScore.
+  // assembly/topk.ts: a bounded min-heap (the default TopK context), keeping the k best (id, score) with score >= minScore.
   /** Returns 0, or 1 if k is out of range (k < 1 or the heap cannot be allocated). */
   topkReset(k: number, minScore: number): number;
   /** Writes the kept entries best first (ties: lower id first) as u32 ids and f32 scores; returns how many; empties the heap. */
@@ -46,7 +46,8 @@ export interface EngineExports {
   /** As flatScanCosine, but vector i of the block has id `ids[i]` (u32 array). */
   flatScanCosineIds(query: number, queryNorm: number, block: number, ids: number, count: number, dim: number, deletedBits: number): void;
 
-  // assembly/hnsw.ts (+ hnsw-store.ts, hnsw-heap.ts, hnsw-tx.ts): the HNSW index, one per instance.
+  // assembly/hnsw.ts (+ hnsw-store.ts, hnsw-heap.ts, hnsw-tx.ts, search-context.ts): the HNSW index, one per
+  // instance; searches use its default SearchContext.
   // Statuses (src/engine/status.ts): 0 ok, -1 CAPACITY, -2 invalid argument, -3 corrupt.
   // u32 results (ids, counts, pointers) arrive as signed i32: read them with `>>> 0`.
   /** Configures an empty index; call once per instance. Limits: src/limits.ts. */
