@@ -9,7 +9,7 @@ import { loadEngineModule } from './wasm-source.js';
 import { ENTRY, type EngineInfo, type LoadedEngineModule } from './wasm-variant.js';
 
 /** wasm32 linear memory ends at 65536 pages of 64 KiB. */
-export const MAX_WASM_BYTES = 65536 * 65536;
+const MAX_WASM_BYTES = 65536 * 65536;
 
 let modulePromise: Promise<LoadedEngineModule> | undefined;
 
@@ -116,7 +116,7 @@ function capacityError(what: string, bytes: number): MemvecError {
  * Throws CAPACITY if `bytes` more could not fit in linear memory. The allocator may double memory when
  * it grows, so we leave headroom for its bookkeeping rather than trusting an exact fit.
  */
-export function ensureRoom(engine: Engine, bytes: number, what: string): void {
+function ensureRoom(engine: Engine, bytes: number, what: string): void {
   const slack = 1 << 20;
   if (engine.memoryBytes + bytes + slack > MAX_WASM_BYTES) throw capacityError(what, bytes);
 }
