@@ -58,6 +58,30 @@ describe('engine statuses', () => {
   });
 });
 
+describe('the search context', () => {
+  it('a search never allocates: without its result room reserved the engine refuses it, the binding reserves first', async () => {
+    const dim = 8;
+    const hnsw = await HnswEngine.create({ dimension: dim, metric: METRIC_IDS.euclidean, M: 4, efConstruction: 8, seedLo: 7, seedHi: 0 }, 'a test index');
+    hnsw.reserve(300, 'a test');
+    hnsw.txBegin();
+    for (let i = 0; i < 300; i++) {
+      hnsw.writeNext(Float32Array.from({ length: dim }, (_, j) => Math.sin(i * 7 + j)));
+      hnsw.insert('a test');
+    }
+    hnsw.txCommit();
+    const raw = hnsw.engine.exports;
+    // Room for efConstruction (8) only: ef 250 would need the context to grow inside the search.
+    expect(raw.hnswSearch(10, 250, 0, 0)).toBe(-2);
+    const query = Float32Array.from({ length: dim }, (_, j) => Math.cos(j));
+    expect(hnsw.search(query, 10, 250, 0, 0)).toBe(10);
+    // Reserved now: the raw call succeeds, and gives what the binding gave.
+    const ids = Array.from(hnsw.engine.u32.subarray(hnsw.resultIdsAt, hnsw.resultIdsAt + 10));
+    hnsw.engine.f32.set(query, raw.hnswQueryPtr() >>> 2);
+    expect(raw.hnswSearch(10, 250, 0, 0)).toBe(10);
+    expect(Array.from(hnsw.engine.u32.subarray(raw.hnswOutIdsPtr() >>> 2, (raw.hnswOutIdsPtr() >>> 2) + 10))).toEqual(ids);
+  });
+});
+
 describe('one binding', () => {
   it('no file outside src/engine/ touches the engine\'s exports', () => {
     const root = join(import.meta.dirname, '..', 'src');
