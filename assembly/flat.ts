@@ -2,8 +2,9 @@
 // given), so each vector's norm is computed in the same pass as its dot product. A vector is skipped
 // when its bit is set in the deletion bitmap (the authority on deletes) or when it is all zeros.
 
+import { vectorBytes } from './element';
 import { dotAndNormSqInline, lastNormSq } from './kernels';
-import { topkPush } from './topk';
+import { defaultTopK, topkPush } from './topk';
 
 // @ts-ignore: decorator
 @inline function isDeleted(bits: usize, id: u32): bool {
@@ -14,14 +15,15 @@ import { topkPush } from './topk';
 export function flatScanCosine(
   query: usize, queryNorm: f32, block: usize, count: i32, dim: i32, baseId: u32, deletedBits: usize,
 ): void {
-  const stride = <usize>dim << 2;
+  const stride = vectorBytes(dim);
+  const top = defaultTopK;
   for (let i = 0; i < count; i++) {
     const id = baseId + <u32>i;
     if (isDeleted(deletedBits, id)) continue;
     const ab = dotAndNormSqInline(query, block + <usize>i * stride, dim);
     const nb = lastNormSq;
     if (nb == 0) continue;
-    topkPush(id, ab / (queryNorm * Mathf.sqrt(nb)));
+    topkPush(top, id, ab / (queryNorm * Mathf.sqrt(nb)));
   }
 }
 
@@ -29,13 +31,14 @@ export function flatScanCosine(
 export function flatScanCosineIds(
   query: usize, queryNorm: f32, block: usize, ids: usize, count: i32, dim: i32, deletedBits: usize,
 ): void {
-  const stride = <usize>dim << 2;
+  const stride = vectorBytes(dim);
+  const top = defaultTopK;
   for (let i = 0; i < count; i++) {
     const id = load<u32>(ids + (<usize>i << 2));
     if (isDeleted(deletedBits, id)) continue;
     const ab = dotAndNormSqInline(query, block + <usize>i * stride, dim);
     const nb = lastNormSq;
     if (nb == 0) continue;
-    topkPush(id, ab / (queryNorm * Mathf.sqrt(nb)));
+    topkPush(top, id, ab / (queryNorm * Mathf.sqrt(nb)));
   }
 }

@@ -7,8 +7,9 @@
 // come out in another order.
 import {
   NONE, ST_CAPACITY, ST_INVALID, ST_OK, allow, blockBytes, count, entry, flags, levels, link0Bytes, link0Ptr,
-  maxLevel, nextVisitEpoch, norms, pool, poolUsed, roomFor, setEntry, upperOff, vecBytes, vecPtr, visited,
+  maxLevel, norms, pool, poolUsed, roomFor, setEntry, upperOff, vecBytes, vecPtr, contextSlots, defaultContext,
 } from './hnsw-store';
+import { nextVisitEpoch } from './search-context';
 import { inTx, txBase } from './hnsw-tx';
 
 /** New slot -> old slot for the renumbered range, kept for the facade until released. */
@@ -41,7 +42,9 @@ export function reorder(base: u32): i32 {
 
   // Breadth-first over layer 0 from the entry point, then from any node it did not reach; the
   // renumbered slots are handed out in the order the search discovers them.
-  const epoch = nextVisitEpoch();
+  // The default context's visited epochs serve as the BFS's seen-set.
+  const epoch = nextVisitEpoch(defaultContext, contextSlots());
+  const visited = defaultContext.visited;
   let head: u32 = 0;
   let tail: u32 = 0;
   let placed: u32 = 0;

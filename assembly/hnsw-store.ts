@@ -1,15 +1,19 @@
 // Where the HNSW index lives in linear memory: configuration, per-slot arrays, the upper-layer pool,
-// scratch buffers, the level RNG, and the checked growth of all of them. State is module globals
-// because each index owns a whole WASM instance.
+// the default search context (search-context.ts), the level RNG, and the checked growth of all of
+// them. Index state is module globals because each index owns a whole WASM instance; per-search
+// scratch is not: it lives in a SearchContext.
 //
 // Layout (struct of arrays, fixed-size lists, so a snapshot is a straight copy):
 // - vectors: `dim` f32 per slot; layer-0 lists: (1 + 2M) u32 per slot, [count, ids...]. These two are
 //   the big ones, so they live in chunks of at most 64 MiB (one chunk covers 2^chunkShift slots):
 //   TLSF cannot hand out a block past 1 GiB, and growing by appending a chunk copies nothing.
 // - per slot: norm f32, level u8, upper-pool offset u32, flags u8 (deleted / replaced), filter allow
-//   u8, visited epoch u16, undo stamp u32, and one candidate-heap entry u64.
+//   u8, undo stamp u32, and the default context's visited epoch u16 and candidate-heap entry u64.
 // - upper layers: a pool of blocks of (1 + M) u32; a node of level L owns L consecutive blocks
 //   starting at its offset, block i holding its list at layer i + 1.
+import { ELEMENT_F32, ELEMENT_KIND, vectorBytes } from './element';
+import { MAX_LEVEL } from './limits';
+import { SearchContext } from './search-context';
 import { METRIC_EUCLIDEAN, dotInline, l2sqInline } from './kernels';
 
 export const ST_OK: i32 = 0;
@@ -18,8 +22,7 @@ export const ST_INVALID: i32 = -2;
 export const ST_CORRUPT: i32 = -3;
 
 export const NONE: u32 = 0xffffffff;
-/** Levels past this are clamped: with M = 2 it is reached with probability about 2^-33. */
-export const MAX_LEVEL: i32 = 48;
+// MAX_LEVEL: assembly/limits.ts
 export const FLAG_DELETED: u8 = 1;
 /** Set while a transaction is replacing the slot's key: kept out of new links, still returned by searches. */
 export const FLAG_REPLACED: u8 = 2;
@@ -59,9 +62,7 @@ export let levels: usize = 0;
 export let upperOff: usize = 0;
 export let flags: usize = 0;
 export let allow: usize = 0;
-export let visited: usize = 0;
 export let stamps: usize = 0;
-export let candHeap: usize = 0;
 
 // Graph.
 export let entry: u32 = NONE;
@@ -72,23 +73,11 @@ let poolCap: u32 = 0;
 export let deletedCount: u32 = 0;
 export let rngState: u64 = 0;
 
-// Scratch, sized for the largest ef seen.
-export let scratchCap: i32 = 0;
-export let topHeap: usize = 0;
-export let sortBuf: usize = 0;
-export let outIds: usize = 0;
-export let outDists: usize = 0;
-export let nbrBuf: usize = 0;
-/** The unvisited neighbours of the node being expanded, gathered before any distance is computed. */
-export let batchBuf: usize = 0;
-/** Written by the gather loop so its touching loads are not optimized away. */
-export let touchSink: u32 = 0;
-export function setTouchSink(v: u32): void {
-  touchSink = v;
-}
-export let query: usize = 0;
-
-export let visitEpoch: u32 = 0;
+/**
+ * The search context of every call today (inserts, searches, reorder), created by hnswInit. Its
+ * per-slot arrays grow with the slots (reserveSlots); a second context would be grown there too.
+ */
+export let defaultContext: SearchContext = changetype<SearchContext>(0);
 
 // @ts-ignore: decorator
 @inline export function vecPtr(id: u32): usize {
@@ -124,19 +113,18 @@ export let visitEpoch: u32 = 0;
 /** The metric's distance, lower is nearer: squared L2, or 1 - dot (cosine runs on unit vectors). */
 // @ts-ignore: decorator
 @inline export function distance(a: usize, b: usize): f32 {
-  if (metric == METRIC_EUCLIDEAN) return l2sqInline(a, b, dim);
-  return <f32>1 - dotInline(a, b, dim);
+  // Kernels chosen by element kind (a compile-time constant: the switch folds away).
+  switch (ELEMENT_KIND) {
+    case ELEMENT_F32:
+    default:
+      if (metric == METRIC_EUCLIDEAN) return l2sqInline(a, b, dim);
+      return <f32>1 - dotInline(a, b, dim);
+  }
 }
 
-/** Starts a visited set for one traversal; the epoch stamp means the array is never cleared per search. */
-// @ts-ignore: decorator
-@inline export function nextVisitEpoch(): u16 {
-  visitEpoch++;
-  if (visitEpoch > 0xffff) {
-    memory.fill(visited, 0, <usize>flatCap << 1);
-    visitEpoch = 1;
-  }
-  return <u16>visitEpoch;
+/** The slots a context's per-slot arrays cover (for clearing its visited epochs). */
+export function contextSlots(): u32 {
+  return flatCap;
 }
 
 /** True if `bytes` more could be allocated without memory.grow failing (which would trap TLSF). */
@@ -163,7 +151,7 @@ export function configure(d: i32, m: i32, mm: i32, efc: i32, seedLo: u32, seedHi
   M0 = 2 * mm;
   efConstruction = efc;
   levelMult = 1.0 / Math.log(<f64>mm);
-  vecBytes = <usize>d << 2;
+  vecBytes = vectorBytes(d);
   link0Bytes = <usize>(1 + M0) << 2;
   blockBytes = <usize>(1 + mm) << 2;
   const largest = vecBytes > link0Bytes ? vecBytes : link0Bytes;
@@ -223,9 +211,10 @@ export function reserveSlots(need: u64): i32 {
     upperOff = grow(upperOff, o << 2, n << 2);
     flags = grow(flags, o, n);
     allow = grow(allow, o, n);
-    visited = grow(visited, o << 1, n << 1);
     stamps = grow(stamps, o << 2, n << 2);
-    candHeap = grow(candHeap, (o + 1) << 3, (n + 1) << 3);
+    const ctx = defaultContext;
+    ctx.visited = grow(ctx.visited, o << 1, n << 1);
+    ctx.candHeap = grow(ctx.candHeap, (o + 1) << 3, (n + 1) << 3);
     flatCap = <u32>newFlat;
   }
   return ST_OK;
@@ -242,27 +231,37 @@ export function reservePool(need: u64): i32 {
   return ST_OK;
 }
 
-/** Makes the traversal scratch big enough for a result heap of `ef` entries. */
-export function reserveScratch(ef: i32): i32 {
-  if (query == 0) {
-    const bytes: u64 = (<u64>vecBytes + 16) + (<u64>M0 + 2) * 16;
-    if (!roomFor(bytes)) return ST_CAPACITY;
-    query = heap.alloc(vecBytes + 16);
-    nbrBuf = heap.alloc(<usize>(M0 + 2) << 3);
-    batchBuf = heap.alloc(<usize>(M0 + 2) << 3);
-  }
-  if (ef <= scratchCap) return ST_OK;
-  const n: u64 = max(<u64>ef, <u64>scratchCap << 1);
+/**
+ * Creates the default search context (once, at init, before any slot exists): the context object and
+ * its fixed-size buffers; per-slot arrays come with reserveSlots, result room with reserveResults.
+ */
+export function createDefaultContext(): i32 {
+  const bytes: u64 = <u64>offsetof<SearchContext>() + (<u64>vecBytes + 16) + (<u64>M0 + 2) * 16;
+  if (!roomFor(bytes)) return ST_CAPACITY;
+  const ctx = changetype<SearchContext>(heap.alloc(offsetof<SearchContext>()));
+  memory.fill(changetype<usize>(ctx), 0, offsetof<SearchContext>());
+  ctx.query = heap.alloc(vecBytes + 16);
+  ctx.nbrBuf = heap.alloc(<usize>(M0 + 2) << 3);
+  ctx.batchBuf = heap.alloc(<usize>(M0 + 2) << 3);
+  defaultContext = ctx;
+  return ST_OK;
+}
+
+/** Makes `ctx`'s result arrays big enough for a result heap of `ef` entries. */
+export function reserveResults(ctx: SearchContext, ef: i32): i32 {
+  const cap = ctx.resultCap;
+  if (ef <= cap) return ST_OK;
+  const n: u64 = max(<u64>ef, <u64>cap << 1);
   // top heap and sort buffer: u64 each; outputs: u32 ids and f32 distances.
   const bytes: u64 = (n + 2) * 24;
   if ((n + 2) * 8 > MAX_BLOCK || !roomFor(bytes)) return ST_CAPACITY;
-  const o = <usize>scratchCap + 2;
+  const o = <usize>cap + 2;
   const m = <usize>n + 2;
-  topHeap = grow(topHeap, scratchCap == 0 ? 0 : o << 3, m << 3);
-  sortBuf = grow(sortBuf, scratchCap == 0 ? 0 : o << 3, m << 3);
-  outIds = grow(outIds, scratchCap == 0 ? 0 : o << 2, m << 2);
-  outDists = grow(outDists, scratchCap == 0 ? 0 : o << 2, m << 2);
-  scratchCap = <i32>n;
+  ctx.topHeap = grow(ctx.topHeap, cap == 0 ? 0 : o << 3, m << 3);
+  ctx.sortBuf = grow(ctx.sortBuf, cap == 0 ? 0 : o << 3, m << 3);
+  ctx.outIds = grow(ctx.outIds, cap == 0 ? 0 : o << 2, m << 2);
+  ctx.outDists = grow(ctx.outDists, cap == 0 ? 0 : o << 2, m << 2);
+  ctx.resultCap = <i32>n;
   return ST_OK;
 }
 

@@ -1,20 +1,22 @@
 // HNSW (Malkov & Yashunin) after hnswlib's hnswalg.h: levels drawn with mL = 1/ln(M), M links per
 // node on upper layers and 2·M on layer 0, the neighbour-selection heuristic (getNeighborsByHeuristic2),
 // efConstruction at insert, ef at search, greedy descent through the upper layers. Everything a search
-// touches is preallocated in linear memory (hnsw-store.ts), so a search allocates nothing and makes no
-// call back to JS. Functions return status codes (ST_*) and never trap on bad input.
+// writes is in a SearchContext (search-context.ts) reserved beforehand (hnswReserveSearch), so a
+// search allocates nothing and makes no call back to JS. Functions return status codes (ST_*) and
+// never trap on bad input.
 import { METRIC_COSINE, METRIC_DOT, dotInline, normalize } from './kernels';
 import { distKey, keyDist, keyId, maxDrainAscending, maxPush, maxSiftDown, minHeapify, minPush, minSiftDown, sortKeys } from './hnsw-heap';
 import {
-  FLAG_DELETED, FLAG_REPLACED, MAX_LEVEL, NONE, ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK,
-  allow, blockBytes, candHeap, configure, count, deletedCount, dim, distance, drawLevel, efConstruction, entry,
-  flags, flagsOf, levelOf, levels, link0Ptr, listPtr, M, M0, maxLevel, metric, nbrBuf, batchBuf, touchSink, setTouchSink, nextVisitEpoch, norms,
-  outDists, outIds, pool, poolUsed, query, reservePool, reserveScratch, reserveSlots, rngState, setCount,
-  setDeletedCount, setEntry, setPoolUsed, setRngState, sortBuf, topHeap, upperOff, upperPtr, vecPtr, visited,
-  cap, chunkShift, memLimitPages, setMemoryLimitPages, vecBytes,
+  FLAG_DELETED, FLAG_REPLACED, NONE, ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK,
+  allow, blockBytes, configure, contextSlots, count, createDefaultContext, defaultContext, deletedCount, dim, distance,
+  drawLevel, efConstruction, entry, flags, flagsOf, levelOf, levels, link0Ptr, listPtr, M, M0, maxLevel, metric, norms,
+  pool, poolUsed, reservePool, reserveResults, reserveSlots, rngState, setCount, setDeletedCount, setEntry,
+  setPoolUsed, setRngState, upperOff, upperPtr, vecPtr, cap, chunkShift, memLimitPages, setMemoryLimitPages, vecBytes,
 } from './hnsw-store';
+import { SearchContext, nextVisitEpoch } from './search-context';
 import { inTx, txBase, txBegin, txCommit, txRollback, txSaveNode } from './hnsw-tx';
 import { reorder, reorderMap, reorderRelease } from './hnsw-reorder';
+import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from './limits';
 
 // Which nodes may enter a result set. Every node stays navigable whatever its flags.
 const MODE_BUILD: i32 = 0; // inserts: live nodes not being replaced
@@ -35,12 +37,12 @@ const MODE_ALLOW: i32 = 3; // filtered searches: the facade's allow array (live,
  * admitted nodes in the max-heap `topHeap` and returns how many. While fewer than `ef` nodes are
  * admitted it keeps expanding, which is what lets deletions and filters still fill the result.
  */
-function searchLayer(ep: u32, epDist: f32, q: usize, layer: i32, ef: i32, mode: i32, limit: u32): i32 {
-  const epoch = nextVisitEpoch();
-  const vis = visited;
-  const cand = candHeap;
-  const top = topHeap;
-  const batch = batchBuf;
+function searchLayer(ctx: SearchContext, ep: u32, epDist: f32, q: usize, layer: i32, ef: i32, mode: i32, limit: u32): i32 {
+  const epoch = nextVisitEpoch(ctx, contextSlots());
+  const vis = ctx.visited;
+  const cand = ctx.candHeap;
+  const top = ctx.topHeap;
+  const batch = ctx.batchBuf;
   let candSize = 0;
   let topSize = 0;
   let lowerBound: f32 = Infinity;
@@ -77,7 +79,7 @@ function searchLayer(ep: u32, epDist: f32, q: usize, layer: i32, ef: i32, mode: 
       m++;
       touch += load<u32>(vecPtr(nb));
     }
-    setTouchSink(touchSink ^ touch);
+    ctx.touchSink ^= touch;
     for (let j = 0; j < m; j++) {
       const nb = load<u32>(batch + (<usize>j << 2));
       const d = distance(q, vecPtr(nb));
@@ -100,10 +102,8 @@ function searchLayer(ep: u32, epDist: f32, q: usize, layer: i32, ef: i32, mode: 
   return topSize;
 }
 
-let greedyDist: f32 = 0;
-
-/** Greedy descent from layer `from` down to (not into) layer `to`; the distance is left in greedyDist. */
-function greedy(q: usize, start: u32, startDist: f32, from: i32, to: i32): u32 {
+/** Greedy descent from layer `from` down to (not into) layer `to`; the distance is left in ctx.greedyDist. */
+function greedy(ctx: SearchContext, q: usize, start: u32, startDist: f32, from: i32, to: i32): u32 {
   let cur = start;
   let curDist = startDist;
   for (let layer = from; layer > to; layer--) {
@@ -114,7 +114,7 @@ function greedy(q: usize, start: u32, startDist: f32, from: i32, to: i32): u32 {
       const n = load<u32>(list);
       let touch: u32 = 0;
       for (let j: u32 = 1; j <= n; j++) touch += load<u32>(vecPtr(load<u32>(list + (<usize>j << 2))));
-      setTouchSink(touchSink ^ touch);
+      ctx.touchSink ^= touch;
       for (let j: u32 = 1; j <= n; j++) {
         const c = load<u32>(list + (<usize>j << 2));
         const d = distance(q, vecPtr(c));
@@ -126,7 +126,7 @@ function greedy(q: usize, start: u32, startDist: f32, from: i32, to: i32): u32 {
       }
     }
   }
-  greedyDist = curDist;
+  ctx.greedyDist = curDist;
   return cur;
 }
 
@@ -164,8 +164,8 @@ function selectNeighbors(keys: usize, n: i32, maxM: i32): i32 {
  * `out`. The heap is re-heaped as a min-heap and popped only as far as the heuristic reads, instead
  * of sorting all efConstruction candidates when typically a fraction of them is examined.
  */
-function selectFromTop(n: i32, maxM: i32, out: usize): i32 {
-  const heap = topHeap;
+function selectFromTop(ctx: SearchContext, n: i32, maxM: i32, out: usize): i32 {
+  const heap = ctx.topHeap;
   if (n < maxM) {
     maxDrainAscending(heap, n, out);
     return n;
@@ -190,15 +190,15 @@ function selectFromTop(n: i32, maxM: i32, out: usize): i32 {
  * topHeap, and each pick back to `id`, re-running the heuristic on a pick whose list is full. Returns
  * the nearest pick (where the next layer's search starts) or a negative status.
  */
-function connect(id: u32, layer: i32, n: i32): i64 {
-  const keys = sortBuf;
-  const m = selectFromTop(n, M, keys);
+function connect(ctx: SearchContext, id: u32, layer: i32, n: i32): i64 {
+  const keys = ctx.sortBuf;
+  const m = selectFromTop(ctx, n, M, keys);
   const own = listPtr(id, layer);
   store<u32>(own, <u32>m);
   for (let i = 0; i < m; i++) store<u32>(own + 4 + (<usize>i << 2), keyId(load<u64>(keys + (<usize>i << 3))));
 
   const mmax = layer == 0 ? M0 : M;
-  const buf = nbrBuf;
+  const buf = ctx.nbrBuf;
   for (let i = 0; i < m; i++) {
     const s = keyId(load<u64>(keys + (<usize>i << 3)));
     if (s == id) continue;
@@ -230,11 +230,12 @@ function connect(id: u32, layer: i32, n: i32): i64 {
 /** Sets up an empty index. Returns ST_OK or ST_INVALID (bad parameters) or ST_CAPACITY. */
 export function hnswInit(d: i32, m: i32, mm: i32, efc: i32, seedLo: u32, seedHi: u32): i32 {
   if (vecBytes != 0) return ST_INVALID; // one index per instance
-  if (d < 1 || d > 65536 || m < METRIC_COSINE || m > METRIC_DOT || mm < 2 || mm > 256 || efc < 1 || efc > (1 << 20)) {
+  if (d < 1 || d > MAX_DIMENSION || m < METRIC_COSINE || m > METRIC_DOT || mm < MIN_M || mm > MAX_M || efc < 1 || efc > MAX_EF) {
     return ST_INVALID;
   }
   configure(d, m, mm, efc < mm ? mm : efc, seedLo, seedHi);
-  return reserveScratch(efConstruction);
+  const st = createDefaultContext();
+  return st != ST_OK ? st : reserveResults(defaultContext, efConstruction);
 }
 
 /** Makes room for `n` more slots, so the facade can write vectors at hnswVecPtr(count ..). */
@@ -289,30 +290,31 @@ function insertNode(stored: bool, storedNorm: f32): i32 {
     setEntry(id, level);
     return <i32>id;
   }
+  const ctx = defaultContext;
   const ep = entry;
   const top = maxLevel;
   let cur = ep;
   let curDist = distance(v, vecPtr(cur));
   if (level < top) {
-    cur = greedy(v, cur, curDist, top, level);
-    curDist = greedyDist;
+    cur = greedy(ctx, v, cur, curDist, top, level);
+    curDist = ctx.greedyDist;
   }
   // A deleted or replaced entry point is never admitted by the search, but linking to it keeps the
   // new node reachable from the top (hnswlib does the same).
   const epFlagged = flagsOf(ep) != 0;
   for (let layer = level < top ? level : top; layer >= 0; layer--) {
-    let n = searchLayer(cur, curDist, v, layer, efConstruction, MODE_BUILD, NONE);
+    let n = searchLayer(ctx, cur, curDist, v, layer, efConstruction, MODE_BUILD, NONE);
     if (epFlagged) {
       const key = distKey(distance(v, vecPtr(ep)), ep);
       if (n < efConstruction) {
-        maxPush(topHeap, n, key);
+        maxPush(ctx.topHeap, n, key);
         n++;
-      } else if (key < load<u64>(topHeap)) {
-        maxSiftDown(topHeap, n, key);
+      } else if (key < load<u64>(ctx.topHeap)) {
+        maxSiftDown(ctx.topHeap, n, key);
       }
     }
     if (n == 0) continue;
-    const next = connect(id, layer, n);
+    const next = connect(ctx, id, layer, n);
     if (next < 0) return <i32>next;
     cur = <u32>next;
     curDist = distance(v, vecPtr(cur));
@@ -352,8 +354,8 @@ export function hnswSetReplaced(slot: u32, on: i32): i32 {
 }
 
 /** Scans the allowed committed slots exactly, keeping the k nearest in topHeap; returns how many. */
-function exactScan(q: usize, k: i32, limit: u32): i32 {
-  const top = topHeap;
+function exactScan(ctx: SearchContext, q: usize, k: i32, limit: u32): i32 {
+  const top = ctx.topHeap;
   let n = 0;
   for (let id: u32 = 0; id < limit; id++) {
     if (load<u8>(allow + <usize>id) == 0) continue;
@@ -377,8 +379,30 @@ function exactScan(q: usize, k: i32, limit: u32): i32 {
  * slots, and when the filter is selective enough that the scan is the cheaper plan it runs first.
  */
 export function hnswSearch(k: i32, ef: i32, filtered: i32, allowed: u32): i32 {
-  // 0: the output scratch, whose address is read after reserveScratch may have moved it.
-  return searchInto(query, k, ef, filtered, allowed, 0, 0);
+  const ctx = defaultContext;
+  // 0: the context's output arrays.
+  return searchInto(ctx, ctx.query, k, ef, filtered, allowed, 0, 0);
+}
+
+/** The result heap size a search with these k and ef uses (searchInto clamps the same way). */
+function searchEf(k: i32, ef: i32): i32 {
+  const limit = inTx ? txBase : count;
+  const kk: i32 = <u32>k > limit ? <i32>limit : k;
+  let e: i32 = ef < kk ? kk : ef;
+  if (<u32>e > count) e = <i32>count;
+  return e;
+}
+
+/**
+ * Makes the default context's result arrays big enough for searches with this k and ef, so the
+ * search itself never allocates. Returns the result room now reserved (searches whose max(k, ef)
+ * is at most that need no call), or ST_INVALID / ST_CAPACITY.
+ */
+export function hnswReserveSearch(k: i32, ef: i32): i32 {
+  if (k < 1 || ef < 1) return ST_INVALID;
+  const ctx = defaultContext;
+  const st = reserveResults(ctx, searchEf(k, ef));
+  return st != ST_OK ? st : ctx.resultCap;
 }
 
 /**
@@ -392,10 +416,12 @@ export function hnswSearchBatch(
   queries: usize, n: u32, k: i32, ef: i32, filtered: i32, allowed: u32, idsOut: usize, distsOut: usize, countsOut: usize,
 ): i32 {
   if (k < 1 || ef < 1) return ST_INVALID;
+  const ctx = defaultContext;
+  const query = ctx.query;
   const stride = <usize>k << 2;
   for (let i: u32 = 0; i < n; i++) {
     memory.copy(query, queries + <usize>i * vecBytes, vecBytes);
-    const r = searchInto(query, k, ef, filtered, allowed, idsOut + <usize>i * stride, distsOut + <usize>i * stride);
+    const r = searchInto(ctx, query, k, ef, filtered, allowed, idsOut + <usize>i * stride, distsOut + <usize>i * stride);
     if (r < 0) return r;
     store<u32>(countsOut + (<usize>i << 2), <u32>r);
   }
@@ -404,9 +430,12 @@ export function hnswSearchBatch(
 
 /**
  * hnswSearch's work for the query at `q`, writing to `idsOut`/`distsOut` (room for k each), or, when
- * they are 0, to the outIds/outDists scratch.
+ * they are 0, to the context's outIds/outDists. The context's result room must have been reserved
+ * for this k and ef (hnswReserveSearch): a search allocates nothing.
  */
-function searchInto(q: usize, k: i32, ef: i32, filtered: i32, allowed: u32, idsOut: usize, distsOut: usize): i32 {
+function searchInto(
+  ctx: SearchContext, q: usize, k: i32, ef: i32, filtered: i32, allowed: u32, idsOut: usize, distsOut: usize,
+): i32 {
   if (k < 1 || ef < 1) return ST_INVALID;
   const limit = inTx ? txBase : count;
   if (limit == 0 || entry == NONE) return 0;
@@ -414,32 +443,34 @@ function searchInto(q: usize, k: i32, ef: i32, filtered: i32, allowed: u32, idsO
   const kk: i32 = <u32>k > limit ? <i32>limit : k;
   let e: i32 = ef < kk ? kk : ef;
   if (<u32>e > count) e = <i32>count;
-  if (reserveScratch(e) != ST_OK) return ST_CAPACITY;
+  if (e > ctx.resultCap) return ST_INVALID; // not reserved: the facade's bug, never an allocation here
   if (idsOut == 0) {
-    idsOut = outIds;
-    distsOut = outDists;
+    idsOut = ctx.outIds;
+    distsOut = ctx.outDists;
   }
+  const topHeap = ctx.topHeap;
+  const sortBuf = ctx.sortBuf;
 
   if (metric == METRIC_COSINE) normalize(q, dim);
   let n = 0;
   // Graph search cost grows like ef·M0/selectivity, an exact scan like `allowed`: scan when
   // allowed² <= ef·M0·limit/2.
   if (filtered != 0 && <u64>allowed * <u64>allowed <= (<u64>e * <u64>M0 * <u64>limit) >> 1) {
-    n = exactScan(q, kk, limit);
+    n = exactScan(ctx, q, kk, limit);
   } else {
     const mode = filtered != 0 ? MODE_ALLOW : deletedCount == 0 && !inTx ? MODE_ALL : MODE_LIVE;
     let cur = entry;
     let curDist = distance(q, vecPtr(cur));
     if (maxLevel > 0) {
-      cur = greedy(q, cur, curDist, maxLevel, 0);
-      curDist = greedyDist;
+      cur = greedy(ctx, q, cur, curDist, maxLevel, 0);
+      curDist = ctx.greedyDist;
     }
-    n = searchLayer(cur, curDist, q, 0, e, mode, limit);
+    n = searchLayer(ctx, cur, curDist, q, 0, e, mode, limit);
     while (n > kk) {
       n--;
       maxSiftDown(topHeap, n, load<u64>(topHeap + (<usize>n << 3)));
     }
-    if (filtered != 0 && <u32>n < (<u32>kk < allowed ? <u32>kk : allowed)) n = exactScan(q, kk, limit);
+    if (filtered != 0 && <u32>n < (<u32>kk < allowed ? <u32>kk : allowed)) n = exactScan(ctx, q, kk, limit);
   }
   maxDrainAscending(topHeap, n, sortBuf);
   for (let i = 0; i < n; i++) {
@@ -514,9 +545,6 @@ export function hnswLoadFinish(n: u32, used: u32, ep: u32, maxLvl: i32, rngLo: u
 export function hnswCount(): u32 {
   return count;
 }
-export function hnswDeletedCount(): u32 {
-  return deletedCount;
-}
 export function hnswPoolUsed(): u32 {
   return poolUsed;
 }
@@ -561,13 +589,13 @@ export function hnswAllowPtr(): usize {
   return allow;
 }
 export function hnswQueryPtr(): usize {
-  return query;
+  return defaultContext.query;
 }
 export function hnswOutIdsPtr(): usize {
-  return outIds;
+  return defaultContext.outIds;
 }
 export function hnswOutDistsPtr(): usize {
-  return outDists;
+  return defaultContext.outDists;
 }
 /** The ceiling linear memory may grow to, in 64 KiB pages (65536 unless a test lowered it). */
 export function hnswMemoryLimitPages(): i32 {

@@ -1,13 +1,14 @@
 // The engine's exports: each module below owns one job; this file only re-exports them.
 export { alloc, free } from './memory';
 export { dot, l2sq, cosine, normSq, normalize, scoreBlock } from './kernels';
-export { topkReset, topkCount, topkDrain } from './topk';
+export { topkReset, topkDrain } from './topk';
 export { flatScanCosine, flatScanCosineIds } from './flat';
 export {
   hnswInit, hnswReserve, hnswInsert, hnswInsertStored, hnswTxBegin, hnswTxCommit, hnswTxRollback, hnswMarkDeleted,
-  hnswSetReplaced, hnswSearch, hnswSearchBatch, hnswLoadReserve, hnswLoadFinish, hnswCount, hnswDeletedCount,
+  hnswSetReplaced, hnswReserveSearch, hnswSearch, hnswSearchBatch, hnswLoadReserve, hnswLoadFinish, hnswCount,
   hnswPoolUsed, hnswEntryPoint,
   hnswMaxLevel, hnswRngLo, hnswRngHi, hnswChunkSlots, hnswVecPtr, hnswLink0Ptr, hnswNormsPtr, hnswLevelsPtr,
   hnswUpperOffsetsPtr, hnswPoolPtr, hnswFlagsPtr, hnswAllowPtr, hnswQueryPtr, hnswOutIdsPtr, hnswOutDistsPtr,
   hnswMemoryLimitPages, hnswSetMemoryLimitPages, hnswReorder, hnswReorderMapPtr, hnswReorderRelease,
 } from './hnsw';
+export { abiConstant } from './abi';

@@ -1,28 +1,45 @@
 // A bounded min-heap that keeps the k best (id, score) pairs seen, so a scan over N vectors returns k
 // results, not N. The root is the worst kept entry; "better" means a higher score, or an equal score and
 // a lower id, which makes results deterministic under ties.
-
-let heapIds: usize = 0;
-let heapScores: usize = 0;
-let heapCap: i32 = 0;
-let heapK: i32 = 0;
-let heapCount: i32 = 0;
-let heapMin: f32 = 0;
+//
+// The heap is a context object in engine memory (TopK), not module state, so that a second thread can
+// later scan with a heap of its own; today's calls use the default one. Its arrays are sized by
+// topkReset, before a scan: the scans themselves never allocate.
+import { MAX_TOP_K } from './limits';
 
 // @ts-ignore: decorator
-@inline function idAt(i: i32): u32 {
-  return load<u32>(heapIds + (<usize>i << 2));
+@unmanaged export class TopK {
+  ids: usize;
+  scores: usize;
+  cap: i32;
+  k: i32;
+  count: i32;
+  min: f32;
+}
+
+function newTopK(): TopK {
+  const t = changetype<TopK>(heap.alloc(offsetof<TopK>()));
+  memory.fill(changetype<usize>(t), 0, offsetof<TopK>());
+  return t;
+}
+
+/** The heap of every exported call today. */
+export const defaultTopK: TopK = newTopK();
+
+// @ts-ignore: decorator
+@inline function idAt(t: TopK, i: i32): u32 {
+  return load<u32>(t.ids + (<usize>i << 2));
 }
 
 // @ts-ignore: decorator
-@inline function scoreAt(i: i32): f32 {
-  return load<f32>(heapScores + (<usize>i << 2));
+@inline function scoreAt(t: TopK, i: i32): f32 {
+  return load<f32>(t.scores + (<usize>i << 2));
 }
 
 // @ts-ignore: decorator
-@inline function put(i: i32, id: u32, score: f32): void {
-  store<u32>(heapIds + (<usize>i << 2), id);
-  store<f32>(heapScores + (<usize>i << 2), score);
+@inline function put(t: TopK, i: i32, id: u32, score: f32): void {
+  store<u32>(t.ids + (<usize>i << 2), id);
+  store<f32>(t.scores + (<usize>i << 2), score);
 }
 
 // @ts-ignore: decorator
@@ -30,71 +47,71 @@ let heapMin: f32 = 0;
   return sa < sb || (sa == sb && ia > ib);
 }
 
-function siftDown(start: i32, id: u32, score: f32): void {
+function siftDown(t: TopK, start: i32, id: u32, score: f32): void {
   let i = start;
-  const n = heapCount;
+  const n = t.count;
   while (true) {
     const l = 2 * i + 1;
     if (l >= n) break;
     let c = l;
     const r = l + 1;
-    if (r < n && worse(scoreAt(r), idAt(r), scoreAt(l), idAt(l))) c = r;
-    if (!worse(scoreAt(c), idAt(c), score, id)) break;
-    put(i, idAt(c), scoreAt(c));
+    if (r < n && worse(scoreAt(t, r), idAt(t, r), scoreAt(t, l), idAt(t, l))) c = r;
+    if (!worse(scoreAt(t, c), idAt(t, c), score, id)) break;
+    put(t, i, idAt(t, c), scoreAt(t, c));
     i = c;
   }
-  put(i, id, score);
+  put(t, i, id, score);
 }
 
 export function topkReset(k: i32, minScore: f32): i32 {
-  if (k < 1 || k > 1 << 26) return 1;
-  if (k > heapCap) {
+  if (k < 1 || k > MAX_TOP_K) return 1;
+  const t = defaultTopK;
+  if (k > t.cap) {
     // Old contents need not survive: the heap is empty after a reset.
-    if (heapIds != 0) heap.free(heapIds);
-    if (heapScores != 0) heap.free(heapScores);
-    heapIds = heap.alloc(<usize>k << 2);
-    heapScores = heap.alloc(<usize>k << 2);
-    heapCap = k;
+    if (t.ids != 0) heap.free(t.ids);
+    if (t.scores != 0) heap.free(t.scores);
+    t.ids = heap.alloc(<usize>k << 2);
+    t.scores = heap.alloc(<usize>k << 2);
+    t.cap = k;
   }
-  heapK = k;
-  heapCount = 0;
-  heapMin = minScore;
+  t.k = k;
+  t.count = 0;
+  t.min = minScore;
   return 0;
-}
-
-export function topkCount(): i32 {
-  return heapCount;
 }
 
 /** Offers one candidate; inlined into the scans so the common "not good enough" case is one compare. */
 // @ts-ignore: decorator
-@inline export function topkPush(id: u32, score: f32): void {
-  if (score >= heapMin) {
-    if (heapCount < heapK) {
+@inline export function topkPush(t: TopK, id: u32, score: f32): void {
+  if (score >= t.min) {
+    const n = t.count;
+    if (n < t.k) {
       // Sift up from the new leaf.
-      let i = heapCount++;
+      t.count = n + 1;
+      let i = n;
       while (i > 0) {
         const p = (i - 1) >> 1;
-        if (!worse(score, id, scoreAt(p), idAt(p))) break;
-        put(i, idAt(p), scoreAt(p));
+        if (!worse(score, id, scoreAt(t, p), idAt(t, p))) break;
+        put(t, i, idAt(t, p), scoreAt(t, p));
         i = p;
       }
-      put(i, id, score);
-    } else if (worse(scoreAt(0), idAt(0), score, id)) {
-      siftDown(0, id, score);
+      put(t, i, id, score);
+    } else if (worse(scoreAt(t, 0), idAt(t, 0), score, id)) {
+      siftDown(t, 0, id, score);
     }
   }
 }
 
 export function topkDrain(outIds: usize, outScores: usize): i32 {
-  const n = heapCount;
+  const t = defaultTopK;
+  const n = t.count;
   // Pop the worst entry into the last free output position until the heap is empty: best lands first.
   for (let pos = n - 1; pos >= 0; pos--) {
-    store<u32>(outIds + (<usize>pos << 2), idAt(0));
-    store<f32>(outScores + (<usize>pos << 2), scoreAt(0));
-    heapCount--;
-    if (heapCount > 0) siftDown(0, idAt(heapCount), scoreAt(heapCount));
+    store<u32>(outIds + (<usize>pos << 2), idAt(t, 0));
+    store<f32>(outScores + (<usize>pos << 2), scoreAt(t, 0));
+    t.count--;
+    if (t.count > 0) siftDown(t, 0, idAt(t, t.count), scoreAt(t, t.count));
   }
-  heapCount = 0;
+  t.count = 0;
   return n;
 }

@@ -16,7 +16,7 @@ export type MemvecErrorCode =
   | 'ABORTED' // an AbortSignal fired during long work
   | 'IO' // the storage backend failed (permissions, disk full, ...)
   | 'UNSUPPORTED' // the runtime lacks a capability the caller asked for
-  | 'INTERNAL'; // a fault of memvec's own, not the caller's (please report it)
+  | 'INTERNAL'; // memvec's own fault, not the caller's: a native panic, an engine that disagrees with its facade
 
 /**
  * The brand every MemvecError carries, in the global symbol registry: an app that loads memvec twice

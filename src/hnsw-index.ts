@@ -27,13 +27,13 @@
  * search (search.ts, search-batch.ts), stats (stats.ts), snapshots (snapshot-io.ts), and the persistent
  * file (open-file.ts, index-file.ts, index-reader.ts, log-replay.ts).
  */
-import { Engine } from './engine/engine.js';
+import { HnswEngine } from './engine/hnsw-engine.js';
+import { METRIC_IDS, type MetricName } from './engine/metrics.js';
 import { MemvecError } from './errors.js';
 import type { MetadataFilter } from './filter/filter.js';
 import { checkFileKind } from './format/file-kind.js';
 import { runBatch } from './hnsw/batch.js';
 import { rebuild } from './hnsw/compact.js';
-import { METRIC_IDS, statusError } from './hnsw/engine-codes.js';
 import { isFilter, matchingKeys, toEntryPredicate } from './hnsw/entry-filter.js';
 import { type HnswChange, readChanges } from './hnsw/change-feed.js';
 import { decodeCursor, encodeCursor } from './hnsw/log-cursor.js';
@@ -62,7 +62,7 @@ export { MAX_KEY_LENGTH } from './hnsw/validate.js';
 // Before the class body below reads Symbol.dispose.
 ensureDisposeSymbols();
 
-export type HnswMetric = 'cosine' | 'euclidean' | 'dot';
+export type HnswMetric = MetricName;
 
 export interface HnswIndexOptions {
   dimension: number;
@@ -180,7 +180,7 @@ export class HnswIndex<M = unknown> {
   readonly efConstruction: number;
   readonly efSearch: number;
 
-  private engine: Engine | null;
+  private engine: HnswEngine | null;
   /** Key and metadata of every slot, and the key -> slot map (helpers in src/hnsw/ get it passed). */
   private slots: SlotTable;
   /**
@@ -203,7 +203,7 @@ export class HnswIndex<M = unknown> {
   /** Where changesSince reads: the file of an index from open() (kept while a refresh detaches `journal`). */
   private fileOf: { backend: StorageBackend; path: string } | null = null;
 
-  private constructor(engine: Engine, config: Config, slots: SlotTable = emptySlotTable()) {
+  private constructor(engine: HnswEngine, config: Config, slots: SlotTable = emptySlotTable()) {
     this.engine = engine;
     this.dimension = config.dimension;
     this.metric = config.metric;
@@ -216,12 +216,10 @@ export class HnswIndex<M = unknown> {
   /** A new, empty index. */
   static async create<M = unknown>(options: HnswIndexOptions): Promise<HnswIndex<M>> {
     const config = checkOptions(options);
-    const engine = await Engine.create();
-    const st = engine.exports.hnswInit(
-      config.dimension, METRIC_IDS[config.metric], config.M, config.efConstruction,
-      config.seed % 2 ** 32, Math.floor(config.seed / 2 ** 32),
-    );
-    if (st !== 0) throw statusError(st, 'creating the index');
+    const engine = await HnswEngine.create({
+      dimension: config.dimension, metric: METRIC_IDS[config.metric], M: config.M, efConstruction: config.efConstruction,
+      seedLo: config.seed % 2 ** 32, seedHi: Math.floor(config.seed / 2 ** 32),
+    }, 'creating the index');
     const index = new HnswIndex<M>(engine, config);
     index.seed = config.seed;
     return index;
@@ -284,7 +282,7 @@ export class HnswIndex<M = unknown> {
     return this.backendName;
   }
 
-  private live(): Engine {
+  private live(): HnswEngine {
     if (this.engine === null) {
       const cause = this.closedBy;
       if (cause === undefined) throw new MemvecError('CLOSED', 'the index is closed');
@@ -295,7 +293,7 @@ export class HnswIndex<M = unknown> {
   }
 
   /** The engine, if a write may start now; `logged` writes (not save) also need a writable file. */
-  private writable(what: string, logged = true): Engine {
+  private writable(what: string, logged = true): HnswEngine {
     const engine = this.live();
     if (this.busy !== null) {
       throw new MemvecError('LOCKED', `cannot ${what} while a ${this.busy} is in progress on this index`);
@@ -332,11 +330,9 @@ export class HnswIndex<M = unknown> {
     const engine = this.live();
     const slot = this.slots.keyToSlot.get(checkLookupKey(key));
     if (slot === undefined) return null;
-    const e = engine.exports;
-    const at = (e.hnswVecPtr(slot) >>> 0) >>> 2;
-    const vector = engine.f32.slice(at, at + this.dimension);
+    const vector = engine.readVector(slot);
     if (this.metric === 'cosine') {
-      const norm = engine.f32[((e.hnswNormsPtr() >>> 0) >>> 2) + slot]!;
+      const norm = engine.storedNorm(slot);
       for (let i = 0; i < vector.length; i++) vector[i]! *= norm;
     }
     return { vector, metadata: this.slots.slotMeta[slot] as DeepReadonly<M> };
@@ -392,7 +388,7 @@ export class HnswIndex<M = unknown> {
     if (slot === undefined) return false;
     const startedAt = now();
     this.journal?.logDelete([key]);
-    engine.exports.hnswMarkDeleted(slot);
+    engine.markDeleted(slot);
     keyToSlot.delete(key);
     slotKey[slot] = undefined;
     slotMeta[slot] = undefined;
@@ -473,7 +469,7 @@ export class HnswIndex<M = unknown> {
     const startedAt = now();
     this.journal?.logDelete([...present.keys()]);
     for (const [key, slot] of present) {
-      engine.exports.hnswMarkDeleted(slot);
+      engine.markDeleted(slot);
       keyToSlot.delete(key);
       slotKey[slot] = undefined;
       slotMeta[slot] = undefined;
@@ -485,7 +481,7 @@ export class HnswIndex<M = unknown> {
   /** Counts and sizes of the index; see HnswIndexStats. */
   stats(): HnswIndexStats {
     const engine = this.live();
-    return indexStats(engine, this.slots.keyToSlot.size, this.dimension, this.M, this.journal?.fileBytes());
+    return indexStats(engine, this.slots, this.dimension, this.M, this.journal?.fileBytes());
   }
 
   /**
@@ -574,7 +570,7 @@ export class HnswIndex<M = unknown> {
     const opts = checkOptionKeys(options, PROGRESS_OPTIONS, 'compact options');
     checkProgress(opts);
     checkSignal(opts.signal);
-    const reclaimed = (engine.exports.hnswCount() >>> 0) - this.slots.keyToSlot.size;
+    const reclaimed = engine.count() - this.slots.keyToSlot.size;
     if (reclaimed === 0) {
       opts.onProgress?.(0, 0);
       return { reclaimed: 0 };

@@ -8,6 +8,7 @@
  * storage itself fails after a commit has begun, the outcome on disk is either the old or the new
  * state, never a mix; the store then closes itself, because it can no longer tell which.
  */
+import { vectorBytes } from './engine/element-type.js';
 import { Engine } from './engine/engine.js';
 import { WasmBuffer } from './engine/wasm-buffer.js';
 import { MemvecError } from './errors.js';
@@ -16,7 +17,6 @@ import {
   bitmapBytes,
   encodeFlatHeader,
   type FlatHeader,
-  MAX_DIMENSION,
   MAX_VECTORS,
   VECTORS_OFFSET,
 } from './format/flat-header.js';
@@ -24,6 +24,8 @@ import { commitHeader, racedACommit } from './format/header-slots.js';
 import { createFile, popcount8, readHeader, writeFreshHeader } from './flat/flat-file.js';
 import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
 import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
+import { yieldToEventLoop } from './hnsw/time.js';
+import { MAX_DIMENSION } from './limits.js';
 import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { type BackendChoice, resolveBackend } from './storage/select.js';
 import type { BackendName, StorageBackend, StorageFile, WriterLock } from './storage/types.js';
@@ -110,7 +112,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     this.file = file;
     this.header = header;
     this.slot = slot;
-    this.rowBytes = header.dimension * 4;
+    this.rowBytes = vectorBytes(header.dimension);
     this.bitmap = new WasmBuffer(engine, 'the deletion bitmap');
     this.scanner = new FlatScanner(engine, header.dimension);
   }
@@ -375,8 +377,9 @@ export class MemMapVector implements Disposable, AsyncDisposable {
         tmp.write(VECTORS_OFFSET + written * this.rowBytes, chunk.subarray(0, kept * this.rowBytes));
         written += kept;
         options.onProgress?.(start + n, h.count);
-        // Let an AbortSignal fire between chunks.
-        await Promise.resolve();
+        // Let the event loop turn between chunks: a macrotask, so that an AbortSignal fired by a timer
+        // (AbortSignal.timeout) is seen; a resolved promise would run no timer at all.
+        await yieldToEventLoop();
       }
       // The sequence carries on across the rewrite, so a reader's refresh() sees a new state.
       writeFreshHeader(tmp, h.dimension, live, true, h.sequence + 1);

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { EngineExports } from '../src/engine/abi.js';
-import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from '../src/engine/abi.js';
+import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from '../src/engine/metrics.js';
 import { engineInfo } from '../src/engine/engine.js';
 import { wasmBase64 as scalarBase64 } from '../src/engine/wasm-scalar.generated.js';
 import { wasmBase64 as simdBase64 } from '../src/engine/wasm-simd.generated.js';

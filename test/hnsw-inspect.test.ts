@@ -209,8 +209,8 @@ describe('stats()', () => {
 
     const dim = 64;
     const index = small;
-    type Hook = { engine: { exports: { hnswSetMemoryLimitPages(p: number): void; memory: WebAssembly.Memory } } };
-    const e = (index as unknown as Hook).engine.exports;
+    type Hook = { engine: { setMemoryLimitPages(p: number): void; memoryBytes: number } };
+    const e = (index as unknown as Hook).engine;
     const batch = clusteredVectors(1000, dim, 8, 305);
     await index.batchInsert(batch, Array.from({ length: 1000 }, (_, i) => `w${i}`));
     // One per slot, and the growth headroom (a doubling of the slots, below one chunk) grows too.
@@ -220,7 +220,7 @@ describe('stats()', () => {
     index.insert('w0', row(batch, 1, dim)); // an upsert takes a slot too
     expect(index.stats().capacityLeft).toBeLessThan(after);
     // 4 GiB cannot be filled in a test: lower the ceiling to 48 MiB more than is used now.
-    e.hnswSetMemoryLimitPages(e.memory.buffer.byteLength / 65536 + 768);
+    e.setMemoryLimitPages(e.memoryBytes / 65536 + 768);
     const predicted = index.stats().capacityLeft;
     expect(predicted).toBeGreaterThan(10_000);
     let added = 0;
@@ -234,7 +234,7 @@ describe('stats()', () => {
     } catch (err) {
       expect((err as { code?: string }).code, String(err)).toBe('CAPACITY');
     } finally {
-      e.hnswSetMemoryLimitPages(65536);
+      e.setMemoryLimitPages(65536);
     }
     // Never more than the estimate; with the allocator doubling memory, not less than a third of it.
     expect(added).toBeLessThanOrEqual(predicted);

@@ -737,28 +737,28 @@ describe('HnswIndex errors leave the index unchanged', async () => {
   });
 
   it('CAPACITY before growing past the memory limit, and mid-batch, with a full rollback', async () => {
-    type Hook = { engine: { exports: { hnswSetMemoryLimitPages(p: number): void; memory: WebAssembly.Memory } } };
-    const e = (index as unknown as Hook).engine.exports;
-    const pages = e.memory.buffer.byteLength / 65536;
+    type Hook = { engine: { setMemoryLimitPages(p: number): void; memoryBytes: number } };
+    const e = (index as unknown as Hook).engine;
+    const pages = e.memoryBytes / 65536;
     const fresh = clusteredVectors(20_000, dim, 6, 85);
     try {
-      e.hnswSetMemoryLimitPages(pages);
+      e.setMemoryLimitPages(pages);
       await expectCodeAsync(() => index.batchInsert(fresh, keysFor(20_000, 'c')), 'CAPACITY');
       expect(observe(index, queries, dim)).toEqual(baseline);
-      e.hnswSetMemoryLimitPages(65536);
+      e.setMemoryLimitPages(65536);
       // Room for the slots, then the limit drops mid-batch: the undo log or the upper-layer pool
       // cannot grow, and everything done so far is undone.
       await expectCodeAsync(
         () => index.batchInsert(fresh, keysFor(20_000, 'c'), undefined, {
           onProgress: (done) => {
-            if (done >= 200) e.hnswSetMemoryLimitPages(e.memory.buffer.byteLength / 65536);
+            if (done >= 200) e.setMemoryLimitPages(e.memoryBytes / 65536);
           },
         }),
         'CAPACITY',
       );
       expect(observe(index, queries, dim)).toEqual(baseline);
     } finally {
-      e.hnswSetMemoryLimitPages(65536);
+      e.setMemoryLimitPages(65536);
     }
     // And the index still takes inserts afterwards.
     index.insert('after', good);

@@ -28,7 +28,7 @@ unsafe fn call(env: napi_env, body: impl FnOnce() -> Result<napi_value>) -> napi
     let err = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(v)) => return v,
         Ok(Err(e)) => e,
-        Err(_) => NativeError::Invalid("internal error in memvec's native addon".into()),
+        Err(_) => NativeError::Internal("internal error in memvec's native addon (a panic): this is a bug in memvec".into()),
     };
     throw(env, &err);
     ptr::null_mut()

@@ -1,5 +1,5 @@
 //! Errors that cross into JS as thrown Error objects. `code` is the errno name for OS failures, or
-//! LOCKED / CLOSED / INVALID_ARGUMENT (memvec's own codes) so src/storage/mmap.ts can map them to
+//! LOCKED / CLOSED / INVALID_ARGUMENT / INTERNAL (memvec's own codes) so src/storage/mmap.ts can map them to
 //! MemvecError codes without parsing messages.
 use std::io;
 
@@ -12,6 +12,8 @@ pub enum NativeError {
     Invalid(String),
     /// The handle was closed.
     Closed(String),
+    /// A fault of the addon itself (a panic), not of the caller's arguments.
+    Internal(String),
 }
 
 pub type Result<T> = std::result::Result<T, NativeError>;
@@ -31,6 +33,7 @@ impl NativeError {
             NativeError::Locked(_) => "LOCKED",
             NativeError::Invalid(_) => "INVALID_ARGUMENT",
             NativeError::Closed(_) => "CLOSED",
+            NativeError::Internal(_) => "INTERNAL",
         }
     }
 
@@ -43,7 +46,7 @@ impl NativeError {
                 format!("{}: {} ({})", what, text, self.code())
             }
             NativeError::Locked(path) => format!("{} is locked by another handle, in this process or another", path),
-            NativeError::Invalid(msg) => msg.clone(),
+            NativeError::Invalid(msg) | NativeError::Internal(msg) => msg.clone(),
             NativeError::Closed(path) => format!("file {} is closed", path),
         }
     }

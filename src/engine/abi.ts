@@ -4,10 +4,10 @@
  * status codes, never throw: the facade turns statuses into MemvecErrors.
  */
 
-/** Metric ids shared with assembly/kernels.ts. */
-export const METRIC_COSINE = 0;
-export const METRIC_EUCLIDEAN = 1;
-export const METRIC_DOT = 2;
+import { F32 } from './element-type.js';
+import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from './metrics.js';
+import { ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK } from './status.js';
+import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MAX_TOP_K, MIN_M } from '../limits.js';
 
 export interface EngineExports {
   readonly memory: WebAssembly.Memory;
@@ -30,10 +30,9 @@ export interface EngineExports {
    */
   scoreBlock(metric: number, query: number, block: number, count: number, dim: number, out: number): void;
 
-  // assembly/topk.ts: one bounded min-heap per instance, keeping the k best (id, score) with score >= minScore.
+  // assembly/topk.ts: a bounded min-heap (the default TopK context), keeping the k best (id, score) with score >= minScore.
   /** Returns 0, or 1 if k is out of range (k < 1 or the heap cannot be allocated). */
   topkReset(k: number, minScore: number): number;
-  topkCount(): number;
   /** Writes the kept entries best first (ties: lower id first) as u32 ids and f32 scores; returns how many; empties the heap. */
   topkDrain(outIds: number, outScores: number): number;
 
@@ -47,10 +46,11 @@ export interface EngineExports {
   /** As flatScanCosine, but vector i of the block has id `ids[i]` (u32 array). */
   flatScanCosineIds(query: number, queryNorm: number, block: number, ids: number, count: number, dim: number, deletedBits: number): void;
 
-  // assembly/hnsw.ts (+ hnsw-store.ts, hnsw-heap.ts, hnsw-tx.ts): the HNSW index, one per instance.
-  // Statuses: 0 ok, -1 CAPACITY (linear memory would pass its limit), -2 invalid argument, -3 corrupt.
+  // assembly/hnsw.ts (+ hnsw-store.ts, hnsw-heap.ts, hnsw-tx.ts, search-context.ts): the HNSW index, one per
+  // instance; searches use its default SearchContext.
+  // Statuses (src/engine/status.ts): 0 ok, -1 CAPACITY, -2 invalid argument, -3 corrupt.
   // u32 results (ids, counts, pointers) arrive as signed i32: read them with `>>> 0`.
-  /** Configures an empty index; call once per instance. M in [2, 256], efConstruction in [1, 2^20]. */
+  /** Configures an empty index; call once per instance. Limits: src/limits.ts. */
   hnswInit(dim: number, metric: number, M: number, efConstruction: number, seedLo: number, seedHi: number): number;
   /** Room for `n` more slots, so vectors can be written at hnswVecPtr(count ...). */
   hnswReserve(n: number): number;
@@ -65,6 +65,12 @@ export interface EngineExports {
   hnswMarkDeleted(slot: number): number;
   /** Marks (on = 1) or clears a live slot as replaced by the open transaction: kept out of new links, still returned. */
   hnswSetReplaced(slot: number, on: number): number;
+  /**
+   * Reserves the search context's result room for searches with this k and ef (clamped as a search
+   * clamps them), so that hnswSearch/hnswSearchBatch never allocate. Returns the room now reserved:
+   * a search whose max(k, ef) is at most that needs no further call. Negative: a status.
+   */
+  hnswReserveSearch(k: number, ef: number): number;
   /**
    * Searches for the query written at hnswQueryPtr(); writes up to k (id u32, distance f32) pairs,
    * nearest first, at hnswOutIdsPtr()/hnswOutDistsPtr(); returns how many or a negative status.
@@ -85,7 +91,6 @@ export interface EngineExports {
   /** Validates the arrays copied in and adopts the counters; -3 if the graph is unsafe. */
   hnswLoadFinish(n: number, poolUsed: number, entryPoint: number, maxLevel: number, rngLo: number, rngHi: number): number;
   hnswCount(): number;
-  hnswDeletedCount(): number;
   hnswPoolUsed(): number;
   /** 0xFFFFFFFF (-1 as i32) when empty. */
   hnswEntryPoint(): number;
@@ -118,4 +123,50 @@ export interface EngineExports {
   hnswReorder(base: number): number;
   hnswReorderMapPtr(): number;
   hnswReorderRelease(): void;
+
+  // assembly/abi.ts
+  /** The engine's value of constant `id` (ABI_CONSTANTS below), or -2^31 for an id it does not know. */
+  abiConstant(id: number): number;
 }
+
+/** Every function the engine must export: checked on load (abi-check.ts); the compiler checks the list. */
+export const EXPORTED_FUNCTIONS = exportNames([
+  'alloc', 'free', 'dot', 'l2sq', 'cosine', 'normSq', 'normalize', 'scoreBlock', 'topkReset', 'topkDrain',
+  'flatScanCosine', 'flatScanCosineIds', 'hnswInit', 'hnswReserve', 'hnswInsert', 'hnswInsertStored', 'hnswTxBegin',
+  'hnswTxCommit', 'hnswTxRollback', 'hnswMarkDeleted', 'hnswSetReplaced', 'hnswReserveSearch', 'hnswSearch', 'hnswSearchBatch',
+  'hnswLoadReserve', 'hnswLoadFinish', 'hnswCount', 'hnswPoolUsed', 'hnswEntryPoint', 'hnswMaxLevel', 'hnswRngLo',
+  'hnswRngHi', 'hnswChunkSlots', 'hnswVecPtr', 'hnswLink0Ptr', 'hnswNormsPtr', 'hnswLevelsPtr', 'hnswUpperOffsetsPtr',
+  'hnswPoolPtr', 'hnswFlagsPtr', 'hnswAllowPtr', 'hnswQueryPtr', 'hnswOutIdsPtr', 'hnswOutDistsPtr',
+  'hnswMemoryLimitPages', 'hnswSetMemoryLimitPages', 'hnswReorder', 'hnswReorderMapPtr', 'hnswReorderRelease',
+  'abiConstant',
+]);
+
+type FunctionName = Exclude<keyof EngineExports, 'memory'>;
+
+/** The names, or a compile error naming the functions of EngineExports the list misses. */
+function exportNames<const K extends readonly FunctionName[]>(
+  names: K & ([Exclude<FunctionName, K[number]>] extends [never] ? unknown : { missing: Exclude<FunctionName, K[number]> }),
+): readonly FunctionName[] {
+  return names;
+}
+
+/**
+ * Constants both sides must agree on, by the id abiConstant takes (assembly/abi.ts has the same ids).
+ * The facade's values come from where it uses them, so a change on one side alone fails at load.
+ */
+export const ABI_CONSTANTS: ReadonlyArray<{ id: number; name: string; value: number }> = [
+  { id: 0, name: 'ST_OK', value: ST_OK },
+  { id: 1, name: 'ST_CAPACITY', value: ST_CAPACITY },
+  { id: 2, name: 'ST_INVALID', value: ST_INVALID },
+  { id: 3, name: 'ST_CORRUPT', value: ST_CORRUPT },
+  { id: 4, name: 'METRIC_COSINE', value: METRIC_COSINE },
+  { id: 5, name: 'METRIC_EUCLIDEAN', value: METRIC_EUCLIDEAN },
+  { id: 6, name: 'METRIC_DOT', value: METRIC_DOT },
+  { id: 7, name: 'MAX_DIMENSION', value: MAX_DIMENSION },
+  { id: 8, name: 'MIN_M', value: MIN_M },
+  { id: 9, name: 'MAX_M', value: MAX_M },
+  { id: 10, name: 'MAX_EF', value: MAX_EF },
+  { id: 11, name: 'MAX_LEVEL', value: MAX_LEVEL },
+  { id: 12, name: 'MAX_TOP_K', value: MAX_TOP_K },
+  { id: 13, name: 'F32_BYTES', value: F32.bytesPerElement },
+];

@@ -4,11 +4,12 @@
  */
 import { MemvecError } from '../errors.js';
 import type { EngineExports } from './abi.js';
+import { checkEngineExports } from './abi-check.js';
 import { loadEngineModule } from './wasm-source.js';
 import { ENTRY, type EngineInfo, type LoadedEngineModule } from './wasm-variant.js';
 
 /** wasm32 linear memory ends at 65536 pages of 64 KiB. */
-export const MAX_WASM_BYTES = 65536 * 65536;
+const MAX_WASM_BYTES = 65536 * 65536;
 
 let modulePromise: Promise<LoadedEngineModule> | undefined;
 
@@ -31,7 +32,8 @@ export async function engineInfo(): Promise<EngineInfo> {
 }
 
 /**
- * One engine instance with typed-array views over its memory. Views are rebuilt lazily whenever the
+ * One engine instance with typed-array views over its memory. Its raw `exports` are for the bindings
+ * in src/engine/ only (flat-scan.ts, hnsw-engine.ts): code elsewhere goes through them. Views are rebuilt lazily whenever the
  * memory has grown (growth detaches the old ArrayBuffer), so callers must fetch views after any call
  * that may allocate and never keep them across such calls.
  */
@@ -51,7 +53,7 @@ export class Engine {
   static async create(): Promise<Engine> {
     const { module } = await compileEngine();
     const instance = await WebAssembly.instantiate(module, {});
-    return new Engine(instance.exports as unknown as EngineExports);
+    return new Engine(checkEngineExports(instance.exports));
   }
 
   private refresh(): void {
@@ -96,6 +98,11 @@ export class Engine {
     if (ptr === 0) throw capacityError(what, bytes);
     return ptr;
   }
+
+  /** Frees a block from alloc. */
+  free(ptr: number): void {
+    this.exports.free(ptr);
+  }
 }
 
 function capacityError(what: string, bytes: number): MemvecError {
@@ -109,7 +116,7 @@ function capacityError(what: string, bytes: number): MemvecError {
  * Throws CAPACITY if `bytes` more could not fit in linear memory. The allocator may double memory when
  * it grows, so we leave headroom for its bookkeeping rather than trusting an exact fit.
  */
-export function ensureRoom(engine: Engine, bytes: number, what: string): void {
+function ensureRoom(engine: Engine, bytes: number, what: string): void {
   const slack = 1 << 20;
   if (engine.memoryBytes + bytes + slack > MAX_WASM_BYTES) throw capacityError(what, bytes);
 }

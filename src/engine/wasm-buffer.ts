@@ -22,7 +22,7 @@ export class WasmBuffer {
     const u8 = this.engine.u8;
     if (keep && this.ptr !== 0) u8.copyWithin(ptr, this.ptr, this.ptr + this.bytes);
     u8.fill(0, ptr + (keep ? this.bytes : 0), ptr + size);
-    if (this.ptr !== 0) this.engine.exports.free(this.ptr);
+    if (this.ptr !== 0) this.engine.free(this.ptr);
     this.ptr = ptr;
     this.bytes = size;
     return ptr;
@@ -30,7 +30,7 @@ export class WasmBuffer {
 
   /** Frees the block; the buffer is empty again (and may be grown anew). */
   release(): void {
-    if (this.ptr !== 0) this.engine.exports.free(this.ptr);
+    if (this.ptr !== 0) this.engine.free(this.ptr);
     this.ptr = 0;
     this.bytes = 0;
   }

@@ -2,6 +2,7 @@
  * File-level steps of a MemMapVector file that need no open store: reading the newest header,
  * creating an empty file atomically, and committing the first header of a freshly written file.
  */
+import { vectorBytes } from '../engine/element-type.js';
 import { MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
 import {
@@ -38,7 +39,7 @@ export function readHeader(file: StorageFile, path: string): { header: FlatHeade
  * of an existing store passes the next sequence, so sequences only grow at a path.
  */
 export function writeFreshHeader(file: StorageFile, dimension: number, count: number, tight = false, sequence = 1): void {
-  const plan = planRegion(count, dimension * 4, tight);
+  const plan = planRegion(count, vectorBytes(dimension), tight);
   file.truncate(regionEnd(plan));
   const bitmap = new Uint8Array(bitmapBytes(count));
   file.write(plan.bitmapRegion, bitmap);

@@ -3,10 +3,13 @@
  * WASM memory, where the SIMD scan feeds the engine's top-k heap. The scratch region is all the memory
  * a search needs, however large the file, which is what lets one machine scan files larger than RAM.
  */
+import { vectorBytes } from '../engine/element-type.js';
 import type { Engine } from '../engine/engine.js';
+import { FlatScan } from '../engine/flat-scan.js';
 import { WasmBuffer } from '../engine/wasm-buffer.js';
 import { MemvecError } from '../errors.js';
 import { VECTORS_OFFSET } from '../format/flat-header.js';
+import { MAX_TOP_K } from '../limits.js';
 import type { StorageFile } from '../storage/types.js';
 import { checkInt, checkNumber, toVector } from '../validate.js';
 
@@ -35,7 +38,6 @@ export interface ScanSource {
 }
 
 const DEFAULT_SCAN_BYTES = 256 << 10;
-const MAX_TOP_K = 1 << 26;
 
 export class FlatScanner {
   private readonly rowBytes: number;
@@ -43,12 +45,14 @@ export class FlatScanner {
   private readonly scratch: WasmBuffer;
   private readonly ids: WasmBuffer;
   private readonly out: WasmBuffer;
+  private readonly scan: FlatScan;
 
   constructor(
-    private readonly engine: Engine,
+    engine: Engine,
     private readonly dimension: number,
   ) {
-    this.rowBytes = dimension * 4;
+    this.rowBytes = vectorBytes(dimension);
+    this.scan = new FlatScan(engine);
     this.query = new WasmBuffer(engine, 'the query');
     this.scratch = new WasmBuffer(engine, 'the scan buffer');
     this.ids = new WasmBuffer(engine, 'the id list');
@@ -61,11 +65,10 @@ export class FlatScanner {
     const { topK, batch, queryNorm } = this.prepare(query, options);
     const rows = Math.max(1, Math.min(batch, source.count));
     const scratch = this.scratch.ensure(rows * this.rowBytes);
-    const e = this.engine.exports;
     for (let start = 0; start < source.count; start += rows) {
       const n = Math.min(rows, source.count - start);
       this.readRows(source, start, n, 0);
-      e.flatScanCosine(this.query.ptr, queryNorm, scratch, n, this.dimension, start, source.deletedBits);
+      this.scan.scanRange(this.query.ptr, queryNorm, scratch, n, this.dimension, start, source.deletedBits);
     }
     return this.drain(topK);
   }
@@ -76,10 +79,9 @@ export class FlatScanner {
     const rows = Math.max(1, Math.min(batch, sortedIds.length));
     const scratch = this.scratch.ensure(rows * this.rowBytes);
     const idsPtr = this.ids.ensure(rows * 4);
-    const e = this.engine.exports;
     for (let start = 0; start < sortedIds.length; start += rows) {
       const n = Math.min(rows, sortedIds.length - start);
-      this.engine.u32.set(sortedIds.slice(start, start + n), idsPtr >>> 2);
+      this.scan.writeIds(idsPtr, sortedIds.slice(start, start + n));
       // Runs of consecutive ids are read with one call.
       for (let i = 0; i < n; ) {
         let j = i + 1;
@@ -87,7 +89,7 @@ export class FlatScanner {
         this.readRows(source, sortedIds[start + i]!, j - i, i);
         i = j;
       }
-      e.flatScanCosineIds(this.query.ptr, queryNorm, scratch, idsPtr, n, this.dimension, source.deletedBits);
+      this.scan.scanIds(this.query.ptr, queryNorm, scratch, idsPtr, n, this.dimension, source.deletedBits);
     }
     return this.drain(topK);
   }
@@ -100,10 +102,10 @@ export class FlatScanner {
     const defaultBatch = Math.max(1, Math.floor(DEFAULT_SCAN_BYTES / this.rowBytes));
     const batch = checkInt(options.batchSize ?? defaultBatch, 'batchSize', 1);
     this.out.ensure(topK * 8);
-    this.engine.f32.set(q, this.query.ptr >>> 2);
-    const queryNorm = Math.sqrt(this.engine.exports.normSq(this.query.ptr, this.dimension));
+    this.scan.writeVector(this.query.ptr, q);
+    const queryNorm = this.scan.norm(this.query.ptr, this.dimension);
     if (queryNorm === 0) throw new MemvecError('INVALID_VECTOR', 'the query is all zeros: cosine similarity is undefined');
-    if (this.engine.exports.topkReset(topK, minScore) !== 0) throw new MemvecError('CAPACITY', `topK ${topK} is too large`);
+    this.scan.resetTopK(topK, minScore);
     return { topK, batch, queryNorm };
   }
 
@@ -116,13 +118,6 @@ export class FlatScanner {
   }
 
   private drain(topK: number): SearchResult[] {
-    const idsPtr = this.out.ptr;
-    const scoresPtr = idsPtr + topK * 4;
-    const n = this.engine.exports.topkDrain(idsPtr, scoresPtr);
-    const u32 = this.engine.u32;
-    const f32 = this.engine.f32;
-    const results: SearchResult[] = new Array(n);
-    for (let i = 0; i < n; i++) results[i] = [u32[(idsPtr >>> 2) + i]!, f32[(scoresPtr >>> 2) + i]!];
-    return results;
+    return this.scan.drainTopK(this.out.ptr, topK);
   }
 }

@@ -10,6 +10,8 @@
  * A commit never overwrites what the newest valid header points to: it writes new rows past the
  * committed count and a new bitmap into the inactive area, syncs, then flips the header slot.
  */
+import { vectorBytes } from '../engine/element-type.js';
+import { MAX_DIMENSION } from '../limits.js';
 import {
   chooseNewestSlot,
   decodeSlot,
@@ -27,7 +29,6 @@ export { HEADER_BYTES, SLOT_BYTES };
 export const FLAT_MAGIC = 'MEMVECF\0';
 export const FLAT_VERSION = 1;
 export const VECTORS_OFFSET = 2 * SLOT_BYTES;
-export const MAX_DIMENSION = 65536;
 /** Vector ids cross the WASM boundary as u32. */
 export const MAX_VECTORS = 0xffff_ffff;
 
@@ -109,7 +110,7 @@ function checkFields(h: FlatHeader, view: DataView, fileSize: number): string | 
   if (h.count > MAX_VECTORS) return 'vector count out of range';
   if (h.deletedCount > h.count) return 'more deleted vectors than vectors';
   if (h.activeArea > 1) return 'bad bitmap area';
-  const vectorsEnd = VECTORS_OFFSET + h.count * h.dimension * 4;
+  const vectorsEnd = VECTORS_OFFSET + h.count * vectorBytes(h.dimension);
   if (vectorsEnd > fileSize) return 'vectors extend past the end of the file';
   if (h.bitmapCapacity < bitmapBytes(h.count)) return 'bitmap larger than its area';
   if (h.bitmapRegion < vectorsEnd) return 'bitmap overlaps the vectors';

@@ -30,15 +30,17 @@
  * Every length and offset is checked against the file size before anything is allocated or read, and
  * every section has a CRC-32, so a torn, truncated or foreign file is CORRUPT_FILE, never a crash.
  */
+import { vectorBytes } from '../engine/element-type.js';
+import { metricName } from '../engine/metrics.js';
 import { MemvecError } from '../errors.js';
+import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from '../limits.js';
 import type { StorageFile } from '../storage/types.js';
 import { crc32 } from './crc32.js';
+import { INDEX_MAGIC } from './hnsw-file-header.js';
 
 export const HNSW_MAGIC = 'MEMVECH1';
 export const HNSW_FORMAT_VERSION = 1;
 export const HNSW_HEADER_BYTES = 320;
-/** The engine clamps levels here (assembly/hnsw-store.ts MAX_LEVEL). */
-export const HNSW_MAX_LEVEL = 48;
 export const NO_ENTRY = 0xffffffff;
 
 export const SECTION = {
@@ -93,7 +95,7 @@ export function corrupt(message: string, options?: { cause?: unknown }): MemvecE
 /** Byte lengths of the fixed-size sections; null for the variable ones (keys, metadata). */
 export function fixedSectionLengths(h: SnapshotFields): Array<number | null> {
   const n = h.slots;
-  return [n * h.dimension * 4, n * 4, n, n * (1 + 2 * h.M) * 4, n * 4, h.poolBlocks * (1 + h.M) * 4, n, null, null];
+  return [n * vectorBytes(h.dimension), n * 4, n, n * (1 + 2 * h.M) * 4, n * 4, h.poolBlocks * (1 + h.M) * 4, n, null, null];
 }
 
 export function encodeHeader(h: HnswSnapshotHeader): Uint8Array {
@@ -136,7 +138,7 @@ export function readHeader(file: StorageFile): HnswSnapshotHeader {
   const bytes = new Uint8Array(HNSW_HEADER_BYTES);
   if (file.read(0, bytes) !== HNSW_HEADER_BYTES) throw corrupt('the header could not be read');
   const magic = String.fromCharCode(...bytes.subarray(0, 8));
-  if (magic === 'MEMVECI1') throw corrupt('this is a persistent HNSW index file: open it with HnswIndex.open');
+  if (magic === INDEX_MAGIC) throw corrupt('this is a persistent HNSW index file: open it with HnswIndex.open');
   if (magic !== HNSW_MAGIC) throw corrupt('wrong magic bytes');
   const view = new DataView(bytes.buffer);
   const version = view.getUint32(8, true);
@@ -167,17 +169,17 @@ export function readHeader(file: StorageFile): HnswSnapshotHeader {
     sections: [],
   };
   if (u(1) !== HNSW_HEADER_BYTES) throw corrupt(`header size ${u(1)}`);
-  if (h.dimension < 1 || h.dimension > 65536) throw corrupt(`dimension ${h.dimension}`);
-  if (h.metric > 2) throw corrupt(`metric id ${h.metric}`);
-  if (h.M < 2 || h.M > 128) throw corrupt(`M ${h.M}`);
-  if (h.efConstruction < 1 || h.efConstruction > 1 << 20) throw corrupt(`efConstruction ${h.efConstruction}`);
-  if (h.efSearch < 1 || h.efSearch > 1 << 20) throw corrupt(`efSearch ${h.efSearch}`);
+  if (h.dimension < 1 || h.dimension > MAX_DIMENSION) throw corrupt(`dimension ${h.dimension}`);
+  if (metricName(h.metric) === undefined) throw corrupt(`metric id ${h.metric}`);
+  if (h.M < MIN_M || h.M > MAX_M) throw corrupt(`M ${h.M}`);
+  if (h.efConstruction < 1 || h.efConstruction > MAX_EF) throw corrupt(`efConstruction ${h.efConstruction}`);
+  if (h.efSearch < 1 || h.efSearch > MAX_EF) throw corrupt(`efSearch ${h.efSearch}`);
   if (h.slots === NO_ENTRY) throw corrupt('slot count');
   if (h.live > h.slots) throw corrupt('more live entries than slots');
   if (h.slots === 0 ? h.entryPoint !== NO_ENTRY || h.maxLevel !== -1 : h.entryPoint >= h.slots) {
     throw corrupt('entry point');
   }
-  if (h.maxLevel < -1 || h.maxLevel > HNSW_MAX_LEVEL) throw corrupt(`max level ${h.maxLevel}`);
+  if (h.maxLevel < -1 || h.maxLevel > MAX_LEVEL) throw corrupt(`max level ${h.maxLevel}`);
   if (h.poolBlocks > h.slots * Math.max(0, h.maxLevel)) throw corrupt('more upper-layer blocks than nodes can own');
   for (let i = SECTIONS_AT + SECTION_COUNT * SECTION_ENTRY; i < HEADER_CRC_AT; i++) {
     if (bytes[i] !== 0) throw corrupt('reserved header bytes are not zero');

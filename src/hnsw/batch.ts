@@ -4,7 +4,7 @@
  * report that it is still wanted (not aborted, index not closed); any failure rolls every row back.
  * New slots are renumbered for locality as the index grows (src/hnsw/renumber.ts).
  */
-import type { Engine } from '../engine/engine.js';
+import type { HnswEngine } from '../engine/hnsw-engine.js';
 import { MemvecError } from '../errors.js';
 import type { HnswProgressOptions } from '../hnsw-index.js';
 import { checkSignal } from '../validate.js';
@@ -25,7 +25,7 @@ export interface BatchHost {
   readonly table: SlotTable;
   readonly dimension: number;
   /** The engine, if a write may start now; else throws (CLOSED, LOCKED, READ_ONLY). */
-  writable(): Engine;
+  writable(): HnswEngine;
   /** False once the index is closed: onProgress may close it, and so does a failed write to its file. */
   isOpen(): boolean;
   /** The index's file as it is at the time of the call (null once closed, or for an in-memory index). */
@@ -44,10 +44,9 @@ export async function runBatch(host: BatchHost, rows: Rows, options: HnswProgres
     onProgress?.(0, 0);
     return;
   }
-  const e = engine.exports;
   const tx = InsertTransaction.begin(engine, table, host.dimension, rows, `inserting ${n} vectors`);
   host.lock(host.call);
-  const base = e.hnswCount() >>> 0;
+  const base = engine.count();
   const orderedBefore = table.orderedSlots;
   // Renumber the new slots each time the index doubles, so the rest of the build runs on a graph
   // laid out for locality too.
@@ -86,7 +85,7 @@ export async function runBatch(host: BatchHost, rows: Rows, options: HnswProgres
   }
   tx.commit();
   // A final pass over everything once a quarter of the slots are in insertion order.
-  const slots = e.hnswCount() >>> 0;
+  const slots = engine.count();
   if (slots >= REORDER_MIN && 4 * (slots - table.orderedSlots) >= slots) reorderAll(engine, table);
   host.lock(null);
   host.journal()?.committed(startedAt);

@@ -24,32 +24,26 @@
  * a fresh graph's 0.980 (5,000 live keys), and each reusing upsert cost 3.1-3.6x a fresh insert.
  * The price of the rebuild is memory: both engines are alive until the swap.
  */
-import { Engine } from '../engine/engine.js';
+import { HnswEngine } from '../engine/hnsw-engine.js';
+import { METRIC_IDS } from '../engine/metrics.js';
 import type { HnswProgressOptions } from '../hnsw-index.js';
 import { runBatch } from './batch.js';
-import { METRIC_IDS, statusError } from './engine-codes.js';
 import type { Rows } from './rows.js';
 import { emptySlotTable, type SlotTable } from './slot-table.js';
 import type { Config } from './validate.js';
 
 /** The live entries of `table`, in slot order, as `engine` stores them (vectors and their norms). */
-function liveRows(engine: Engine, table: SlotTable, dimension: number): Rows {
-  const e = engine.exports;
-  const slots = e.hnswCount() >>> 0;
+function liveRows(engine: HnswEngine, table: SlotTable, dimension: number): Rows {
+  const slots = engine.count();
   const n = table.keyToSlot.size;
   const keys: string[] = [];
   const metas: unknown[] = [];
   const data = new Float32Array(n * dimension);
   const norms = new Float32Array(n);
-  const normsAt = (e.hnswNormsPtr() >>> 0) >>> 2;
-  // No engine call below allocates: the views stay valid.
-  const f32 = engine.f32;
   for (let slot = 0; slot < slots; slot++) {
     const key = table.slotKey[slot];
     if (key === undefined) continue;
-    const at = (e.hnswVecPtr(slot) >>> 0) >>> 2;
-    data.set(f32.subarray(at, at + dimension), keys.length * dimension);
-    norms[keys.length] = f32[normsAt + slot]!;
+    norms[keys.length] = engine.copyStored(slot, data, keys.length * dimension);
     keys.push(key);
     metas.push(table.slotMeta[slot]);
   }
@@ -58,7 +52,7 @@ function liveRows(engine: Engine, table: SlotTable, dimension: number): Rows {
 }
 
 export interface Rebuilt {
-  engine: Engine;
+  engine: HnswEngine;
   table: SlotTable;
 }
 
@@ -68,14 +62,14 @@ export interface Rebuilt {
  * `seed` null: continue from the source generator's state.
  */
 export async function rebuild(
-  engine: Engine, table: SlotTable, config: Config, seed: number | null, isOpen: () => boolean, options: HnswProgressOptions,
+  engine: HnswEngine, table: SlotTable, config: Config, seed: number | null, isOpen: () => boolean, options: HnswProgressOptions,
 ): Promise<Rebuilt> {
   const rows = liveRows(engine, table, config.dimension);
-  const src = engine.exports;
-  const [seedLo, seedHi] = seed === null ? [src.hnswRngLo() >>> 0, src.hnswRngHi() >>> 0] : [seed % 2 ** 32, Math.floor(seed / 2 ** 32)];
-  const fresh = await Engine.create();
-  const st = fresh.exports.hnswInit(config.dimension, METRIC_IDS[config.metric], config.M, config.efConstruction, seedLo, seedHi);
-  if (st !== 0) throw statusError(st, 'compacting the index');
+  const [seedLo, seedHi] = seed === null ? engine.rng() : [seed % 2 ** 32, Math.floor(seed / 2 ** 32)];
+  const fresh = await HnswEngine.create(
+    { dimension: config.dimension, metric: METRIC_IDS[config.metric], M: config.M, efConstruction: config.efConstruction, seedLo, seedHi },
+    'compacting the index',
+  );
   const freshTable = emptySlotTable();
   await runBatch({
     call: 'compact',

@@ -4,8 +4,7 @@
  * so a failed insert or batchInsert leaves no trace). Upsert appends a new slot and marks the old one
  * deleted only at commit: rollback is then a matter of forgetting appended slots.
  */
-import type { Engine } from '../engine/engine.js';
-import { statusError } from './engine-codes.js';
+import type { HnswEngine } from '../engine/hnsw-engine.js';
 import { renumber } from './renumber.js';
 import type { Rows } from './rows.js';
 import type { SlotTable } from './slot-table.js';
@@ -19,56 +18,49 @@ export class InsertTransaction {
   private readonly slots: number[] = [];
 
   private constructor(
-    private readonly engine: Engine,
+    private readonly engine: HnswEngine,
     private readonly table: SlotTable,
     private readonly dimension: number,
     private readonly rows: Rows,
   ) {}
 
   /** Reserves engine memory for every row (or throws, `what` saying what failed), then begins. */
-  static begin(engine: Engine, table: SlotTable, dimension: number, rows: Rows, what: string): InsertTransaction {
-    const e = engine.exports;
-    const st = e.hnswReserve(rows.keys.length);
-    if (st !== 0) throw statusError(st, what);
-    e.hnswTxBegin();
+  static begin(engine: HnswEngine, table: SlotTable, dimension: number, rows: Rows, what: string): InsertTransaction {
+    engine.reserve(rows.keys.length, what);
+    engine.txBegin();
     return new InsertTransaction(engine, table, dimension, rows);
   }
 
   /** Writes row i's vector into the next slot and links it into the graph. */
   insertRow(i: number): void {
     const { engine, rows } = this;
-    const e = engine.exports;
     const dim = this.dimension;
     const key = rows.keys[i]!;
-    const slot = e.hnswCount() >>> 0;
-    engine.f32.set(rows.data.subarray(i * dim, (i + 1) * dim), (e.hnswVecPtr(slot) >>> 0) >>> 2);
+    engine.writeNext(rows.data.subarray(i * dim, (i + 1) * dim));
     const prev = this.byKey.get(key) ?? this.table.keyToSlot.get(key);
     // The slot being replaced must not become a neighbour of its successor (it is about to be deleted).
-    if (prev !== undefined && e.hnswSetReplaced(prev, 1) === 0) this.replaced.push(prev);
-    const got = rows.norms === undefined ? e.hnswInsert() : e.hnswInsertStored(rows.norms[i]!);
-    if (got < 0) throw statusError(got, `inserting ${rows.keys.length === 1 ? 'a vector' : `row ${i}`}`);
+    if (prev !== undefined && engine.setReplaced(prev, true)) this.replaced.push(prev);
+    const got = engine.insert(`inserting ${rows.keys.length === 1 ? 'a vector' : `row ${i}`}`, rows.norms?.[i]);
     this.byKey.set(key, got);
     this.slots.push(got);
   }
 
   rollback(): void {
-    const e = this.engine.exports;
-    e.hnswTxRollback();
+    this.engine.txRollback();
     // Slots appended by the transaction are gone (the engine ignores them); committed ones come back.
-    for (const slot of this.replaced) e.hnswSetReplaced(slot, 0);
+    for (const slot of this.replaced) this.engine.setReplaced(slot, false);
   }
 
   /** Ends the transaction for good: the slots it replaced are deleted, the new ones take their keys. */
   commit(): void {
     const { engine, table, rows } = this;
-    const e = engine.exports;
-    e.hnswTxCommit();
+    engine.txCommit();
     for (let i = 0; i < this.slots.length; i++) {
       const key = rows.keys[i]!;
       const slot = this.slots[i]!;
       const old = table.keyToSlot.get(key);
       if (old !== undefined) {
-        e.hnswMarkDeleted(old);
+        engine.markDeleted(old);
         table.slotKey[old] = undefined;
         table.slotMeta[old] = undefined;
       }

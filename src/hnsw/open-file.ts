@@ -19,7 +19,7 @@ import type { HnswIndex, HnswIndexOptions, HnswMetric, HnswProgressOptions } fro
 import { type BackendChoice, resolveBackend } from '../storage/select.js';
 import type { BackendName, StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
 import { checkInt, checkOptionKeys, checkSignal, describe, optionNames } from '../validate.js';
-import { METRIC_IDS, metricName } from './engine-codes.js';
+import { METRIC_IDS, metricName } from '../engine/metrics.js';
 import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
 import { IndexReader } from './index-reader.js';
 import { applyLog, LOG_START, readLog } from './log-replay.js';

@@ -3,9 +3,8 @@
  * search, and the engine's distances shaped into results (keys, scores, metadata). searchBatch
  * (search-batch.ts) shares the mask and the shaping, and makes one engine call for all its queries.
  */
-import type { Engine } from '../engine/engine.js';
+import type { HnswEngine } from '../engine/hnsw-engine.js';
 import type { HnswMetric, HnswSearchResult } from '../hnsw-index.js';
-import { statusError } from './engine-codes.js';
 import type { EntryPredicate } from './entry-filter.js';
 import type { SlotTable } from './slot-table.js';
 import type { SearchParams } from './validate.js';
@@ -14,7 +13,7 @@ export const I32_MAX = 0x7fffffff;
 
 /** The engine with its allow-mask set for a search, or null when no entry can match. */
 export interface PreparedSearch {
-  engine: Engine;
+  engine: HnswEngine;
   /** 1 if the allow-mask is in force, else 0 (the engine's `filtered` argument). */
   filtered: number;
   /** How many slots the mask allows (0 without a filter). */
@@ -27,7 +26,7 @@ export interface PreparedSearch {
  * the engine or throws CLOSED: it is asked only after the filter has run, since a filter may call back
  * into the index (even close it).
  */
-export function prepareSearch(live: () => Engine, table: SlotTable, filter: SearchParams['filter']): PreparedSearch | null {
+export function prepareSearch(live: () => HnswEngine, table: SlotTable, filter: SearchParams['filter']): PreparedSearch | null {
   if (table.keyToSlot.size === 0) return null;
   // Predicates run before the engine is touched, and may even call back into this index...
   const accepted = filter === undefined ? undefined : acceptedSlots(table, filter);
@@ -36,11 +35,7 @@ export function prepareSearch(live: () => Engine, table: SlotTable, filter: Sear
   const allowed = accepted?.filter((slot) => table.slotKey[slot] !== undefined);
   if (allowed === undefined) return { engine, filtered: 0, allowed: 0 };
   if (allowed.length === 0) return null;
-  const e = engine.exports;
-  const base = e.hnswAllowPtr() >>> 0;
-  const u8 = engine.u8;
-  u8.fill(0, base, base + (e.hnswCount() >>> 0));
-  for (const slot of allowed) u8[base + slot] = 1;
+  engine.setAllowed(allowed);
   return { engine, filtered: 1, allowed: allowed.length };
 }
 
@@ -48,24 +43,21 @@ export function prepareSearch(live: () => Engine, table: SlotTable, filter: Sear
  * The k nearest live entries to `query` that pass the filter, best first.
  */
 export function searchGraph(
-  live: () => Engine, table: SlotTable, metric: HnswMetric, query: Float32Array, k: number, params: SearchParams,
+  live: () => HnswEngine, table: SlotTable, metric: HnswMetric, query: Float32Array, k: number, params: SearchParams,
 ): HnswSearchResult[] {
   const prepared = prepareSearch(live, table, params.filter);
   if (prepared === null) return [];
   const { engine, filtered, allowed } = prepared;
-  const e = engine.exports;
-  engine.f32.set(query, (e.hnswQueryPtr() >>> 0) >>> 2);
-  const n = e.hnswSearch(Math.min(k, I32_MAX), Math.min(params.ef, I32_MAX), filtered, allowed);
-  if (n < 0) throw statusError(n, 'searching');
-  return toResults(engine, table, metric, (e.hnswOutIdsPtr() >>> 0) >>> 2, (e.hnswOutDistsPtr() >>> 0) >>> 2, n, params.minScore);
+  const n = engine.search(query, Math.min(k, I32_MAX), Math.min(params.ef, I32_MAX), filtered, allowed);
+  return toResults(engine, table, metric, engine.resultIdsAt, engine.resultDistsAt, n, params.minScore);
 }
 
 /** `n` engine results (u32 ids at u32 index `idAt`, f32 distances at f32 index `distAt`) as search results. */
 export function toResults(
-  engine: Engine, table: SlotTable, metric: HnswMetric, idAt: number, distAt: number, n: number, minScore: number | undefined,
+  engine: HnswEngine, table: SlotTable, metric: HnswMetric, idAt: number, distAt: number, n: number, minScore: number | undefined,
 ): HnswSearchResult[] {
-  const ids = engine.u32;
-  const dists = engine.f32;
+  const ids = engine.engine.u32;
+  const dists = engine.engine.f32;
   const euclidean = metric === 'euclidean';
   const results: HnswSearchResult[] = [];
   for (let i = 0; i < n; i++) {

@@ -3,7 +3,8 @@
  * the slot table, reading one back into a fresh engine, and saving one to a file atomically. The
  * persistent index embeds the same snapshots in its file (src/hnsw/index-file.ts).
  */
-import { Engine } from '../engine/engine.js';
+import { type FlatArray, HnswEngine } from '../engine/hnsw-engine.js';
+import { METRIC_IDS, metricName } from '../engine/metrics.js';
 import {
   corrupt, decodeStrings, encodeStrings, fixedSectionLengths, readHeader, readSection, readSectionBytes, SECTION,
   SECTION_COUNT, snapshotLength, type SnapshotFields, writeSnapshot,
@@ -12,7 +13,6 @@ import type { HnswProgressOptions } from '../hnsw-index.js';
 import { replaceFile } from '../storage/replace-file.js';
 import type { StorageBackend, StorageFile } from '../storage/types.js';
 import { checkSignal } from '../validate.js';
-import { METRIC_IDS, metricName, statusError } from './engine-codes.js';
 import { emptySlotTable, type SlotTable } from './slot-table.js';
 import { now, YIELD_MS, yieldToEventLoop } from './time.js';
 import { checkKey, type Config, deepFreeze, describe } from './validate.js';
@@ -27,9 +27,9 @@ export interface Snapshot {
  * The index as it is now, as a snapshot; its writer is to be called before anything else touches the
  * engine.
  */
-export function snapshotOf(engine: Engine, config: Config, table: SlotTable): Snapshot {
-  const e = engine.exports;
-  const slots = e.hnswCount() >>> 0;
+export function snapshotOf(engine: HnswEngine, config: Config, table: SlotTable): Snapshot {
+  const state = engine.graphState();
+  const slots = state.slots;
   const { slotKey, slotMeta } = table;
   const keys = encodeStrings(slotKey.slice(0, slots));
   const metas = encodeStrings(
@@ -41,13 +41,8 @@ export function snapshotOf(engine: Engine, config: Config, table: SlotTable): Sn
     M: config.M,
     efConstruction: config.efConstruction,
     efSearch: config.efSearch,
-    slots,
     live: table.keyToSlot.size,
-    poolBlocks: e.hnswPoolUsed() >>> 0,
-    entryPoint: e.hnswEntryPoint() >>> 0,
-    maxLevel: e.hnswMaxLevel(),
-    rngLo: e.hnswRngLo() >>> 0,
-    rngHi: e.hnswRngHi() >>> 0,
+    ...state,
   };
   // Views are taken now: nothing below calls into the engine, so memory cannot grow under them.
   const sections = engineSections(engine, fields);
@@ -87,15 +82,14 @@ export async function saveSnapshotFile(backend: StorageBackend, path: string, ta
  */
 export async function readSnapshot(
   file: StorageFile, opts: HnswProgressOptions,
-): Promise<{ engine: Engine; config: Config; table: SlotTable }> {
+): Promise<{ engine: HnswEngine; config: Config; table: SlotTable }> {
   const { signal, onProgress } = opts;
   const h = readHeader(file);
-  const engine = await Engine.create();
-  const e = engine.exports;
-  let st = e.hnswInit(h.dimension, h.metric, h.M, h.efConstruction, 0, 0);
-  if (st !== 0) throw statusError(st, 'loading the index');
-  st = e.hnswLoadReserve(h.slots, h.poolBlocks);
-  if (st !== 0) throw statusError(st, `loading an index of ${h.slots} vectors`);
+  const engine = await HnswEngine.create(
+    { dimension: h.dimension, metric: h.metric, M: h.M, efConstruction: h.efConstruction, seedLo: 0, seedHi: 0 },
+    'loading the index',
+  );
+  engine.loadReserve(h.slots, h.poolBlocks);
 
   const total = h.sections.reduce((sum, s) => sum + s.length, 0);
   let done = 0;
@@ -117,8 +111,7 @@ export async function readSnapshot(
   const keys = decodeStrings(await readSectionBytes(file, h, SECTION.KEYS, onBytes), slots, 'keys');
   const metaJson = decodeStrings(await readSectionBytes(file, h, SECTION.METADATA, onBytes), slots, 'metadata');
 
-  st = e.hnswLoadFinish(slots, h.poolBlocks, h.entryPoint, h.maxLevel, h.rngLo, h.rngHi);
-  if (st !== 0) throw statusError(st, 'loading the index');
+  engine.loadFinish(h);
 
   const table = tableOf(engine, keys, metaJson);
   if (table.keyToSlot.size !== h.live) throw corrupt(`the header counts ${h.live} live entries, the file holds ${table.keyToSlot.size}`);
@@ -137,13 +130,11 @@ export async function readSnapshot(
  * valid key of its own, and deleted slots hold neither key nor metadata. All of it is laid out for
  * locality already (a snapshot keeps its slots' order).
  */
-function tableOf(engine: Engine, keys: Array<string | undefined>, metaJson: Array<string | undefined>): SlotTable {
+function tableOf(engine: HnswEngine, keys: Array<string | undefined>, metaJson: Array<string | undefined>): SlotTable {
   const table = emptySlotTable();
-  const flags = engine.u8;
-  const flagsAt = engine.exports.hnswFlagsPtr() >>> 0;
   for (let slot = 0; slot < keys.length; slot++) {
     const key = keys[slot];
-    const deleted = flags[flagsAt + slot] !== 0;
+    const deleted = engine.isDeleted(slot);
     if (deleted) {
       if (key !== undefined || metaJson[slot] !== undefined) throw corrupt(`deleted slot ${slot} has a key or metadata`);
       table.slotKey.push(undefined);
@@ -181,33 +172,20 @@ function tableOf(engine: Engine, keys: Array<string | undefined>, metaJson: Arra
  * sections live in JS and are left to the caller.
  */
 function engineSections(
-  engine: Engine, shape: Pick<SnapshotFields, 'slots' | 'dimension' | 'M' | 'poolBlocks'>,
+  engine: HnswEngine, shape: Pick<SnapshotFields, 'slots' | 'M' | 'poolBlocks'>,
 ): Array<() => Iterable<Uint8Array>> {
-  const e = engine.exports;
   const { slots, M } = shape;
-  const u8 = engine.u8;
-  const flat = (ptr: number, bytes: number) => () => [u8.subarray(ptr >>> 0, (ptr >>> 0) + bytes)];
+  const flat = (array: FlatArray, bytes: number) => {
+    const view = engine.flatBytes(array, bytes);
+    return () => [view];
+  };
   const sections: Array<() => Iterable<Uint8Array>> = new Array(SECTION_COUNT);
-  sections[SECTION.VECTORS] = () => chunkRuns(engine, slots, shape.dimension * 4, (s) => e.hnswVecPtr(s));
-  sections[SECTION.NORMS] = flat(e.hnswNormsPtr(), slots * 4);
-  sections[SECTION.LEVELS] = flat(e.hnswLevelsPtr(), slots);
-  sections[SECTION.LINKS0] = () => chunkRuns(engine, slots, (1 + 2 * M) * 4, (s) => e.hnswLink0Ptr(s));
-  sections[SECTION.UPPER_OFFSETS] = flat(e.hnswUpperOffsetsPtr(), slots * 4);
-  sections[SECTION.UPPER_POOL] = flat(e.hnswPoolPtr(), shape.poolBlocks * (1 + M) * 4);
-  sections[SECTION.FLAGS] = flat(e.hnswFlagsPtr(), slots);
+  sections[SECTION.VECTORS] = () => engine.chunkedBytes('vectors', slots, M);
+  sections[SECTION.NORMS] = flat('norms', slots * 4);
+  sections[SECTION.LEVELS] = flat('levels', slots);
+  sections[SECTION.LINKS0] = () => engine.chunkedBytes('links0', slots, M);
+  sections[SECTION.UPPER_OFFSETS] = flat('upperOffsets', slots * 4);
+  sections[SECTION.UPPER_POOL] = flat('pool', shape.poolBlocks * (1 + M) * 4);
+  sections[SECTION.FLAGS] = flat('flags', slots);
   return sections;
-}
-
-/**
- * The byte ranges of a chunked per-slot array (vectors, layer-0 lists) for slots [0, slots): one
- * contiguous range per engine chunk.
- */
-function* chunkRuns(engine: Engine, slots: number, bytesPerSlot: number, ptrOf: (slot: number) => number): Generator<Uint8Array> {
-  const chunk = engine.exports.hnswChunkSlots() >>> 0;
-  for (let s = 0; s < slots; ) {
-    const run = Math.min(slots - s, chunk - (s % chunk));
-    const ptr = ptrOf(s) >>> 0;
-    yield engine.u8.subarray(ptr, ptr + run * bytesPerSlot);
-    s += run;
-  }
 }

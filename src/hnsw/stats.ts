@@ -2,8 +2,10 @@
  * HnswIndex.stats(): counts from the slot table and the engine, and an estimate of how many more
  * vectors fit before inserts fail with CAPACITY.
  */
-import type { Engine } from '../engine/engine.js';
+import { vectorBytes } from '../engine/element-type.js';
+import type { HnswEngine } from '../engine/hnsw-engine.js';
 import type { HnswIndexStats } from '../hnsw-index.js';
+import type { SlotTable } from './slot-table.js';
 
 /** Per-slot arrays outside the two big ones (hnsw-store.ts FLAT_BYTES_PER_SLOT). */
 const FLAT_BYTES_PER_SLOT = 25;
@@ -27,22 +29,23 @@ const SLACK = 1 << 20;
  * Near the real 4 GiB ceiling doubling is impossible and growth is exact, so the estimate is closer
  * there. Metadata and keys live in JS, not in this memory, and do not count.
  */
-export function capacityLeft(engine: Engine, dimension: number, M: number): number {
-  const e = engine.exports;
-  const bigBytes = dimension * 4 + (1 + 2 * M) * 4;
+export function capacityLeft(engine: HnswEngine, dimension: number, M: number): number {
+  const bigBytes = vectorBytes(dimension) + (1 + 2 * M) * 4;
   const perSlot = bigBytes + FLAT_BYTES_PER_SLOT + ((1 + M) * 4) / (M - 1);
-  const slots = e.hnswCount() >>> 0;
-  const step = Math.min(e.hnswChunkSlots() >>> 0, Math.max(64, slots)) * bigBytes;
-  const ceiling = e.hnswMemoryLimitPages() * 65536;
+  const slots = engine.count();
+  const step = Math.min(engine.chunkSlots(), Math.max(64, slots)) * bigBytes;
+  const ceiling = engine.memoryLimitPages() * 65536;
   const fits = Math.floor((ceiling - SLACK - step) / perSlot);
   return Math.max(0, fits - slots);
 }
 
-export function indexStats(engine: Engine, entries: number, dimension: number, M: number, fileBytes: number | undefined): HnswIndexStats {
-  const e = engine.exports;
+export function indexStats(engine: HnswEngine, table: SlotTable, dimension: number, M: number, fileBytes: number | undefined): HnswIndexStats {
+  const entries = table.keyToSlot.size;
   return {
     entries,
-    deletedSlots: e.hnswDeletedCount() >>> 0,
+    // Every committed slot is live (it has a key) or deleted: the table has one entry per committed
+    // slot (an open batch's slots join it at commit), so the rest of them are the deleted ones.
+    deletedSlots: table.slotKey.length - entries,
     wasmBytes: engine.memoryBytes,
     fileBytes,
     capacityLeft: capacityLeft(engine, dimension, M),

@@ -8,12 +8,12 @@ import type {
   HnswIndexOptions, HnswLoadOptions, HnswMetric, HnswProgressOptions, HnswSaveOptions, HnswSearchOptions,
 } from '../hnsw-index.js';
 import { checkInt, checkNumber, checkOptionKeys, describe, optionNames } from '../validate.js';
-import { METRIC_IDS } from './engine-codes.js';
+import { METRIC_IDS } from '../engine/metrics.js';
+import { MAX_DIMENSION, MAX_EF, MAX_M, MIN_M } from '../limits.js';
 import { type EntryPredicate, toEntryPredicate } from './entry-filter.js';
 
 /** UTF-16 code units. */
 export const MAX_KEY_LENGTH = 4096;
-const MAX_EF = 1 << 20;
 const DEFAULTS = { metric: 'cosine' as HnswMetric, M: 16, efConstruction: 200, efSearch: 50, seed: 100 };
 
 /** The options an index keeps for its life (the seed only matters to the engine, at creation). */
@@ -92,9 +92,9 @@ export function checkOptions(options: unknown): Config & { seed: number } {
     throw new MemvecError('INVALID_ARGUMENT', `metric must be 'cosine', 'euclidean' or 'dot', got ${describe(metric)}`);
   }
   return {
-    dimension: checkInt(o.dimension, 'dimension', 1, 65536),
+    dimension: checkInt(o.dimension, 'dimension', 1, MAX_DIMENSION),
     metric,
-    M: checkInt(o.M ?? DEFAULTS.M, 'M', 2, 128),
+    M: checkInt(o.M ?? DEFAULTS.M, 'M', MIN_M, MAX_M),
     efConstruction: checkInt(o.efConstruction ?? DEFAULTS.efConstruction, 'efConstruction', 1, MAX_EF),
     efSearch: checkInt(o.efSearch ?? DEFAULTS.efSearch, 'efSearch', 1, MAX_EF),
     seed: checkInt(o.seed ?? DEFAULTS.seed, 'seed', 0),

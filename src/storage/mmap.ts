@@ -37,6 +37,8 @@ function nativeError(what: string, err: unknown, missingDir?: () => string | und
   }
   if (code === 'CLOSED') return new MemvecError('CLOSED', `could not ${what}: the file is closed`, { cause: err });
   if (code === 'INVALID_ARGUMENT') return new MemvecError('INVALID_ARGUMENT', `could not ${what}: ${detail}`, { cause: err });
+  // A panic inside the addon: memvec's fault, whatever the arguments were.
+  if (code === 'INTERNAL') return new MemvecError('INTERNAL', `could not ${what}: ${detail}`, { cause: err });
   return ioError(what, err, missingDir);
 }
 

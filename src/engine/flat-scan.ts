@@ -1,0 +1,62 @@
+/**
+ * The typed binding to the engine's exact-scan part (assembly/kernels.ts, topk.ts, flat.ts): the
+ * cosine scans of a MemMapVector feeding the engine's top-k heap. Pointers are byte offsets into
+ * engine memory that the caller got from WasmBuffers; results come back as [id, score] pairs.
+ */
+import { MemvecError } from '../errors.js';
+import type { EngineExports } from './abi.js';
+import type { Engine } from './engine.js';
+import { F32 } from './element-type.js';
+
+const F32_SHIFT = Math.log2(F32.bytesPerElement);
+
+export class FlatScan {
+  private readonly x: EngineExports;
+
+  constructor(private readonly engine: Engine) {
+    this.x = engine.exports;
+  }
+
+  /** The L2 norm of the `dim` values at `ptr`. */
+  norm(ptr: number, dim: number): number {
+    return Math.sqrt(this.x.normSq(ptr, dim));
+  }
+
+  /** Empties the top-k heap and sets what it keeps: the `k` best with score >= minScore. */
+  resetTopK(k: number, minScore: number): void {
+    if (this.x.topkReset(k, minScore) !== 0) throw new MemvecError('CAPACITY', `topK ${k} is too large`);
+  }
+
+  /** Offers rows baseId, baseId + 1, ... (`count` of them at `block`) to the heap. */
+  scanRange(query: number, queryNorm: number, block: number, count: number, dim: number, baseId: number, deletedBits: number): void {
+    this.x.flatScanCosine(query, queryNorm, block, count, dim, baseId, deletedBits);
+  }
+
+  /** Offers `count` rows at `block` whose ids are the u32s at `ids` to the heap. */
+  scanIds(query: number, queryNorm: number, block: number, ids: number, count: number, dim: number, deletedBits: number): void {
+    this.x.flatScanCosineIds(query, queryNorm, block, ids, count, dim, deletedBits);
+  }
+
+  /** Writes `ids` (u32) at `ptr`, for scanIds. */
+  writeIds(ptr: number, ids: ArrayLike<number>): void {
+    this.engine.u32.set(ids, ptr >>> 2);
+  }
+
+  /** Writes a vector at `ptr`. */
+  writeVector(ptr: number, v: ArrayLike<number>): void {
+    this.engine.f32.set(v, ptr >>> F32_SHIFT);
+  }
+
+  /** The kept entries, best first (ties: lower id first), through `out` (room for 2·k u32); empties the heap. */
+  drainTopK(out: number, k: number): Array<[id: number, score: number]> {
+    const scoresPtr = out + k * 4;
+    const n = this.x.topkDrain(out, scoresPtr);
+    const u32 = this.engine.u32;
+    const f32 = this.engine.f32;
+    const idsAt = out >>> 2;
+    const scoresAt = scoresPtr >>> F32_SHIFT;
+    const results: Array<[number, number]> = new Array(n);
+    for (let i = 0; i < n; i++) results[i] = [u32[idsAt + i]!, f32[scoresAt + i]!];
+    return results;
+  }
+}

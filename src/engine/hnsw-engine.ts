@@ -1,0 +1,305 @@
+/**
+ * The typed binding to the engine's HNSW part (assembly/hnsw.ts, hnsw-store.ts, hnsw-tx.ts,
+ * hnsw-reorder.ts): the only code that calls its exports. It turns statuses into MemvecErrors (status.ts),
+ * reads the engine's u32 results as unsigned (they cross as signed i32), and does the pointer
+ * arithmetic, so the helpers in src/hnsw/ speak slots, vectors and counts, never addresses.
+ *
+ * The hot path (search) makes the same engine calls as before this binding and allocates nothing: the
+ * query scratch never moves after init, so its address is read once; result positions are left in
+ * fields instead of a returned object.
+ */
+import type { EngineExports } from './abi.js';
+import { vectorBytes } from './element-type.js';
+import { Engine } from './engine.js';
+import type { WasmBuffer } from './wasm-buffer.js';
+import { check, statusError } from './status.js';
+
+/** What hnswInit takes: metric is an engine id (metrics.ts), the seed a u64 as two u32 halves. */
+export interface HnswEngineConfig {
+  dimension: number;
+  metric: number;
+  M: number;
+  efConstruction: number;
+  seedLo: number;
+  seedHi: number;
+}
+
+/** The graph's counters, as a snapshot stores them and a load restores them. */
+export interface HnswGraphState {
+  slots: number;
+  poolBlocks: number;
+  /** 0xFFFFFFFF when empty. */
+  entryPoint: number;
+  /** -1 when empty. */
+  maxLevel: number;
+  rngLo: number;
+  rngHi: number;
+}
+
+/** searchBatch's engine buffers, kept by the caller between batches (they only grow). */
+export interface BatchBufferSet {
+  readonly queries: WasmBuffer;
+  readonly ids: WasmBuffer;
+  readonly dists: WasmBuffer;
+  readonly counts: WasmBuffer;
+}
+
+/** The engine's per-slot arrays of fixed width (flat: one block each). */
+export type FlatArray = 'norms' | 'levels' | 'upperOffsets' | 'pool' | 'flags';
+/** The engine's per-slot arrays stored in chunks (contiguous within a chunk of hnswChunkSlots slots). */
+export type ChunkedArray = 'vectors' | 'links0';
+
+export class HnswEngine {
+  private readonly x: EngineExports;
+  /** f32 index of the query scratch: allocated at init, it never moves. */
+  private readonly queryAt: number;
+  /** Searches with max(k, ef) up to this need no hnswReserveSearch first (the context's result room). */
+  private searchRoom = 0;
+  /** After search(): u32 index of its result ids, f32 index of its distances (valid until the next call). */
+  resultIdsAt = 0;
+  resultDistsAt = 0;
+
+  private constructor(
+    /** The instance and its memory views (for WasmBuffers and reading results). */
+    readonly engine: Engine,
+    readonly dimension: number,
+  ) {
+    this.x = engine.exports;
+    this.queryAt = (this.x.hnswQueryPtr() >>> 0) >>> 2;
+  }
+
+  /** A fresh engine instance holding an empty index; `what` names the call in errors. */
+  static async create(config: HnswEngineConfig, what: string): Promise<HnswEngine> {
+    const engine = await Engine.create();
+    const { dimension, metric, M, efConstruction, seedLo, seedHi } = config;
+    check(engine.exports.hnswInit(dimension, metric, M, efConstruction, seedLo, seedHi), what);
+    return new HnswEngine(engine, dimension);
+  }
+
+  /** Bytes of linear memory in use now. */
+  get memoryBytes(): number {
+    return this.engine.memoryBytes;
+  }
+
+  // ---- counters --------------------------------------------------------------------------------
+
+  /** Slots in use (committed, plus those an open transaction appended). */
+  count(): number {
+    return this.x.hnswCount() >>> 0;
+  }
+
+  graphState(): HnswGraphState {
+    const x = this.x;
+    return {
+      slots: x.hnswCount() >>> 0,
+      poolBlocks: x.hnswPoolUsed() >>> 0,
+      entryPoint: x.hnswEntryPoint() >>> 0,
+      maxLevel: x.hnswMaxLevel(),
+      rngLo: x.hnswRngLo() >>> 0,
+      rngHi: x.hnswRngHi() >>> 0,
+    };
+  }
+
+  /** The level generator's state as [lo, hi] u32 halves. */
+  rng(): [lo: number, hi: number] {
+    return [this.x.hnswRngLo() >>> 0, this.x.hnswRngHi() >>> 0];
+  }
+
+  /** Slots per chunk of the vector and layer-0 arrays. */
+  chunkSlots(): number {
+    return this.x.hnswChunkSlots() >>> 0;
+  }
+
+  /** The ceiling linear memory may grow to, in 64 KiB pages. */
+  memoryLimitPages(): number {
+    return this.x.hnswMemoryLimitPages();
+  }
+
+  /** Test hook: caps linear memory at `pages` of 64 KiB, so CAPACITY paths can be tested. */
+  setMemoryLimitPages(pages: number): void {
+    this.x.hnswSetMemoryLimitPages(pages);
+  }
+
+  // ---- vectors -----------------------------------------------------------------------------------
+
+  private vectorAt(slot: number): number {
+    return (this.x.hnswVecPtr(slot) >>> 0) >>> 2;
+  }
+
+  /** A copy of the vector stored at `slot` (for cosine: unit length). */
+  readVector(slot: number): Float32Array {
+    const at = this.vectorAt(slot);
+    return this.engine.f32.slice(at, at + this.dimension);
+  }
+
+  /** Copies the vector at `slot` into `out` at element `offset`; returns its stored norm. */
+  copyStored(slot: number, out: Float32Array, offset: number): number {
+    const at = this.vectorAt(slot);
+    const f32 = this.engine.f32;
+    out.set(f32.subarray(at, at + this.dimension), offset);
+    return f32[((this.x.hnswNormsPtr() >>> 0) >>> 2) + slot]!;
+  }
+
+  /** The norm stored with `slot`'s vector (its length before cosine normalized it). */
+  storedNorm(slot: number): number {
+    return this.engine.f32[((this.x.hnswNormsPtr() >>> 0) >>> 2) + slot]!;
+  }
+
+  /** True if `slot` is marked deleted. */
+  isDeleted(slot: number): boolean {
+    return this.engine.u8[(this.x.hnswFlagsPtr() >>> 0) + slot] !== 0;
+  }
+
+  // ---- inserts and deletes (transactions) ------------------------------------------------------
+
+  /** Room for `n` more slots; throws CAPACITY (`what` says what failed). */
+  reserve(n: number, what: string): void {
+    check(this.x.hnswReserve(n), what);
+  }
+
+  txBegin(): void {
+    this.x.hnswTxBegin();
+  }
+
+  txCommit(): void {
+    this.x.hnswTxCommit();
+  }
+
+  /** Restores the graph, counters and RNG to txBegin; slots appended since are forgotten. */
+  txRollback(): void {
+    this.x.hnswTxRollback();
+  }
+
+  /** Writes `vector` into the next free slot (reserved first) and returns that slot. */
+  writeNext(vector: Float32Array): number {
+    const slot = this.count();
+    this.engine.f32.set(vector, this.vectorAt(slot));
+    return slot;
+  }
+
+  /**
+   * Links the vector written by writeNext into the graph (normalizing it for cosine), or, with a
+   * `storedNorm`, one already as the engine stores it. Returns its slot; throws CAPACITY.
+   */
+  insert(what: string, storedNorm?: number): number {
+    const got = storedNorm === undefined ? this.x.hnswInsert() : this.x.hnswInsertStored(storedNorm);
+    if (got < 0) throw statusError(got, what);
+    return got;
+  }
+
+  /** Marks (on) or clears a live slot as replaced by the open transaction; false if it is deleted. */
+  setReplaced(slot: number, on: boolean): boolean {
+    return this.x.hnswSetReplaced(slot, on ? 1 : 0) === 0;
+  }
+
+  markDeleted(slot: number): void {
+    check(this.x.hnswMarkDeleted(slot), `deleting slot ${slot}`);
+  }
+
+  /**
+   * Renumbers slots [base, count) for locality. Returns the new slot -> old slot map of the range, or
+   * null when the engine skipped it (it never fails a call).
+   */
+  reorder(base: number): Uint32Array | null {
+    const x = this.x;
+    if (x.hnswReorder(base) !== 0) return null;
+    const at = (x.hnswReorderMapPtr() >>> 0) >>> 2;
+    const map = this.engine.u32.slice(at, at + this.count() - base);
+    x.hnswReorderRelease();
+    return map;
+  }
+
+  // ---- search ------------------------------------------------------------------------------------
+
+  /** Sets the allow-mask to exactly `slots` (the next search with filtered = 1 admits only them). */
+  setAllowed(slots: readonly number[]): void {
+    const base = this.x.hnswAllowPtr() >>> 0;
+    const u8 = this.engine.u8;
+    u8.fill(0, base, base + this.count());
+    for (const slot of slots) u8[base + slot] = 1;
+  }
+
+  /**
+   * k-nearest search for `query`; returns how many results, which are left at resultIdsAt (u32 slots)
+   * and resultDistsAt (f32 distances, nearest first). filtered = 1: only the allow-mask's slots.
+   */
+  search(query: Float32Array, k: number, ef: number, filtered: number, allowed: number): number {
+    const x = this.x;
+    this.reserveSearch(k, ef);
+    this.engine.f32.set(query, this.queryAt);
+    const n = x.hnswSearch(k, ef, filtered, allowed);
+    if (n < 0) throw statusError(n, 'searching');
+    this.resultIdsAt = (x.hnswOutIdsPtr() >>> 0) >>> 2;
+    this.resultDistsAt = (x.hnswOutDistsPtr() >>> 0) >>> 2;
+    return n;
+  }
+
+  /**
+   * searchBatch: `n` queries back to back in `data`, one engine call, through the caller's reusable
+   * buffers. Returns view indices: query i's count is u32[countsAt + i], its results start at
+   * u32[idsAt + i·k] and f32[distsAt + i·k].
+   */
+  searchBatch(
+    data: Float32Array, n: number, k: number, ef: number, filtered: number, allowed: number, buffers: BatchBufferSet,
+  ): { idsAt: number; distsAt: number; countsAt: number } {
+    // Every buffer is sized first: each may grow memory, and the views below must come after.
+    this.reserveSearch(k, ef);
+    const queries = buffers.queries.ensure(data.byteLength);
+    const ids = buffers.ids.ensure(n * k * 4);
+    const dists = buffers.dists.ensure(n * k * 4);
+    const counts = buffers.counts.ensure(n * 4);
+    this.engine.f32.set(data, queries >>> 2);
+    const st = this.x.hnswSearchBatch(queries, n, k, ef, filtered, allowed, ids, dists, counts);
+    if (st < 0) throw statusError(st, `searching ${n} queries`);
+    return { idsAt: ids >>> 2, distsAt: dists >>> 2, countsAt: counts >>> 2 };
+  }
+
+  /**
+   * Grows the search context's result room when k or ef outgrow it, before the search: the engine's
+   * search never allocates. Usually no call at all (one only after k or ef grew past every earlier
+   * one, or while ef exceeds the slots, which the engine clamps it to).
+   */
+  private reserveSearch(k: number, ef: number): void {
+    if (Math.max(k, ef) <= this.searchRoom) return;
+    const room = this.x.hnswReserveSearch(k, ef);
+    if (room < 0) throw statusError(room, 'searching');
+    this.searchRoom = room;
+  }
+
+  // ---- snapshots ---------------------------------------------------------------------------------
+
+  /** Before a load into this fresh engine: room for `slots` slots and `blocks` upper-layer blocks. */
+  loadReserve(slots: number, blocks: number): void {
+    check(this.x.hnswLoadReserve(slots, blocks), `loading an index of ${slots} vectors`);
+  }
+
+  /** After the arrays are copied in: the engine validates the graph (CORRUPT_FILE) and adopts `state`. */
+  loadFinish(state: HnswGraphState): void {
+    const { slots, poolBlocks, entryPoint, maxLevel, rngLo, rngHi } = state;
+    check(this.x.hnswLoadFinish(slots, poolBlocks, entryPoint, maxLevel, rngLo, rngHi), 'loading the index');
+  }
+
+  /** A view of the first `bytes` of a flat array, valid until the engine next allocates. */
+  flatBytes(array: FlatArray, bytes: number): Uint8Array {
+    const x = this.x;
+    const ptr = (array === 'norms' ? x.hnswNormsPtr() : array === 'levels' ? x.hnswLevelsPtr()
+      : array === 'upperOffsets' ? x.hnswUpperOffsetsPtr() : array === 'pool' ? x.hnswPoolPtr() : x.hnswFlagsPtr()) >>> 0;
+    return this.engine.u8.subarray(ptr, ptr + bytes);
+  }
+
+  /**
+   * The byte ranges of a chunked array for slots [0, slots): one contiguous view per engine chunk,
+   * each valid until the engine next allocates.
+   */
+  *chunkedBytes(array: ChunkedArray, slots: number, M: number): Generator<Uint8Array> {
+    const x = this.x;
+    const bytesPerSlot = array === 'vectors' ? vectorBytes(this.dimension) : (1 + 2 * M) * 4;
+    const chunk = this.chunkSlots();
+    for (let s = 0; s < slots; ) {
+      const run = Math.min(slots - s, chunk - (s % chunk));
+      const ptr = (array === 'vectors' ? x.hnswVecPtr(s) : x.hnswLink0Ptr(s)) >>> 0;
+      yield this.engine.u8.subarray(ptr, ptr + run * bytesPerSlot);
+      s += run;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * memvec's limits, in one place: what the argument checks enforce, what the file formats accept, and
+ * what the engine (assembly/limits.ts) was built with. The engine's own copies are compared with these
+ * when it loads (src/engine/abi-check.ts), so the two sides cannot drift apart unnoticed.
+ */
+
+/** Values per vector, both file kinds and both indexes. */
+export const MAX_DIMENSION = 65536;
+
+/**
+ * HNSW links per node on the upper layers (2·M on layer 0). 128 is the public limit: the engine's
+ * scratch is sized for it, snapshots refuse larger, and no measured recall gain lies past it.
+ */
+export const MIN_M = 2;
+export const MAX_M = 128;
+
+/** efConstruction and efSearch. */
+export const MAX_EF = 1 << 20;
+
+/** HNSW levels are clamped here: with M = 2 it is reached with probability about 2^-33. */
+export const MAX_LEVEL = 48;
+
+/** k of a MemMapVector search: the engine's top-k heap holds at most this many entries. */
+export const MAX_TOP_K = 1 << 26;
