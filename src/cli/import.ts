@@ -35,7 +35,7 @@ export const importCommand: Command = {
       quantization: { type: 'string', value: '<kind>', help: 'how vectors are stored: f32 (the only kind memvec has)' },
       M: { type: 'string', value: '<n>', help: 'HNSW links per node, 2 to 128 (default 16)' },
       'ef-construction': { type: 'string', value: '<n>', help: 'HNSW candidate list size while building (default 200)' },
-      'batch-size': { type: 'string', value: '<n>', help: 'rows per commit (default 1000): Ctrl-C keeps every whole batch' },
+      'batch-size': { type: 'string', value: '<n>', help: 'rows per commit (default 10000): Ctrl-C keeps every whole batch' },
     },
     more: [
       'Rows of .fvecs and .npy files get their row number as key ("0", "1", ...); JSON Lines rows bring',
@@ -61,7 +61,7 @@ export const importCommand: Command = {
     const metric = choiceOption(values, 'metric', METRICS);
     const M = intOption(values, 'M', 2, 128);
     const efConstruction = intOption(values, 'ef-construction', 1, 1 << 20);
-    const batchSize = intOption(values, 'batch-size', 1, 1_000_000, 1000);
+    const batchSize = intOption(values, 'batch-size', 1, 1_000_000, 10_000);
     rejectWith(values, 'exact', ['M', 'ef-construction'], 'an exact store has no graph');
     if (values.exact && metric !== undefined && metric !== 'cosine') {
       throw new UsageError(`--metric ${metric} cannot be used with --exact: an exact store searches by cosine`);
