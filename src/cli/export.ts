@@ -37,7 +37,7 @@ export const exportCommand: Command = {
     if (typeof values.postgres !== 'string' || values.postgres === '') throw new UsageError('missing --postgres <url>');
     if (typeof values.table !== 'string' || values.table === '') throw new UsageError('missing --table <name>');
     const batchSize = intOption(values, 'batch-size', 1, 10_000);
-    const store = await openStore(path, { write: false });
+    const store = await openStore(path, { write: false, signal });
     let progress: ReturnType<typeof createProgress> | undefined;
     let copied = 0;
     try {

@@ -14,7 +14,7 @@ export function onInterrupt(note: (line: string) => void): Interrupt {
   const controller = new AbortController();
   const handler = (): void => {
     if (controller.signal.aborted) process.exit(130);
-    note('\nmemvec: interrupted; stopping at the last commit (Ctrl-C again to quit now)');
+    note('\nmemvec: interrupted; stopping (Ctrl-C again to quit now)');
     controller.abort();
   };
   process.on('SIGINT', handler);

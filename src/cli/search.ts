@@ -71,7 +71,7 @@ export const searchCommand: Command = {
     ].join('\n'),
   },
 
-  async run({ args, out }) {
+  async run({ args, out, signal }) {
     const { values } = args;
     const k = intOption(values, 'k', 1, 1 << 20, 10);
     const ef = intOption(values, 'ef', 1, 1 << 20);
@@ -81,7 +81,7 @@ export const searchCommand: Command = {
     }
     if (values.vector === undefined && values['query-file'] === undefined) throw new UsageError('give exactly one of --vector and --query-file');
 
-    const store = await openStore(args.positionals[0]!, { write: false });
+    const store = await openStore(args.positionals[0]!, { write: false, signal });
     let answers: Hit[][];
     try {
       const { dimension } = shapeOf(store);

@@ -15,9 +15,9 @@ export const statCommand: Command = {
     more: 'Examples:\n  memvec stat docs.mvi\n  memvec stat vectors.mvec --json',
   },
 
-  async run({ args, out }) {
+  async run({ args, out, signal }) {
     const path = args.positionals[0]!;
-    const store = await openStore(path, { write: false });
+    const store = await openStore(path, { write: false, signal });
     let result: Record<string, unknown>;
     let human: Array<[string, string]>;
     try {
