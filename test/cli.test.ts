@@ -172,6 +172,16 @@ describe('memvec import → search, on real files', () => {
     expect(JSON.parse(stat.stdout)).toMatchObject({ kind: 'exact', dimension: NPY_DIM, metric: 'cosine', validVectors: NPY_N, deletedVectors: 0 });
   });
 
+  it('JSON Lines into an exact store: the vectors in file order, with a note that keys and metadata are not kept', async () => {
+    const imported = await cli(['import', 'docs.jsonl', '--into', 'docs.mvec', '--exact']);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stderr).toContain('an exact store keeps vectors only');
+    const store = await MemMapVector.open(join(DIR, 'docs.mvec'), { readOnly: true });
+    expect(store.getTotalVectors()).toBe(DOCS.length);
+    expect(Array.from(store.getVectorByVectorId(9)!)).toEqual(Array.from(Float32Array.from(DOCS[9]!.vector)));
+    store.close();
+  });
+
   it('JSON Lines keep their keys and metadata; --filter takes object filters; tables for people', async () => {
     const imported = await cli(['import', 'docs.jsonl', '--into', 'docs.mvi', '--metric', 'cosine', '--batch-size', '200']);
     expect(imported.code, imported.stderr).toBe(0);
@@ -213,6 +223,25 @@ describe('memvec compact', () => {
     expect(after.fileBytes).toBeLessThan(before.fileBytes);
     const again = await cli(['compact', 'churn.mvi']);
     expect(again.stdout).toMatch(/nothing to reclaim/);
+  });
+
+  it('a snapshot (HnswIndex.save) is a store too: stat, search, and compact rewrites it in place', async () => {
+    const index = await HnswIndex.create<Doc>({ dimension: 16 });
+    await index.batchInsert(DOCS);
+    index.deleteMany({ lang: 'de' });
+    await index.save(join(DIR, 'docs.hnsw'));
+    index.close();
+    const stat = JSON.parse((await cli(['stat', 'docs.hnsw', '--json'])).stdout) as Record<string, unknown>;
+    expect(stat).toMatchObject({ kind: 'snapshot', entries: 334, deletedSlots: 166, dimension: 16 });
+    const searched = await cli(['search', 'docs.hnsw', '--vector', JSON.stringify(DOCS[43]!.vector), '--k', '1', '--json']);
+    expect((JSON.parse(searched.stdout) as { key: string }[])[0]!.key).toBe('doc-43');
+    const compacted = await cli(['compact', 'docs.hnsw', '--json']);
+    expect(compacted.code, compacted.stderr).toBe(0);
+    expect(JSON.parse(compacted.stdout)).toMatchObject({ kind: 'snapshot', reclaimed: 166, live: 334 });
+    const again = await HnswIndex.load<Doc>(join(DIR, 'docs.hnsw'));
+    expect(again.stats()).toMatchObject({ entries: 334, deletedSlots: 0 });
+    expect(again.get('doc-43')?.metadata).toEqual(DOCS[43]!.metadata);
+    again.close();
   });
 
   it('an exact store with deleted vectors: they are gone, the file shrinks', async () => {
@@ -312,6 +341,14 @@ describe('exit codes and errors', () => {
     const ragged = await cli(['import', 'ragged.jsonl', '--into', 'ragged.mvi']);
     expectFailure(ragged, 'DIMENSION_MISMATCH');
     expect(ragged.stderr).toContain('ragged.jsonl: line 3');
+    expect(ragged.stderr).not.toMatch(/^import: /m); // no progress shown, so no progress line after the error
+    // With smaller batches the first is committed, and the error says so; the store holds exactly it.
+    const partial = await cli(['import', 'ragged.jsonl', '--into', 'partial.mvi', '--batch-size', '1']);
+    expectFailure(partial, 'DIMENSION_MISMATCH');
+    expect(partial.stderr).toContain('(the 1 rows before its batch were committed to partial.mvi)');
+    const kept = await HnswIndex.open(join(DIR, 'partial.mvi'), { readOnly: true });
+    expect(kept.keys()).toEqual(['a']);
+    kept.close();
     // A zero vector has no cosine direction: memvec's own check, pointed at the file's row.
     const zeros = new Float32Array(4 * 8).fill(1);
     zeros.fill(0, 2 * 8, 3 * 8);

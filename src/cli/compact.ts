@@ -46,7 +46,7 @@ export const compactCommand: Command = {
           live = store.index.size();
         }
       } catch (err) {
-        progress.finish(done);
+        progress.stop(done);
         if (isMemvecError(err, 'ABORTED') && signal.aborted) throw new MemvecError('ABORTED', `interrupted: ${path} is unchanged`, { cause: err });
         throw err;
       }

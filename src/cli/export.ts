@@ -57,7 +57,7 @@ export const exportCommand: Command = {
         `exported ${count(summary.copied)} entries of ${path} to ${summary.table} (vector(${summary.dimension}), ${summary.metric}, HNSW m ${summary.m}, ef_construction ${summary.efConstruction})`,
       );
     } catch (err) {
-      progress?.finish(copied);
+      progress?.stop(copied);
       if (isMemvecError(err, 'ABORTED') && signal.aborted) throw new MemvecError('ABORTED', 'interrupted: the export was rolled back; the table is as it was', { cause: err });
       throw err;
     } finally {

@@ -128,13 +128,17 @@ export const importCommand: Command = {
         }
       }
     } catch (err) {
-      progress.finish(committed, `${count(committed)} committed`);
+      progress.stop(committed, `${count(committed)} committed`);
       if (isMemvecError(err, 'ABORTED') && signal.aborted) {
         throw new MemvecError(
           'ABORTED',
           `interrupted: ${committed} of ${file.rows} rows were committed to ${into}, which keeps them (its last commit); the rest were not imported`,
           { cause: err },
         );
+      }
+      // The batches before the failing one are committed: say so, since the store now holds them.
+      if (isMemvecError(err) && committed > 0) {
+        throw new MemvecError(err.code, `${err.message} (the ${committed} rows before its batch were committed to ${into})`, { cause: err });
       }
       throw err;
     }

@@ -10,6 +10,8 @@ export interface Progress {
   update(done: number, note?: string): void;
   /** The final state (always drawn), ending the bar's line. */
   finish(done: number, note?: string): void;
+  /** After a failure: the final state only if progress was shown at all (else the error speaks alone). */
+  stop(done: number, note?: string): void;
 }
 
 export interface ProgressOptions {
@@ -34,6 +36,7 @@ export function createProgress(options: ProgressOptions): Progress {
   // The first plain line comes after `every` seconds (a short job prints only its final line); the bar at once.
   let last = tty ? 0 : start;
   let lastDone = -1;
+  let shown = false;
 
   const stats = (done: number) => {
     const seconds = (Date.now() - start) / 1000;
@@ -44,6 +47,7 @@ export function createProgress(options: ProgressOptions): Progress {
   };
 
   const draw = (done: number, note: string | undefined, final: boolean) => {
+    shown = true;
     const { rate, left, pct } = stats(done);
     const tail = `${count(Math.round(rate))} ${unit}/s${final ? '' : `, ${duration(left)} left`}${note ? `, ${note}` : ''}`;
     if (tty) {
@@ -65,6 +69,9 @@ export function createProgress(options: ProgressOptions): Progress {
     },
     finish(done, note) {
       draw(done, note, true);
+    },
+    stop(done, note) {
+      if (shown) draw(done, note, true);
     },
   };
 }
