@@ -341,11 +341,15 @@ describe('exit codes and errors', () => {
     const ragged = await cli(['import', 'ragged.jsonl', '--into', 'ragged.mvi']);
     expectFailure(ragged, 'DIMENSION_MISMATCH');
     expect(ragged.stderr).toContain('ragged.jsonl: line 3');
-    expect(ragged.stderr).not.toMatch(/^import: /m); // no progress shown, so no progress line after the error
-    // With smaller batches the first is committed, and the error says so; the store holds exactly it.
-    const partial = await cli(['import', 'ragged.jsonl', '--into', 'partial.mvi', '--batch-size', '1']);
-    expectFailure(partial, 'DIMENSION_MISMATCH');
+    // Every line is checked before the store is created.
+    expect(existsSync(join(DIR, 'ragged.mvi'))).toBe(false);
+    // A row memvec itself refuses (a zero vector for cosine) in a later batch: the batches before it
+    // are committed, and the error says so; the store holds exactly them.
+    writeFileSync(join(DIR, 'zero.jsonl'), '{"key":"a","vector":[1,2]}\n{"key":"b","vector":[0,0]}\n');
+    const partial = await cli(['import', 'zero.jsonl', '--into', 'partial.mvi', '--batch-size', '1']);
+    expectFailure(partial, 'INVALID_VECTOR');
     expect(partial.stderr).toContain('(the 1 rows before its batch were committed to partial.mvi)');
+    expect(partial.stderr).not.toMatch(/^import: /m); // no progress was shown, so no progress line after the error
     const kept = await HnswIndex.open(join(DIR, 'partial.mvi'), { readOnly: true });
     expect(kept.keys()).toEqual(['a']);
     kept.close();
@@ -384,6 +388,19 @@ describe('exit codes and errors', () => {
     } finally {
       holder.close();
     }
+
+    // A reader that stops early (| head) ends the output quietly.
+    const piped = await new Promise<Ran>((done, fail) => {
+      const child = spawn('sh', ['-c', `node ${CLI} search sift.mvi --query-file ${SIFT_QUERY} --k 50 | head -n 3`], { cwd: DIR });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', fail);
+      child.on('close', (code) => done({ code, stdout, stderr }));
+    });
+    expect(piped.stdout.split('\n')[0]).toBe('query 0:');
+    expect(piped.stderr).toBe('');
 
     const verbose = await cli(['stat', 'missing.mvi', '--verbose']);
     expect(verbose.code).toBe(1);

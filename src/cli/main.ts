@@ -90,6 +90,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `memvec search … | head`: a reader that stops early is not an error of ours.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -51,14 +51,26 @@ function parseRow(path: string, text: string, line: number): Row {
   return { key, vector, metadata };
 }
 
+/** A row's vector: numbers, not empty, and of `dimension` (the first row's) when given. */
+function checkRow(path: string, row: Row, line: number, dimension: number | undefined): Row {
+  const n = row.vector.length;
+  if (n === 0) throw new MemvecError('INVALID_VECTOR', `${path}: line ${line}: "vector" is empty`);
+  if (dimension !== undefined && n !== dimension) {
+    throw new MemvecError('DIMENSION_MISMATCH', `${path}: line ${line}: "vector" has ${n} values, not ${dimension} like the first row`);
+  }
+  const bad = row.vector.findIndex((x) => typeof x !== 'number');
+  if (bad >= 0) throw new MemvecError('INVALID_VECTOR', `${path}: line ${line}: "vector"[${bad}] is not a number`);
+  return row;
+}
+
 export async function openJsonl(path: string): Promise<VectorFile> {
+  // The first pass checks every line too, so a malformed file is refused before a store is created
+  // or a batch committed (memvec's own checks, such as a zero vector for cosine, come later).
   let rows = 0;
   let dimension = 0;
   for await (const { text, line } of lines(path)) {
-    if (rows === 0) {
-      dimension = parseRow(path, text, line).vector.length;
-      if (dimension === 0) throw new MemvecError('INVALID_VECTOR', `${path}: line ${line}: "vector" is empty`);
-    }
+    const row = checkRow(path, parseRow(path, text, line), line, rows === 0 ? undefined : dimension);
+    if (rows === 0) dimension = row.vector.length;
     rows++;
   }
   if (rows === 0) throw badInput(path, 'the file has no rows');
@@ -69,16 +81,9 @@ export async function openJsonl(path: string): Promise<VectorFile> {
     let metadata: unknown[] = [];
     let at: number[] = [];
     for await (const { text, line } of lines(path)) {
-      const row = parseRow(path, text, line);
-      if (row.vector.length !== dimension) {
-        throw new MemvecError('DIMENSION_MISMATCH', `${path}: line ${line}: "vector" has ${row.vector.length} values, not ${dimension} like the first row`);
-      }
-      const base = keys.length * dimension;
-      for (let j = 0; j < dimension; j++) {
-        const x = row.vector[j];
-        if (typeof x !== 'number') throw new MemvecError('INVALID_VECTOR', `${path}: line ${line}: "vector"[${j}] is not a number`);
-        vectors[base + j] = x;
-      }
+      // Checked again: the file may have changed since the first pass.
+      const row = checkRow(path, parseRow(path, text, line), line, dimension);
+      vectors.set(row.vector as number[], keys.length * dimension);
       keys.push(row.key);
       metadata.push(row.metadata);
       at.push(line);
