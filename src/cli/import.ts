@@ -9,7 +9,7 @@ import { choiceOption, intOption, rejectWith, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { count, duration } from './output.js';
 import { createProgress } from './progress.js';
-import { type Batch, openVectorFile } from './vector-file.js';
+import { type Batch, openVectorFile, type VectorFile } from './vector-file.js';
 
 const METRICS: readonly HnswMetric[] = ['cosine', 'euclidean', 'dot'];
 /** Storage kinds a vector can be kept in; memvec stores float32 only, for now. */
@@ -20,6 +20,72 @@ function inFile(err: unknown, path: string, batch: Batch): unknown {
   if (!isMemvecError(err) || err.code === 'ABORTED') return err;
   const message = err.message.replace(/\bvectors row (\d+)/, (_, i: string) => batch.where(Number(i)));
   return new MemvecError(err.code, message === err.message ? `${path}, from ${batch.where(0)}: ${err.message}` : `${path}, ${message}`, { cause: err });
+}
+
+/** The rows to import and what the import loop reports back. */
+interface Rows {
+  file: VectorFile;
+  batchSize: number;
+  signal: AbortSignal;
+  /** Rows of the batch in progress done so far (not yet committed). */
+  done(within: number): void;
+  /** A batch of n rows is committed (durable). */
+  committed(n: number): void;
+}
+
+interface Stored {
+  kind: 'hnsw' | 'exact';
+  dimension: number;
+  metric: string;
+  /** What the store holds afterwards (the import's rows and whatever it held before). */
+  entries: number;
+}
+
+/** Each batch one addVectors: a commit of its own. addVectors is synchronous, so Ctrl-C is seen between batches. */
+async function intoExactStore(path: string, rows: Rows): Promise<Stored> {
+  const store = await MemMapVector.open(path, { dimension: rows.file.dimension });
+  try {
+    for await (const batch of rows.file.batches(rows.batchSize)) {
+      if (rows.signal.aborted) throw new MemvecError('ABORTED', 'the import was interrupted');
+      try {
+        store.addVectors(batch.vectors);
+      } catch (err) {
+        throw inFile(err, rows.file.path, batch);
+      }
+      rows.committed(batch.keys.length);
+    }
+    return { kind: 'exact', dimension: store.dimension, metric: 'cosine', entries: store.stat().validVectors };
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Each batch one batchInsert: all or nothing, and a commit of its own. The signal goes into
+ * batchInsert, which checks it as it goes and rolls the batch back when it fires.
+ */
+async function intoIndex(path: string, rows: Rows, options: { metric?: HnswMetric; M?: number; efConstruction?: number }): Promise<Stored> {
+  const index = await HnswIndex.open(path, {
+    dimension: rows.file.dimension,
+    // Only what was given: an existing index keeps its own settings, and refuses ones that differ.
+    ...(options.metric !== undefined && { metric: options.metric }),
+    ...(options.M !== undefined && { M: options.M }),
+    ...(options.efConstruction !== undefined && { efConstruction: options.efConstruction }),
+    signal: rows.signal,
+  });
+  try {
+    for await (const batch of rows.file.batches(rows.batchSize)) {
+      try {
+        await index.batchInsert(batch.vectors, batch.keys, batch.metadata, { signal: rows.signal, onProgress: rows.done });
+      } catch (err) {
+        throw inFile(err, rows.file.path, batch);
+      }
+      rows.committed(batch.keys.length);
+    }
+    return { kind: 'hnsw', dimension: index.dimension, metric: index.metric, entries: index.size() };
+  } finally {
+    index.close();
+  }
 }
 
 export const importCommand: Command = {
@@ -75,58 +141,19 @@ export const importCommand: Command = {
     const started = Date.now();
     const progress = createProgress({ label: 'import', total: file.rows, unit: 'rows' });
     let committed = 0;
-    let entries: number;
-    let kind: 'hnsw' | 'exact';
-    let shape: { dimension: number; metric: string };
+    const rows: Rows = {
+      file,
+      batchSize,
+      signal,
+      done: (within) => progress.update(committed + within, `${count(committed)} committed`),
+      committed: (n) => {
+        committed += n;
+        progress.update(committed, `${count(committed)} committed`);
+      },
+    };
+    let stored: Stored;
     try {
-      if (values.exact) {
-        kind = 'exact';
-        const store = await MemMapVector.open(into, { dimension: file.dimension });
-        try {
-          shape = { dimension: store.dimension, metric: 'cosine' };
-          for await (const batch of file.batches(batchSize)) {
-            if (signal.aborted) throw new MemvecError('ABORTED', 'the import was interrupted');
-            try {
-              store.addVectors(batch.vectors);
-            } catch (err) {
-              throw inFile(err, input, batch);
-            }
-            committed += batch.keys.length;
-            progress.update(committed);
-          }
-          entries = store.stat().validVectors;
-        } finally {
-          store.close();
-        }
-      } else {
-        kind = 'hnsw';
-        const index = await HnswIndex.open(into, {
-          dimension: file.dimension,
-          ...(metric !== undefined && { metric }),
-          ...(M !== undefined && { M }),
-          ...(efConstruction !== undefined && { efConstruction }),
-          signal,
-        });
-        try {
-          shape = { dimension: index.dimension, metric: index.metric };
-          for await (const batch of file.batches(batchSize)) {
-            const note = `${count(committed)} committed`;
-            try {
-              await index.batchInsert(batch.vectors, batch.keys, batch.metadata, {
-                signal,
-                onProgress: (done) => progress.update(committed + done, note),
-              });
-            } catch (err) {
-              throw inFile(err, input, batch);
-            }
-            committed += batch.keys.length;
-            progress.update(committed, `${count(committed)} committed`);
-          }
-          entries = index.size();
-        } finally {
-          index.close();
-        }
-      }
+      stored = values.exact ? await intoExactStore(into, rows) : await intoIndex(into, rows, { metric, M, efConstruction });
     } catch (err) {
       progress.stop(committed, `${count(committed)} committed`);
       if (isMemvecError(err, 'ABORTED') && signal.aborted) {
@@ -145,12 +172,13 @@ export const importCommand: Command = {
     progress.finish(committed);
 
     const seconds = (Date.now() - started) / 1000;
+    const { kind, dimension, metric: storeMetric, entries } = stored;
     const result = {
-      file: input, format: file.format, store: into, kind, ...shape, imported: committed, entries,
+      file: input, format: file.format, store: into, kind, dimension, metric: storeMetric, imported: committed, entries,
       seconds: Number(seconds.toFixed(3)), rowsPerSecond: Math.round(committed / Math.max(seconds, 1e-3)),
     };
     out.result(result, () =>
-      `imported ${count(committed)} rows (${file.dimension}-d) from ${input} into ${into} (${kind === 'hnsw' ? 'HNSW index' : 'exact store'}, ${shape.metric}) ` +
+      `imported ${count(committed)} rows (${file.dimension}-d) from ${input} into ${into} (${kind === 'hnsw' ? 'HNSW index' : 'exact store'}, ${storeMetric}) ` +
       `in ${duration(seconds)} (${count(result.rowsPerSecond)} rows/s); it holds ${count(entries)} ${kind === 'hnsw' ? 'entries' : 'vectors'}`,
     );
   },
