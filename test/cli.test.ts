@@ -2,7 +2,7 @@
 // process, on real files: siftsmall as .fvecs (recall against its groundtruth), a generated .npy
 // (exact answers against brute force) and JSON Lines (keys, metadata, object filters); stat, compact,
 // export to a real pgvector (PGlite); usage errors exit 2, failures exit 1 with the MemvecError code,
-// --json parses; Ctrl-C (a real SIGINT) mid-import leaves the store at its last commit; a progress bar
+// --json parses; Ctrl-C (a real SIGINT) or SIGKILL mid-import leaves the store at a commit; a progress bar
 // on a terminal (a real pty through script(1)); and the same binary under Bun and Deno.
 // Reads dist/: `npx tsup` first (npm test builds before it tests).
 import { spawn } from 'node:child_process';
@@ -98,6 +98,7 @@ function cosine(a: Float32Array, b: Float32Array): number {
 }
 
 const NPY_N = 3000;
+const BIG_N = 40_000;
 const NPY_DIM = 24;
 const npyData = randomVectors(NPY_N, NPY_DIM, 5);
 const row = (data: Float32Array, dim: number, i: number) => data.subarray(i * dim, (i + 1) * dim);
@@ -118,6 +119,8 @@ beforeAll(() => {
   mkdirSync(DIR, { recursive: true });
   writeNpy(join(DIR, 'vectors.npy'), '<f4', [NPY_N, NPY_DIM], npyData);
   writeFileSync(join(DIR, 'docs.jsonl'), `${DOCS.map((d) => JSON.stringify(d)).join('\n')}\n`);
+  // Large enough that importing it takes several seconds: the signal tests interrupt it midway.
+  writeNpy(join(DIR, 'big.npy'), '<f4', [BIG_N, 32], randomVectors(BIG_N, 32, 9));
 });
 
 describe('memvec import → search, on real files', () => {
@@ -410,9 +413,7 @@ describe('exit codes and errors', () => {
 
 describe('Ctrl-C and progress', () => {
   it('SIGINT mid-import aborts through the AbortSignal: exit 1 ABORTED, the store keeps exactly its last commit', async () => {
-    const n = 40_000;
-    const dim = 32;
-    writeNpy(join(DIR, 'big.npy'), '<f4', [n, dim], randomVectors(n, dim, 9));
+    const n = BIG_N;
     let sent = false;
     const ran = await cli(['import', 'big.npy', '--into', 'big.mvi', '--batch-size', '1000', '--ef-construction', '100'], {
       onStderr: (child, stderr) => {
@@ -426,7 +427,7 @@ describe('Ctrl-C and progress', () => {
     });
     expect(sent, ran.stderr).toBe(true);
     expect(ran.code, ran.stderr).toBe(1);
-    const m = /: ABORTED: interrupted: (\d+) of 40000 rows were committed to big\.mvi, which keeps them/.exec(ran.stderr);
+    const m = new RegExp(`: ABORTED: interrupted: (\\d+) of ${BIG_N} rows were committed to big\\.mvi, which keeps them`).exec(ran.stderr);
     expect(m, ran.stderr).not.toBeNull();
     const committed = Number(m![1]);
     expect(committed).toBeGreaterThan(0);
@@ -440,6 +441,32 @@ describe('Ctrl-C and progress', () => {
       expect(index.has(String(committed))).toBe(false);
     } finally {
       index.close(); // a writer could open it: the interrupted import released its lock
+    }
+  });
+
+  it('SIGKILL mid-import: the store opens at a whole batch, at least the last one reported committed', async () => {
+    let reported = -1;
+    const ran = await cli(['import', 'big.npy', '--into', 'killed.mvi', '--batch-size', '1000', '--ef-construction', '100'], {
+      onStderr: (child, stderr) => {
+        const m = /, ([1-9][\d,]*) committed$/m.exec(stderr);
+        if (reported < 0 && m) {
+          reported = Number(m[1]!.replaceAll(',', ''));
+          process.kill(child.pid!, 'SIGKILL');
+        }
+      },
+    });
+    expect(reported, ran.stderr).toBeGreaterThan(0);
+    expect(ran.code).not.toBe(0);
+    // A writer opens it: the dead import's lock is taken over.
+    const index = await HnswIndex.open(join(DIR, 'killed.mvi'));
+    try {
+      const size = index.size();
+      expect(size % 1000).toBe(0);
+      expect(size).toBeGreaterThanOrEqual(reported);
+      expect(size).toBeLessThan(BIG_N);
+      expect(index.has(String(size - 1)) && !index.has(String(size))).toBe(true);
+    } finally {
+      index.close();
     }
   });
 
