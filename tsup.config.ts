@@ -71,6 +71,23 @@ const subpathUsesCore: Plugin = {
   },
 };
 
+/**
+ * The `memvec` command (dist/cli.js, package.json "bin"): the CLI and the postgres exporter it runs,
+ * bundled, with the core imported as ./index.js next to it, the file the package's default export
+ * resolves to, rather than by the package's own name, which not every runtime resolves from inside
+ * the package (self-reference). pg stays an optional peer, loaded only by `memvec export`.
+ */
+const cliUsesCore: Plugin = {
+  name: 'memvec-cli',
+  setup(build) {
+    build.onResolve({ filter: /^memvec$/ }, () => ({ path: './index.js', external: true }));
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const target = resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+      return CORE_MODULES.has(target) ? { path: './index.js', external: true } : undefined;
+    });
+  },
+};
+
 function subpath(name: string, entry: string, external: Array<string | RegExp> = []): Options {
   return {
     ...common,
@@ -126,4 +143,6 @@ export default defineConfig([
   subpath('langchain', 'src/langchain/index.ts', [/^@langchain\/core(\/|$)/]),
   // pg is an optional peer dependency, imported (lazily, for a connection string) and never bundled.
   subpath('postgres', 'src/postgres/index.ts', [/^pg$/]),
+  // The shebang comes from src/cli/main.ts; tsup makes a file that starts with one executable.
+  { ...common, entry: { cli: 'src/cli/main.ts' }, format: ['esm'], platform: 'node', external: ['pg', /^node:/], esbuildPlugins: [cliUsesCore] },
 ]);
