@@ -24,12 +24,13 @@ import { commitHeader, racedACommit } from './format/header-slots.js';
 import { createFile, popcount8, readHeader, writeFreshHeader } from './flat/flat-file.js';
 import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
 import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
+import type { LongWorkOptions } from './long-work.js';
 import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { type BackendChoice, resolveBackend } from './storage/select.js';
 import type { BackendName, StorageBackend, StorageFile, WriterLock } from './storage/types.js';
 import { checkInt, checkOptionKeys, checkSignal, describe, optionNames, toBatch } from './validate.js';
 
-export type { CosineSearchOptions, SearchResult };
+export type { CosineSearchOptions, LongWorkOptions, SearchResult };
 
 // Before the class body below reads Symbol.dispose.
 ensureDisposeSymbols();
@@ -43,10 +44,6 @@ export interface MemMapVectorOptions {
   readOnly?: boolean;
 }
 
-export interface LongWorkOptions {
-  signal?: AbortSignal;
-  onProgress?: (done: number, total: number) => void;
-}
 
 export interface MemMapVectorStats {
   /** Vectors in the file, deleted ones included (the next id is this number). */

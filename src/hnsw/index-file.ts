@@ -17,6 +17,7 @@
  */
 import { MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
+import { internalFault } from '../format/file-errors.js';
 import {
   chooseIndexHeader, decodeIndexSlot, encodeIndexHeader, INDEX_DATA_START, type IndexHeader, SNAPSHOT_ALIGN,
 } from '../format/hnsw-file-header.js';
@@ -264,7 +265,7 @@ export class IndexFile implements Journal {
     const started = now();
     const range = new RangeFile(file, at, snap.length);
     const end = snap.write(range);
-    if (end !== snap.length) throw new Error(`internal: the snapshot took ${end} bytes, ${snap.length} were planned`);
+    if (end !== snap.length) throw internalFault(`the snapshot took ${end} bytes, ${snap.length} were planned`);
     this.commit(file, {
       ...h,
       sequence: h.sequence + 1,

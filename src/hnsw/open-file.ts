@@ -9,6 +9,7 @@
  */
 import { MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
+import { corrupt } from '../format/file-errors.js';
 import { checkFileKind } from '../format/file-kind.js';
 import {
   chooseIndexHeader, decodeIndexSlot, INDEX_DATA_START, type IndexHeader,
@@ -67,10 +68,6 @@ const CONFIG_KEYS = ['dimension', 'metric', 'M', 'efConstruction', 'efSearch', '
 const OPEN_OPTIONS = optionNames<HnswOpenOptions>()([...CONFIG_KEYS, 'backend', 'readOnly', 'checkpointLogBytes', 'signal', 'onProgress']);
 /** A reader racing a writer's checkpoint may read a snapshot as it is overwritten: it tries again. */
 const READER_ATTEMPTS = 4;
-
-function corrupt(path: string, why: string): MemvecError {
-  return new MemvecError('CORRUPT_FILE', `${path}: ${why}`);
-}
 
 /** The same error with the path in front (the snapshot reader does not know it). */
 function withPath(path: string, err: unknown): unknown {

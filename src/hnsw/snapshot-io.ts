@@ -5,9 +5,10 @@
  */
 import { Engine } from '../engine/engine.js';
 import {
-  corrupt, decodeStrings, encodeStrings, fixedSectionLengths, readHeader, readSection, readSectionBytes, SECTION,
+  decodeStrings, NOT_A_SNAPSHOT, encodeStrings, fixedSectionLengths, readHeader, readSection, readSectionBytes, SECTION,
   SECTION_COUNT, snapshotLength, type SnapshotFields, writeSnapshot,
 } from '../format/hnsw-snapshot.js';
+import { corrupt } from '../format/file-errors.js';
 import type { HnswProgressOptions } from '../hnsw-index.js';
 import { replaceFile } from '../storage/replace-file.js';
 import type { StorageBackend, StorageFile } from '../storage/types.js';
@@ -121,7 +122,7 @@ export async function readSnapshot(
   if (st !== 0) throw statusError(st, 'loading the index');
 
   const table = tableOf(engine, keys, metaJson);
-  if (table.keyToSlot.size !== h.live) throw corrupt(`the header counts ${h.live} live entries, the file holds ${table.keyToSlot.size}`);
+  if (table.keyToSlot.size !== h.live) throw corrupt(NOT_A_SNAPSHOT, `the header counts ${h.live} live entries, the file holds ${table.keyToSlot.size}`);
   const config: Config = {
     dimension: h.dimension,
     metric: metricName(h.metric)!,
@@ -145,25 +146,25 @@ function tableOf(engine: Engine, keys: Array<string | undefined>, metaJson: Arra
     const key = keys[slot];
     const deleted = flags[flagsAt + slot] !== 0;
     if (deleted) {
-      if (key !== undefined || metaJson[slot] !== undefined) throw corrupt(`deleted slot ${slot} has a key or metadata`);
+      if (key !== undefined || metaJson[slot] !== undefined) throw corrupt(NOT_A_SNAPSHOT, `deleted slot ${slot} has a key or metadata`);
       table.slotKey.push(undefined);
       table.slotMeta.push(undefined);
       continue;
     }
-    if (key === undefined) throw corrupt(`live slot ${slot} has no key`);
+    if (key === undefined) throw corrupt(NOT_A_SNAPSHOT, `live slot ${slot} has no key`);
     try {
       checkKey(key);
     } catch {
-      throw corrupt(`slot ${slot} has an invalid key`);
+      throw corrupt(NOT_A_SNAPSHOT, `slot ${slot} has an invalid key`);
     }
-    if (table.keyToSlot.has(key)) throw corrupt(`key ${describe(key)} appears twice`);
+    if (table.keyToSlot.has(key)) throw corrupt(NOT_A_SNAPSHOT, `key ${describe(key)} appears twice`);
     let meta: unknown;
     const json = metaJson[slot];
     if (json !== undefined) {
       try {
         meta = deepFreeze(JSON.parse(json));
       } catch (err) {
-        throw corrupt(`metadata of slot ${slot} is not JSON`, { cause: err });
+        throw corrupt(NOT_A_SNAPSHOT, `metadata of slot ${slot} is not JSON`, { cause: err });
       }
     }
     table.keyToSlot.set(key, slot);

@@ -5,6 +5,7 @@
  * an index (open-file.ts) and compacting one (index-file.ts).
  */
 import { crc32 } from '../format/crc32.js';
+import { internalFault } from '../format/file-errors.js';
 import {
   encodeIndexHeader, INDEX_DATA_START, INDEX_HEADER_BYTES, INDEX_SLOT_BYTES, type IndexHeader,
 } from '../format/hnsw-file-header.js';
@@ -22,7 +23,7 @@ export function writeWholeIndexFile(
   file.truncate(0);
   const range = new RangeFile(file, INDEX_DATA_START, snap.length);
   const end = snap.write(range);
-  if (end !== snap.length) throw new Error(`internal: the snapshot took ${end} bytes, ${snap.length} were planned`);
+  if (end !== snap.length) throw internalFault(`the snapshot took ${end} bytes, ${snap.length} were planned`);
   const header: IndexHeader = {
     ...fields,
     snapshotOffset: INDEX_DATA_START,
