@@ -71,10 +71,12 @@ export async function saveSnapshotFile(backend: StorageBackend, path: string, ta
   const lock = await backend.lock(path);
   try {
     // Synchronous from take() to the end of the write: the file is one consistent state.
-    await replaceFile(backend, lock, 'save.tmp', (file) => {
-      const snapshot = take();
-      file.truncate(0);
-      snapshot.write(file);
+    await replaceFile(backend, lock, 'save.tmp', {
+      write: (file) => {
+        const snapshot = take();
+        file.truncate(0);
+        snapshot.write(file);
+      },
     });
   } finally {
     lock.release();
