@@ -95,9 +95,7 @@ class MmapBackend implements StorageBackend {
   ) {}
 
   open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
-    const readOnly = options.readOnly ?? false;
-    const create = !readOnly && (options.create ?? false);
-    return withWriterLock(path, options, acquireLock, (ownLock, name) => {
+    return withWriterLock(path, options, acquireLock, (ownLock, name, { readOnly, create }) => {
       const created = create && !fs.existsSync(path);
       let handle: NativeFile;
       try {
