@@ -100,13 +100,16 @@ export class CommittedFile<H> {
     this.onFailed?.(err);
   }
 
-  /** A reader moves to a newer file or commit it has read and checked: the old handle is closed. */
+  /**
+   * A reader moves to a newer file or commit it has read and checked. The old handle is closed quietly
+   * (a reader has nothing to flush), so the move cannot half-happen.
+   */
   adopt(file: StorageFile, header: H, slot: number): void {
-    const old = this.current();
+    this.current();
+    this.closeFile();
     this.file = file;
     this.committed = header;
     this.committedSlot = slot;
-    old.close();
   }
 
   /**
