@@ -52,6 +52,7 @@ import {
   checkLookupKey, checkOptions, checkPath, checkProgress, checkSearchOptions, type Config, LOAD_OPTIONS, PROGRESS_OPTIONS,
   SAVE_OPTIONS, toStoredMetadata,
 } from './hnsw/validate.js';
+import type { LongWorkOptions } from './long-work.js';
 import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { resolveBackend, type BackendChoice } from './storage/select.js';
 import type { BackendName, StorageBackend, StorageFile } from './storage/types.js';
@@ -98,11 +99,8 @@ type FlatBatchRest<M> = undefined extends M
   ? [metadata?: readonly M[], options?: HnswProgressOptions]
   : [metadata: readonly M[], options?: HnswProgressOptions];
 
-export interface HnswProgressOptions {
-  signal?: AbortSignal;
-  /** batchInsert: rows done and total; compact: live entries re-inserted and total; load: bytes read and total. */
-  onProgress?: (done: number, total: number) => void;
-}
+/** The same options as MemMapVector's long work (src/long-work.ts), under the name HnswIndex's API has used. */
+export type HnswProgressOptions = LongWorkOptions;
 
 export interface HnswSearchOptions<M = unknown> {
   /** Candidate list size for this query; raised to k when smaller. Default: the index's efSearch. */

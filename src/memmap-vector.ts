@@ -20,18 +20,21 @@ import {
   MAX_VECTORS,
   VECTORS_OFFSET,
 } from './format/flat-header.js';
-import { commitHeader, racedACommit } from './format/header-slots.js';
+import { CommittedFile } from './format/committed-file.js';
+import { racedACommit } from './format/header-slots.js';
 import { createFile, popcount8, readHeader, writeFreshHeader } from './flat/flat-file.js';
 import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
 import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
 import { yieldToEventLoop } from './hnsw/time.js';
 import { MAX_DIMENSION } from './limits.js';
+import type { LongWorkOptions } from './long-work.js';
 import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
+import { openOrCreate } from './storage/open-or-create.js';
 import { type BackendChoice, resolveBackend } from './storage/select.js';
 import type { BackendName, StorageBackend, StorageFile, WriterLock } from './storage/types.js';
 import { checkInt, checkOptionKeys, checkSignal, describe, optionNames, toBatch } from './validate.js';
 
-export type { CosineSearchOptions, SearchResult };
+export type { CosineSearchOptions, LongWorkOptions, SearchResult };
 
 // Before the class body below reads Symbol.dispose.
 ensureDisposeSymbols();
@@ -45,10 +48,6 @@ export interface MemMapVectorOptions {
   readOnly?: boolean;
 }
 
-export interface LongWorkOptions {
-  signal?: AbortSignal;
-  onProgress?: (done: number, total: number) => void;
-}
 
 export interface MemMapVectorStats {
   /** Vectors in the file, deleted ones included (the next id is this number). */
@@ -89,10 +88,8 @@ function isAllZero(data: Float32Array, start: number, dim: number): boolean {
 }
 
 export class MemMapVector implements Disposable, AsyncDisposable {
-  private file: StorageFile | null;
-  private header: FlatHeader;
-  /** Which header slot holds `header`; the next commit writes the other one. */
-  private slot: number;
+  /** The file, its committed header and the writer lock (format/committed-file.ts). */
+  private readonly disk: CommittedFile<FlatHeader>;
   private readonly rowBytes: number;
   /** The committed deletion bitmap in WASM memory (a reader's refresh swaps in a new one). */
   private bitmap: WasmBuffer;
@@ -107,11 +104,9 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     private readonly engine: Engine,
     readonly readOnly: boolean,
     /** A writer's hold on its path (storage/lock-file.ts), kept across compaction's rename. */
-    private lock: WriterLock | null,
+    lock: WriterLock | null,
   ) {
-    this.file = file;
-    this.header = header;
-    this.slot = slot;
+    this.disk = new CommittedFile({ backend: storage, path, file, header, slot, lock, noun: 'store', encode: encodeFlatHeader });
     this.rowBytes = vectorBytes(header.dimension);
     this.bitmap = new WasmBuffer(engine, 'the deletion bitmap');
     this.scanner = new FlatScanner(engine, header.dimension);
@@ -127,15 +122,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     const readOnly = options.readOnly ?? false;
     if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', `readOnly must be a boolean, got ${describe(readOnly)}`);
     const backend = await resolveBackend(options.backend);
-    // A writer takes the path's lock before anything else, so it never creates or opens a file that
-    // another writer holds (LOCKED), and nobody replaces its file while it has it.
-    const lock = readOnly ? null : await backend.lock(path);
-    try {
-      if (!(await backend.exists(path))) {
-        // Only a writer (who holds the lock) creates.
-        if (lock === null) throw new MemvecError('IO', `could not open ${path}: no such file`);
-        await createFile(backend, lock, wanted ?? DEFAULT_DIMENSION);
-      }
+    return openOrCreate(backend, path, readOnly, (lock) => createFile(backend, lock, wanted ?? DEFAULT_DIMENSION), async (lock) => {
       const engine = await Engine.create();
       const file = await backend.open(path, { readOnly, lock: lock ?? undefined });
       try {
@@ -150,10 +137,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
         file.close();
         throw err;
       }
-    } catch (err) {
-      lock?.release();
-      throw err;
-    }
+    });
   }
 
   get dimension(): number {
@@ -167,15 +151,17 @@ export class MemMapVector implements Disposable, AsyncDisposable {
 
   // ---------------------------------------------------------------- reading the committed state
 
+  /** The newest committed header. */
+  private get header(): FlatHeader {
+    return this.disk.header;
+  }
+
   private openFile(): StorageFile {
-    if (this.file === null) throw new MemvecError('CLOSED', `the store at ${this.path} is closed`);
-    return this.file;
+    return this.disk.current();
   }
 
   private writableFile(): StorageFile {
-    const file = this.openFile();
-    if (this.readOnly) throw new MemvecError('READ_ONLY', `the store at ${this.path} was opened read-only`);
-    return file;
+    return this.disk.writable();
   }
 
   /** Reads the committed bitmap into WASM memory and checks it against the header. */
@@ -214,32 +200,12 @@ export class MemMapVector implements Disposable, AsyncDisposable {
   // ---------------------------------------------------------------- the commit protocol
 
   /**
-   * Writes `next` as the newest header after the data it points to is durable: sync, header into the
-   * other slot, sync. Any failure from the header write on leaves the outcome unknown, so the store
-   * closes itself; a failure before it leaves the committed state untouched.
+   * Writes `next` as the newest header after the data it points to is durable (CommittedFile.commit).
+   * Any failure from the header write on leaves the outcome unknown, so the store closes itself; a
+   * failure before it leaves the committed state untouched.
    */
   private commit(file: StorageFile, next: FlatHeader): void {
-    const slot = 1 - this.slot;
-    commitHeader(file, slot, encodeFlatHeader(next), () => this.poison());
-    this.header = next;
-    this.slot = slot;
-  }
-
-  private poison(): void {
-    this.closeFile();
-    this.lock?.release();
-    this.lock = null;
-  }
-
-  /** Lets go of the open file (not of the lock: compaction keeps it across its rename). */
-  private closeFile(): void {
-    const file = this.file;
-    this.file = null;
-    try {
-      file?.close();
-    } catch {
-      // Already failing or closing: nothing more to do with this handle.
-    }
+    this.disk.commit(file, next);
   }
 
   /** Writes the in-memory bitmap into the inactive area; returns the header fields that point to it. */
@@ -315,7 +281,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
       const written = this.writeBitmap(file, h.count, h, 1 - h.activeArea);
       this.commit(file, { ...h, ...written, deletedCount: h.deletedCount + fresh.length, sequence: h.sequence + 1 });
     } catch (err) {
-      if (this.file !== null) flip();
+      if (this.disk.isOpen) flip();
       throw err;
     }
     // Committed: the bitmap is the authority now, so zeroing the rows is safe to interrupt.
@@ -336,7 +302,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
       }
       file.sync();
     } catch (err) {
-      this.poison();
+      this.disk.fail(err);
       throw err;
     }
   }
@@ -355,10 +321,10 @@ export class MemMapVector implements Disposable, AsyncDisposable {
       for (let id = 0; id < h.count; id++) map.push([id, id]);
       return map;
     }
-    const tmpPath = `${this.path}.compact.tmp`;
-    await this.storage.remove(tmpPath);
-    const tmp = await this.storage.open(tmpPath, { create: true, lock: this.lock ?? undefined });
-    try {
+    // The new file is written beside the path and renamed over it (CommittedFile.replace); the store's
+    // handle is closed first (some platforms refuse to replace an open file), then the path reopened:
+    // the compacted file, or the old one if the rename failed.
+    await this.disk.replace('compact.tmp', async (tmp) => {
       const live = h.count - h.deletedCount;
       const perChunk = Math.max(1, Math.floor(COPY_CHUNK_BYTES / this.rowBytes));
       const chunk = new Uint8Array(perChunk * this.rowBytes);
@@ -383,32 +349,12 @@ export class MemMapVector implements Disposable, AsyncDisposable {
       }
       // The sequence carries on across the rewrite, so a reader's refresh() sees a new state.
       writeFreshHeader(tmp, h.dimension, live, true, h.sequence + 1);
-      tmp.close();
-    } catch (err) {
-      tmp.close();
-      await this.storage.remove(tmpPath);
-      throw err;
-    }
-    checkSignal(options.signal);
-    // Close before the rename (some platforms refuse to replace an open file), then reopen whatever the
-    // path holds: the compacted file, or the old one if the rename failed. The path's lock stays held
-    // throughout, so no other writer can get in between.
-    this.closeFile();
-    let renameError: unknown;
-    await this.storage.rename(tmpPath, this.path).catch((err: unknown) => (renameError = err));
-    try {
-      // close() during the rename released the lock: the store stays closed (the file is whole).
-      if (this.lock === null) throw new MemvecError('CLOSED', `the store at ${this.path} was closed during compaction`);
-      this.file = await this.storage.open(this.path, { lock: this.lock });
-      const { header, slot } = readHeader(this.file, this.path);
-      this.header = header;
-      this.slot = slot;
-      this.loadBitmap();
-    } catch (err) {
-      this.poison();
-      throw err;
-    }
-    if (renameError !== undefined) throw renameError;
+    }, () => checkSignal(options.signal), true, (reopened) => {
+      // Whatever the path holds now (the compacted file, or the old one if the rename failed) is whole.
+      const read = readHeader(reopened, this.path);
+      this.readBitmap(reopened, read.header, this.bitmap);
+      return read;
+    });
     return map;
   }
 
@@ -499,7 +445,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
       try {
         const { header, slot } = readHeader(fresh, this.path);
         sequence = header.sequence;
-        const old = this.openFile();
+        this.openFile();
         if (header.sequence === this.header.sequence) {
           fresh.close();
           return false;
@@ -508,10 +454,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
           throw new MemvecError('DIMENSION_MISMATCH', `${this.path} now holds vectors of dimension ${header.dimension}, not ${this.dimension}`);
         }
         this.readBitmap(fresh, header, bitmap);
-        old.close();
-        this.file = fresh;
-        this.header = header;
-        this.slot = slot;
+        this.disk.adopt(fresh, header, slot);
         const previous = this.bitmap;
         this.bitmap = bitmap;
         previous.release();
@@ -529,14 +472,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
 
   /** Releases the file and its write lock. Every write was already durable, so there is nothing to flush. */
   close(): void {
-    const file = this.file;
-    this.file = null;
-    try {
-      file?.close();
-    } finally {
-      this.lock?.release();
-      this.lock = null;
-    }
+    this.disk.close();
   }
 
   /** `using db = ...` (Bun, Deno, TypeScript's downlevelled `using`): close(). */

@@ -1,6 +1,8 @@
 // Crash safety: a child process writes in a loop and is killed with SIGKILL at random moments. Every
 // reopen must see exactly the state after some number of whole ops: at least every op the child
-// reported durable, at most one more (the op in flight), nothing torn.
+// reported durable, at most one more (the op in flight), nothing torn. Run over every disk backend of
+// the runtime (mmap and fs in Node and Bun, deno in Deno), the child in that same runtime.
+// The child runs the built package: `npx tsup` first.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemMapVector } from '../src/memmap-vector.js';
 import { applyToModel } from './support/crash-workload.mjs';
 import { rng } from './helpers/random.js';
+import { diskBackendNames } from './support/backends.js';
 import { runAndKill } from './support/run-and-kill.js';
 
 const WRITER = fileURLToPath(new URL('./support/crash-writer.mjs', import.meta.url));
@@ -35,7 +38,7 @@ function matches(db: MemMapVector, model: Model): boolean {
   });
 }
 
-for (const backend of ['mmap', 'fs']) {
+for (const backend of diskBackendNames()) {
   describe(`crash safety (${backend} backend)`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'memvec-crash-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,7 +50,7 @@ for (const backend of ['mmap', 'fs']) {
       const kills: string[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const lastDone = await runAndKill(WRITER, [path, String(committed), backend], committed, Math.floor(random() * 150));
-        await using db = await MemMapVector.open(path, { backend: backend as 'mmap' | 'fs' });
+        await using db = await MemMapVector.open(path, { backend });
         // The op after lastDone may or may not have committed; nothing else is allowed.
         const candidates = [lastDone + 1, lastDone + 2];
         const found = candidates.find((ops) => matches(db, modelAfter(ops)));

@@ -1,8 +1,9 @@
 // Crash safety of the persistent HnswIndex: a child process inserts, upserts, deletes, batches and
 // compacts in a loop (checkpointing every few KiB of log) and is killed with SIGKILL at random moments. Every reopen
 // must answer exactly like an in-memory index that made some prefix of the child's calls: at least
-// every call the child reported done, at most one more (the call in flight), nothing torn.
-// The child runs the built package: `npx tsup` first.
+// every call the child reported done, at most one more (the call in flight), nothing torn. Run over
+// every disk backend of the runtime (mmap and fs in Node and Bun, deno in Deno), the child in that
+// same runtime. The child runs the built package: `npx tsup` first.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { readIndexHeader } from '../src/hnsw/open-file.js';
 import { HnswIndex } from '../src/hnsw-index.js';
 import { resolveBackend } from '../src/storage/select.js';
 import { rng } from './helpers/random.js';
+import { diskBackendNames } from './support/backends.js';
 import { applyOp, CONFIG, observe } from './support/crash-hnsw-workload.mjs';
 import { runAndKill } from './support/run-and-kill.js';
 
@@ -25,7 +27,7 @@ const RUNS = [
   { name: 'frequent compaction', rounds: 15, compactEvery: 8, minCheckpoints: 0, minCompactions: 5 },
 ];
 
-for (const backend of ['mmap', 'fs'] as const) for (const { name, rounds: ROUNDS, compactEvery, minCheckpoints, minCompactions } of RUNS) {
+for (const backend of diskBackendNames()) for (const { name, rounds: ROUNDS, compactEvery, minCheckpoints, minCompactions } of RUNS) {
   describe(`persistent HnswIndex crash safety (${backend} backend, ${name})`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'memvec-hnsw-crash-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));

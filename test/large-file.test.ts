@@ -1,5 +1,6 @@
 // Files larger than 32-bit offsets and than the scan buffer: offsets and sizes must never be 32-bit,
-// and scanning must keep anonymous memory flat. Sparse files keep both cheap on disk.
+// and scanning must keep anonymous memory flat. Sparse files keep both cheap on disk. Run over every
+// disk backend of the runtime (mmap and fs in Node and Bun, deno in Deno).
 import { openSync, closeSync, ftruncateSync, writeSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +9,8 @@ import { crc32 } from '../src/format/crc32.js';
 import { bitmapBytes, encodeFlatHeader, VECTORS_OFFSET } from '../src/format/flat-header.js';
 import { planRegion, regionEnd } from '../src/flat/region-plan.js';
 import { MemMapVector } from '../src/memmap-vector.js';
-import type { BackendName } from '../src/storage/types.js';
 import { randomVectors } from './helpers/random.js';
+import { diskBackendNames } from './support/backends.js';
 import { refCosineTopK } from './helpers/reference.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'memvec-large-'));
@@ -39,9 +40,7 @@ function rssAnonBytes(): number {
   return Number(m![1]) * 1024;
 }
 
-const backends: BackendName[] = ['mmap', 'fs'];
-
-for (const backend of backends) {
+for (const backend of diskBackendNames()) {
   describe(`large files (${backend} backend)`, () => {
     it('a store past 4 GiB: search, get and append use 64-bit offsets', async () => {
       const dim = 128;

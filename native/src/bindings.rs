@@ -1,15 +1,13 @@
 //! The functions JS calls. A file handle is an External carrying a type tag, so a wrong object is
-//! rejected instead of being dereferenced. Views are external ArrayBuffers over a window's mapping;
-//! see `view` for how they are kept from ever touching unmapped or truncated memory.
+//! rejected instead of being dereferenced. Every byte crosses as a copy (read/write): no pointer into
+//! a mapping is ever handed to JS, so none can outlive or outrun it.
 use crate::error::{NativeError, Result};
 use crate::js::*;
 use crate::mapped_file::MappedFile;
-use crate::mapping::Mapping;
 use crate::napi::*;
 use std::os::raw::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::Arc;
 
 /// 1 GiB windows: few enough mappings for any file, small enough that a window fits any runtime's
 /// ArrayBuffer limit and a 32-bit length.
@@ -19,8 +17,6 @@ const HANDLE_TAG: napi_type_tag = napi_type_tag { lower: 0x6d65_6d76_6563_6d6d, 
 
 struct Handle {
     file: MappedFile,
-    /// Weak references to every view handed out, with the file offset where each ends.
-    views: Vec<(napi_ref, u64)>,
 }
 
 /// Runs a callback body, turning errors and panics into thrown JS errors.
@@ -49,33 +45,9 @@ unsafe fn handle<'a>(env: napi_env, v: napi_value) -> Result<&'a mut Handle> {
 }
 
 unsafe extern "C" fn finalize_handle(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
-    // Closing here covers a handle dropped without close(). The weak references are leaked rather than
-    // deleted: some runtimes run finalizers inside GC, where N-API calls are not allowed.
+    // Closing here covers a handle dropped without close().
     let mut h = Box::from_raw(data as *mut Handle);
-    h.views.clear();
     h.file.close();
-}
-
-unsafe extern "C" fn finalize_view(_env: napi_env, _data: *mut c_void, hint: *mut c_void) {
-    // The view's share of the mapping: the window is unmapped once its last view and the file let go.
-    drop(Box::from_raw(hint as *mut Arc<Mapping>));
-}
-
-/// Detaches every live view that reaches past `keep_below` and forgets it, so JS sees an empty
-/// buffer (and `TypedArray.prototype.set` throws) instead of stale or vanished bytes.
-unsafe fn detach_views(env: napi_env, h: &mut Handle, keep_below: u64) {
-    h.views.retain(|&(r, end)| {
-        let mut v = ptr::null_mut();
-        let alive = napi_get_reference_value(env, r, &mut v) == NAPI_OK && !v.is_null();
-        if alive && end <= keep_below {
-            return true;
-        }
-        if alive {
-            napi_detach_arraybuffer(env, v);
-        }
-        napi_delete_reference(env, r);
-        false
-    });
 }
 
 /// open(path, create, readOnly, windowBits?) → handle. A writer takes an exclusive flock and throws
@@ -88,7 +60,7 @@ unsafe extern "C" fn js_open(env: napi_env, info: napi_callback_info) -> napi_va
         napi_typeof(env, bits, &mut kind);
         let bits = if kind == 0 { DEFAULT_WINDOW_BITS } else { offset_arg(env, bits, "windowBits")? as u32 };
         let file = MappedFile::open(&path, bool_arg(env, create, "create")?, bool_arg(env, read_only, "readOnly")?, bits)?;
-        let data = Box::into_raw(Box::new(Handle { file, views: Vec::new() }));
+        let data = Box::into_raw(Box::new(Handle { file }));
         let mut v = ptr::null_mut();
         if let Err(e) = check(napi_create_external(env, data as *mut c_void, finalize_handle, ptr::null_mut(), &mut v), "external") {
             drop(Box::from_raw(data));
@@ -102,9 +74,7 @@ unsafe extern "C" fn js_open(env: napi_env, info: napi_callback_info) -> napi_va
 unsafe extern "C" fn js_close(env: napi_env, info: napi_callback_info) -> napi_value {
     call(env, || {
         let [h] = args::<1>(env, info)?;
-        let h = handle(env, h)?;
-        detach_views(env, h, 0);
-        h.file.close();
+        handle(env, h)?.file.close();
         undefined(env)
     })
 }
@@ -113,13 +83,6 @@ unsafe extern "C" fn js_size(env: napi_env, info: napi_callback_info) -> napi_va
     call(env, || {
         let [h] = args::<1>(env, info)?;
         number(env, handle(env, h)?.file.size()? as f64)
-    })
-}
-
-unsafe extern "C" fn js_window_size(env: napi_env, info: napi_callback_info) -> napi_value {
-    call(env, || {
-        let [h] = args::<1>(env, info)?;
-        number(env, handle(env, h)?.file.window_size() as f64)
     })
 }
 
@@ -152,8 +115,6 @@ unsafe extern "C" fn js_truncate(env: napi_env, info: napi_callback_info) -> nap
         let [h, size] = args::<2>(env, info)?;
         let h = handle(env, h)?;
         let size = offset_arg(env, size, "size")?;
-        h.file.size()?;
-        detach_views(env, h, size);
         h.file.truncate(size)?;
         undefined(env)
     })
@@ -167,51 +128,15 @@ unsafe extern "C" fn js_sync(env: napi_env, info: napi_callback_info) -> napi_va
     })
 }
 
-/// view(handle, window) → an ArrayBuffer over window `window`'s mapping, cut at the current EOF, so
-/// reading it is a plain memcpy with no call into native code.
-///
-/// Why it can never touch unmapped memory: the buffer's finalizer owns an Arc to the mapping, so the
-/// window is unmapped only after the buffer is garbage. Why it never faults past EOF: the buffer
-/// ends at EOF when made; a shrink or close detaches it (JS then sees length 0), and in case a runtime
-/// refused to detach, the mapping's pages past the new EOF are first swapped for zero pages.
-unsafe extern "C" fn js_view(env: napi_env, info: napi_callback_info) -> napi_value {
-    call(env, || {
-        let [h, index] = args::<2>(env, info)?;
-        let h = handle(env, h)?;
-        let index = offset_arg(env, index, "window")?;
-        let size = h.file.size()?;
-        let base = index.checked_mul(h.file.window_size()).filter(|&b| b < size).ok_or_else(|| {
-            NativeError::Invalid(format!("window {} starts at or past the end of the file", index))
-        })?;
-        let len = (size - base).min(h.file.window_size()) as usize;
-        let mapping = h.file.window(index)?;
-        let ptr = mapping.ptr();
-        let hint = Box::into_raw(Box::new(mapping));
-        let mut ab = ptr::null_mut();
-        if let Err(e) = check(napi_create_external_arraybuffer(env, ptr as *mut c_void, len, finalize_view, hint as *mut c_void, &mut ab), "external ArrayBuffer") {
-            drop(Box::from_raw(hint));
-            return Err(e);
-        }
-        // Forget views that were collected, then remember this one for detaching later.
-        detach_views(env, h, u64::MAX);
-        let mut r = ptr::null_mut();
-        check(napi_create_reference(env, ab, 0, &mut r), "reference")?;
-        h.views.push((r, base + len as u64));
-        Ok(ab)
-    })
-}
-
 pub unsafe fn register(env: napi_env, exports: napi_value) -> napi_value {
-    let functions: [(&[u8], napi_callback); 9] = [
+    let functions: [(&[u8], napi_callback); 7] = [
         (b"open\0", js_open),
         (b"close\0", js_close),
         (b"size\0", js_size),
-        (b"windowSize\0", js_window_size),
         (b"read\0", js_read),
         (b"write\0", js_write),
         (b"truncate\0", js_truncate),
         (b"sync\0", js_sync),
-        (b"view\0", js_view),
     ];
     for (name, f) in functions {
         let mut v = ptr::null_mut();

@@ -21,7 +21,6 @@ use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::os::unix::io::AsRawFd;
-use std::sync::Arc;
 
 pub struct MappedFile {
     path: String,
@@ -31,7 +30,7 @@ pub struct MappedFile {
     /// Length last seen. For a writer it is exact: the lock keeps other writers out and only we
     /// resize. For a reader it may lag a writer elsewhere, and is refreshed on demand.
     size: u64,
-    windows: BTreeMap<u64, Arc<Mapping>>,
+    windows: BTreeMap<u64, Mapping>,
 }
 
 impl MappedFile {
@@ -68,7 +67,7 @@ impl MappedFile {
         self.file.as_ref().ok_or_else(|| NativeError::Closed(self.path.clone()))
     }
 
-    pub fn window_size(&self) -> u64 {
+    fn window_size(&self) -> u64 {
         1u64 << self.window_bits
     }
 
@@ -96,18 +95,17 @@ impl MappedFile {
     }
 
     /// The mapping of window `index`, mapped on first use.
-    pub fn window(&mut self, index: u64) -> Result<Arc<Mapping>> {
-        if let Some(m) = self.windows.get(&index) {
-            return Ok(m.clone());
+    fn window(&mut self, index: u64) -> Result<&Mapping> {
+        if !self.windows.contains_key(&index) {
+            let fd = self.file()?.as_raw_fd();
+            let m = Mapping::map(fd, index << self.window_bits, self.window_size() as usize, !self.read_only)?;
+            self.windows.insert(index, m);
         }
-        let fd = self.file()?.as_raw_fd();
-        let m = Arc::new(Mapping::map(fd, index << self.window_bits, self.window_size() as usize, !self.read_only)?);
-        self.windows.insert(index, m.clone());
-        Ok(m)
+        Ok(&self.windows[&index])
     }
 
-    /// Copies up to `len` bytes at `offset` into `into`; short only at EOF. `into` may even point into
-    /// one of our own mappings (a JS view), hence raw pointers and memmove semantics.
+    /// Copies up to `len` bytes at `offset` into `into`; short only at EOF. Raw pointers and memmove
+    /// semantics, as `into` is a JS buffer the mapping knows nothing about.
     ///
     /// # Safety
     /// `into` must be valid for `len` bytes of writes.
@@ -123,8 +121,8 @@ impl MappedFile {
             let pos = offset + done as u64;
             let within = (pos & mask) as usize;
             let chunk = (n - done).min(self.window_size() as usize - within);
-            let m = self.window(pos >> self.window_bits)?;
-            std::ptr::copy(m.ptr().add(within), into.add(done), chunk);
+            let from = self.window(pos >> self.window_bits)?.ptr();
+            std::ptr::copy(from.add(within), into.add(done), chunk);
             done += chunk;
         }
         Ok(n)
@@ -151,27 +149,16 @@ impl MappedFile {
         self.file()?.set_len(new_size).map_err(|e| NativeError::os("ftruncate", e))?;
         if new_size < self.size {
             let bits = self.window_bits;
-            // A window that JS still holds a view of is retired: its pages past the new EOF turn into
-            // zero pages (no SIGBUS through a stale view) and the next access maps a fresh window.
-            // Windows wholly past EOF are dropped to give back address space.
-            self.windows.retain(|&index, m| {
-                let base = index << bits;
-                if base + (1u64 << bits) <= new_size {
-                    return true;
-                }
-                if Arc::strong_count(m) > 1 {
-                    m.detach_from_file(new_size.saturating_sub(base) as usize);
-                    return false;
-                }
-                base < new_size
-            });
+            // Windows wholly past EOF are dropped to give back address space. No pointer into a
+            // mapping ever leaves this crate, and reads stop at the length, so nothing can reach the
+            // pages past the new EOF of the others (touching them would be SIGBUS).
+            self.windows.retain(|&index, _| (index << bits) < new_size);
         }
         self.size = new_size;
         Ok(())
     }
 
-    /// Durable on return: msync(MS_SYNC) of every mapped byte (views may have been written to), then
-    /// fdatasync for everything pwrite put in the page cache and for the file length.
+    /// Durable on return: msync(MS_SYNC) of every mapped byte, then fdatasync for everything pwrite put in the page cache and for the file length.
     pub fn sync(&mut self) -> Result<()> {
         self.file()?;
         if self.read_only {
@@ -194,15 +181,9 @@ impl MappedFile {
             Some(file) => file,
             None => return,
         };
-        // Unlock explicitly: a mapping that outlives the descriptor (a view awaiting GC) keeps the open
-        // file description alive, and with it a flock that would otherwise lock out the next opener.
-        // SAFETY: flock on a descriptor we still own.
+        // SAFETY: flock on a descriptor we still own. (Closing would release it too; unlocking first
+        // says so plainly.)
         unsafe { sys::flock(file.as_raw_fd(), sys::LOCK_UN) };
-        for m in self.windows.values() {
-            if Arc::strong_count(m) > 1 {
-                m.detach_from_file(0);
-            }
-        }
         self.windows.clear();
         drop(file);
     }

@@ -10,8 +10,7 @@ pub struct Mapping {
     len: usize,
 }
 
-// SAFETY: the mapping is plain memory; every access is bounds-checked by MappedFile or owned by a JS
-// ArrayBuffer whose finalizer holds an Arc to keep it alive.
+// SAFETY: the mapping is plain memory; every access is bounds-checked by MappedFile, which owns it.
 unsafe impl Send for Mapping {}
 unsafe impl Sync for Mapping {}
 
@@ -44,36 +43,11 @@ impl Mapping {
         }
         Ok(())
     }
-
-    /// Cuts the window loose from the file from byte `from` on, replacing those pages with private
-    /// zero pages at the same address. Used when the file shrinks or closes while a JS view may still
-    /// point here: a stale view then reads zeros instead of faulting (SIGBUS past EOF), and the file
-    /// can be shrunk by the next owner without reaching into this process.
-    pub fn detach_from_file(&self, from: usize) {
-        let page = sys::page_size();
-        let start = (from.min(self.len) + page - 1) / page * page; // div_ceil needs rustc 1.73
-        if start >= self.len {
-            return;
-        }
-        let flags = sys::MAP_PRIVATE | sys::MAP_ANONYMOUS | sys::MAP_FIXED | sys::MAP_NORESERVE;
-        // SAFETY: MAP_FIXED over a range we own; on failure the old pages stay (the views that could
-        // reach them have already been detached on the JS side).
-        unsafe {
-            sys::mmap(
-                self.addr.add(start) as *mut c_void,
-                self.len - start,
-                sys::PROT_READ | sys::PROT_WRITE,
-                flags,
-                -1,
-                0,
-            );
-        }
-    }
 }
 
 impl Drop for Mapping {
     fn drop(&mut self) {
-        // SAFETY: the last Arc is gone, so no Rust code and no live JS ArrayBuffer points here.
+        // SAFETY: MappedFile drops a window only when nothing reads through it any more.
         unsafe { sys::munmap(self.addr as *mut c_void, self.len) };
     }
 }

@@ -5,7 +5,6 @@ use std::os::raw::{c_char, c_void};
 
 pub type napi_env = *mut c_void;
 pub type napi_value = *mut c_void;
-pub type napi_ref = *mut c_void;
 pub type napi_callback_info = *mut c_void;
 pub type napi_status = i32;
 pub type napi_callback = unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value;
@@ -37,11 +36,6 @@ extern "C" {
     pub fn napi_get_value_external(env: napi_env, value: napi_value, result: *mut *mut c_void) -> napi_status;
     pub fn napi_type_tag_object(env: napi_env, value: napi_value, tag: *const napi_type_tag) -> napi_status;
     pub fn napi_check_object_type_tag(env: napi_env, value: napi_value, tag: *const napi_type_tag, result: *mut bool) -> napi_status;
-    pub fn napi_create_external_arraybuffer(env: napi_env, data: *mut c_void, byte_length: usize, finalize_cb: napi_finalize, finalize_hint: *mut c_void, result: *mut napi_value) -> napi_status;
-    pub fn napi_detach_arraybuffer(env: napi_env, arraybuffer: napi_value) -> napi_status;
-    pub fn napi_create_reference(env: napi_env, value: napi_value, initial_refcount: u32, result: *mut napi_ref) -> napi_status;
-    pub fn napi_delete_reference(env: napi_env, reference: napi_ref) -> napi_status;
-    pub fn napi_get_reference_value(env: napi_env, reference: napi_ref, result: *mut napi_value) -> napi_status;
     pub fn napi_throw_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status;
     pub fn napi_is_exception_pending(env: napi_env, result: *mut bool) -> napi_status;
 }

@@ -14,8 +14,6 @@ pub const MAP_FAILED: *mut c_void = !0usize as *mut c_void;
 pub const PROT_READ: c_int = 1;
 pub const PROT_WRITE: c_int = 2;
 pub const MAP_SHARED: c_int = 1;
-pub const MAP_PRIVATE: c_int = 2;
-pub const MAP_FIXED: c_int = 0x10;
 pub const LOCK_EX: c_int = 2;
 pub const LOCK_NB: c_int = 4;
 pub const LOCK_UN: c_int = 8;
@@ -23,8 +21,6 @@ pub const LOCK_UN: c_int = 8;
 #[cfg(target_os = "linux")]
 mod os {
     use std::os::raw::c_int;
-    pub const MAP_ANONYMOUS: c_int = 0x20;
-    pub const MAP_NORESERVE: c_int = 0x4000;
     pub const MS_SYNC: c_int = 4;
     pub const SC_PAGESIZE: c_int = 30;
 }
@@ -32,8 +28,6 @@ mod os {
 #[cfg(target_os = "macos")]
 mod os {
     use std::os::raw::c_int;
-    pub const MAP_ANONYMOUS: c_int = 0x1000;
-    pub const MAP_NORESERVE: c_int = 0x40;
     pub const MS_SYNC: c_int = 0x10;
     pub const SC_PAGESIZE: c_int = 29;
 }

@@ -35,8 +35,9 @@ export function readHeader(file: StorageFile, path: string): { header: FlatHeade
 }
 
 /**
- * Commits slot 0 of a file whose `count` vectors are already written, none of them deleted. A rewrite
- * of an existing store passes the next sequence, so sequences only grow at a path.
+ * Completes a new file (written beside its path, see replaceFile, which syncs it) whose `count` vectors
+ * are already written, none of them deleted: the bitmap region, slot 1 invalid, and the header in slot
+ * 0. A rewrite of an existing store passes the next sequence, so sequences only grow at a path.
  */
 export function writeFreshHeader(file: StorageFile, dimension: number, count: number, tight = false, sequence = 1): void {
   const plan = planRegion(count, vectorBytes(dimension), tight);
@@ -44,10 +45,8 @@ export function writeFreshHeader(file: StorageFile, dimension: number, count: nu
   const bitmap = new Uint8Array(bitmapBytes(count));
   file.write(plan.bitmapRegion, bitmap);
   file.write(SLOT_BYTES, new Uint8Array(HEADER_BYTES)); // slot 1 starts invalid
-  file.sync();
   const header: FlatHeader = { sequence, dimension, count, deletedCount: 0, ...plan, activeArea: 0, bitmapCrc: crc32(bitmap) };
   file.write(0, encodeFlatHeader(header));
-  file.sync();
 }
 
 /**
@@ -55,5 +54,5 @@ export function writeFreshHeader(file: StorageFile, dimension: number, count: nu
  * into place, so the path is never half-made.
  */
 export async function createFile(backend: StorageBackend, lock: WriterLock, dimension: number): Promise<void> {
-  await replaceFile(backend, lock, 'create.tmp', (tmp) => writeFreshHeader(tmp, dimension, 0));
+  await replaceFile(backend, lock, 'create.tmp', { write: (tmp) => writeFreshHeader(tmp, dimension, 0) });
 }

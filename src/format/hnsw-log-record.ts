@@ -31,6 +31,7 @@
  */
 import { MemvecError } from '../errors.js';
 import { crc32 } from './crc32.js';
+import { corrupt } from './file-errors.js';
 import { decodeStrings, encodeStrings } from './hnsw-snapshot.js';
 
 export const RECORD_HEADER_BYTES = 8;
@@ -96,10 +97,6 @@ export function encodeUpdateMetaRecord(key: string, metadata: unknown): Uint8Arr
   return record(TYPE_UPDATE_META, 1, encodeStrings([key]), encodeStrings([json]), new Uint8Array(0));
 }
 
-function corrupt(why: string): MemvecError {
-  return new MemvecError('CORRUPT_FILE', why);
-}
-
 /** Reads a record's header: the body length and CRC. */
 export function decodeRecordHeader(bytes: Uint8Array): { bodyLength: number; crc: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, RECORD_HEADER_BYTES);
@@ -112,10 +109,10 @@ export function decodeRecordHeader(bytes: Uint8Array): { bodyLength: number; crc
  * `body` must start at a 4-byte aligned offset of its buffer (the vectors are viewed, not copied).
  */
 export function decodeRecordBody(body: Uint8Array, dimension: number): LogOp {
-  if (body.length < BODY_FIXED_BYTES) throw corrupt('a log record is shorter than its fixed fields');
+  if (body.length < BODY_FIXED_BYTES) throw corrupt(null, 'a log record is shorter than its fixed fields');
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const type = view.getUint8(0);
-  if (view.getUint8(1) !== 0 || view.getUint16(2, true) !== 0) throw corrupt('reserved bytes of a log record are not zero');
+  if (view.getUint8(1) !== 0 || view.getUint16(2, true) !== 0) throw corrupt(null, 'reserved bytes of a log record are not zero');
   const n = view.getUint32(4, true);
   const keyBytes = view.getUint32(8, true);
   const metaBytes = view.getUint32(12, true);
@@ -125,16 +122,16 @@ export function decodeRecordBody(body: Uint8Array, dimension: number): LogOp {
   }
   const vectorBytes = type === TYPE_DELETE || type === TYPE_UPDATE_META ? 0 : n * dimension * 4;
   if (n === 0 || ((type === TYPE_INSERT || type === TYPE_UPDATE_META) && n !== 1) || (type === TYPE_DELETE && metaBytes !== 0)) {
-    throw corrupt('a log record has the wrong shape for its type');
+    throw corrupt(null, 'a log record has the wrong shape for its type');
   }
-  if (BODY_FIXED_BYTES + vectorBytes + keyBytes + metaBytes !== body.length) throw corrupt('a log record\'s lengths do not add up');
+  if (BODY_FIXED_BYTES + vectorBytes + keyBytes + metaBytes !== body.length) throw corrupt(null, 'a log record\'s lengths do not add up');
   let pos = BODY_FIXED_BYTES;
   const data = new Float32Array(body.buffer, body.byteOffset + pos, vectorBytes / 4);
   pos += vectorBytes;
   // decodeStrings checks each entry against the section, and that exactly n entries fill it.
   const keys = decodeStrings(body.subarray(pos, pos + keyBytes), n, 'log keys');
   pos += keyBytes;
-  if (keys.some((k) => k === undefined)) throw corrupt('a log record has an empty key');
+  if (keys.some((k) => k === undefined)) throw corrupt(null, 'a log record has an empty key');
   if (type === TYPE_DELETE) return { type: 'delete', keys: keys as string[] };
   const metaJson = decodeStrings(body.subarray(pos, pos + metaBytes), n, 'log metadata');
   if (type === TYPE_UPDATE_META) return { type: 'meta', key: keys[0]!, metaJson: metaJson[0] };

@@ -37,6 +37,7 @@ import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from '../limits.js';
 import type { StorageFile } from '../storage/types.js';
 import { crc32 } from './crc32.js';
 import { INDEX_MAGIC } from './hnsw-file-header.js';
+import { corrupt, internalFault } from './file-errors.js';
 
 export const HNSW_MAGIC = 'MEMVECH1';
 export const HNSW_FORMAT_VERSION = 1;
@@ -87,10 +88,8 @@ export interface HnswSnapshotHeader {
 
 export type SnapshotFields = Omit<HnswSnapshotHeader, 'sections'>;
 
-/** The error for a damaged snapshot (HnswIndex's reader uses it too, for what it finds inside the sections). */
-export function corrupt(message: string, options?: { cause?: unknown }): MemvecError {
-  return new MemvecError('CORRUPT_FILE', `not a valid memvec HNSW snapshot: ${message}`, options);
-}
+/** What a damaged snapshot's errors start with (HnswIndex's reader too, for what it finds inside the sections). */
+export const NOT_A_SNAPSHOT = 'not a valid memvec HNSW snapshot';
 
 /** Byte lengths of the fixed-size sections; null for the variable ones (keys, metadata). */
 export function fixedSectionLengths(h: SnapshotFields): Array<number | null> {
@@ -123,7 +122,7 @@ function readU64(view: DataView, at: number, what: string): number {
   const lo = view.getUint32(at, true);
   const hi = view.getUint32(at + 4, true);
   // 2^53: beyond it a number cannot hold the offset exactly, and no real file gets there.
-  if (hi >= 2 ** 21) throw corrupt(`${what} is out of range`);
+  if (hi >= 2 ** 21) throw corrupt(NOT_A_SNAPSHOT, `${what} is out of range`);
   return hi * 2 ** 32 + lo;
 }
 
@@ -134,15 +133,15 @@ function readU64(view: DataView, at: number, what: string): number {
  */
 export function readHeader(file: StorageFile): HnswSnapshotHeader {
   const fileSize = file.size();
-  if (fileSize < HNSW_HEADER_BYTES) throw corrupt(`the file has ${fileSize} bytes, less than a header`);
+  if (fileSize < HNSW_HEADER_BYTES) throw corrupt(NOT_A_SNAPSHOT, `the file has ${fileSize} bytes, less than a header`);
   const bytes = new Uint8Array(HNSW_HEADER_BYTES);
-  if (file.read(0, bytes) !== HNSW_HEADER_BYTES) throw corrupt('the header could not be read');
+  if (file.read(0, bytes) !== HNSW_HEADER_BYTES) throw corrupt(NOT_A_SNAPSHOT, 'the header could not be read');
   const magic = String.fromCharCode(...bytes.subarray(0, 8));
-  if (magic === INDEX_MAGIC) throw corrupt('this is a persistent HNSW index file: open it with HnswIndex.open');
-  if (magic !== HNSW_MAGIC) throw corrupt('wrong magic bytes');
+  if (magic === INDEX_MAGIC) throw corrupt(NOT_A_SNAPSHOT, 'this is a persistent HNSW index file: open it with HnswIndex.open');
+  if (magic !== HNSW_MAGIC) throw corrupt(NOT_A_SNAPSHOT, 'wrong magic bytes');
   const view = new DataView(bytes.buffer);
   const version = view.getUint32(8, true);
-  if (version === 0) throw corrupt('format version 0');
+  if (version === 0) throw corrupt(NOT_A_SNAPSHOT, 'format version 0');
   if (version > HNSW_FORMAT_VERSION) {
     throw new MemvecError(
       'UNSUPPORTED_VERSION',
@@ -150,7 +149,7 @@ export function readHeader(file: StorageFile): HnswSnapshotHeader {
     );
   }
   if (crc32(bytes.subarray(0, HEADER_CRC_AT)) !== view.getUint32(HEADER_CRC_AT, true)) {
-    throw corrupt('header checksum mismatch');
+    throw corrupt(NOT_A_SNAPSHOT, 'header checksum mismatch');
   }
   const u = (i: number) => view.getUint32(8 + i * 4, true);
   const h: HnswSnapshotHeader = {
@@ -168,21 +167,21 @@ export function readHeader(file: StorageFile): HnswSnapshotHeader {
     rngHi: u(13),
     sections: [],
   };
-  if (u(1) !== HNSW_HEADER_BYTES) throw corrupt(`header size ${u(1)}`);
-  if (h.dimension < 1 || h.dimension > MAX_DIMENSION) throw corrupt(`dimension ${h.dimension}`);
-  if (metricName(h.metric) === undefined) throw corrupt(`metric id ${h.metric}`);
-  if (h.M < MIN_M || h.M > MAX_M) throw corrupt(`M ${h.M}`);
-  if (h.efConstruction < 1 || h.efConstruction > MAX_EF) throw corrupt(`efConstruction ${h.efConstruction}`);
-  if (h.efSearch < 1 || h.efSearch > MAX_EF) throw corrupt(`efSearch ${h.efSearch}`);
-  if (h.slots === NO_ENTRY) throw corrupt('slot count');
-  if (h.live > h.slots) throw corrupt('more live entries than slots');
+  if (u(1) !== HNSW_HEADER_BYTES) throw corrupt(NOT_A_SNAPSHOT, `header size ${u(1)}`);
+  if (h.dimension < 1 || h.dimension > MAX_DIMENSION) throw corrupt(NOT_A_SNAPSHOT, `dimension ${h.dimension}`);
+  if (metricName(h.metric) === undefined) throw corrupt(NOT_A_SNAPSHOT, `metric id ${h.metric}`);
+  if (h.M < MIN_M || h.M > MAX_M) throw corrupt(NOT_A_SNAPSHOT, `M ${h.M}`);
+  if (h.efConstruction < 1 || h.efConstruction > MAX_EF) throw corrupt(NOT_A_SNAPSHOT, `efConstruction ${h.efConstruction}`);
+  if (h.efSearch < 1 || h.efSearch > MAX_EF) throw corrupt(NOT_A_SNAPSHOT, `efSearch ${h.efSearch}`);
+  if (h.slots === NO_ENTRY) throw corrupt(NOT_A_SNAPSHOT, 'slot count');
+  if (h.live > h.slots) throw corrupt(NOT_A_SNAPSHOT, 'more live entries than slots');
   if (h.slots === 0 ? h.entryPoint !== NO_ENTRY || h.maxLevel !== -1 : h.entryPoint >= h.slots) {
-    throw corrupt('entry point');
+    throw corrupt(NOT_A_SNAPSHOT, 'entry point');
   }
-  if (h.maxLevel < -1 || h.maxLevel > MAX_LEVEL) throw corrupt(`max level ${h.maxLevel}`);
-  if (h.poolBlocks > h.slots * Math.max(0, h.maxLevel)) throw corrupt('more upper-layer blocks than nodes can own');
+  if (h.maxLevel < -1 || h.maxLevel > MAX_LEVEL) throw corrupt(NOT_A_SNAPSHOT, `max level ${h.maxLevel}`);
+  if (h.poolBlocks > h.slots * Math.max(0, h.maxLevel)) throw corrupt(NOT_A_SNAPSHOT, 'more upper-layer blocks than nodes can own');
   for (let i = SECTIONS_AT + SECTION_COUNT * SECTION_ENTRY; i < HEADER_CRC_AT; i++) {
-    if (bytes[i] !== 0) throw corrupt('reserved header bytes are not zero');
+    if (bytes[i] !== 0) throw corrupt(NOT_A_SNAPSHOT, 'reserved header bytes are not zero');
   }
 
   const fixed = fixedSectionLengths(h);
@@ -194,20 +193,20 @@ export function readHeader(file: StorageFile): HnswSnapshotHeader {
       length: readU64(view, at + 8, `${name} length`),
       crc: view.getUint32(at + 16, true),
     };
-    if (view.getUint32(at + 20, true) !== 0) throw corrupt(`${name}: reserved field is not zero`);
+    if (view.getUint32(at + 20, true) !== 0) throw corrupt(NOT_A_SNAPSHOT, `${name}: reserved field is not zero`);
     if (s.offset < HNSW_HEADER_BYTES || s.offset + s.length > fileSize) {
-      throw corrupt(`${name} section [${s.offset}, +${s.length}) lies outside the ${fileSize}-byte file`);
+      throw corrupt(NOT_A_SNAPSHOT, `${name} section [${s.offset}, +${s.length}) lies outside the ${fileSize}-byte file`);
     }
     const want = fixed[i];
     if (want !== null && want !== undefined && s.length !== want) {
-      throw corrupt(`${name} section has ${s.length} bytes, the header's counts need ${want}`);
+      throw corrupt(NOT_A_SNAPSHOT, `${name} section has ${s.length} bytes, the header's counts need ${want}`);
     }
-    if (want === null && s.length < h.slots * 4) throw corrupt(`${name} section is too short for ${h.slots} slots`);
+    if (want === null && s.length < h.slots * 4) throw corrupt(NOT_A_SNAPSHOT, `${name} section is too short for ${h.slots} slots`);
     h.sections.push(s);
   }
   const sorted = [...h.sections].sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i - 1]!.offset + sorted[i - 1]!.length > sorted[i]!.offset) throw corrupt('sections overlap');
+    if (sorted[i - 1]!.offset + sorted[i - 1]!.length > sorted[i]!.offset) throw corrupt(NOT_A_SNAPSHOT, 'sections overlap');
   }
   return h;
 }
@@ -229,16 +228,16 @@ export async function readSection(
   for (const sink of sinks) {
     for (let done = 0; done < sink.length; ) {
       const piece = sink.subarray(done, Math.min(sink.length, done + IO_PIECE));
-      if (pos + piece.length > s.offset + s.length) throw new Error('section sinks are longer than the section');
-      if (file.read(pos, piece) !== piece.length) throw corrupt(`${SECTION_NAMES[index]} section is truncated`);
+      if (pos + piece.length > s.offset + s.length) throw internalFault('section sinks are longer than the section');
+      if (file.read(pos, piece) !== piece.length) throw corrupt(NOT_A_SNAPSHOT, `${SECTION_NAMES[index]} section is truncated`);
       crc = crc32(piece, crc);
       pos += piece.length;
       done += piece.length;
       await onBytes?.(piece.length);
     }
   }
-  if (pos !== s.offset + s.length) throw new Error('section sinks are shorter than the section');
-  if (crc !== s.crc) throw corrupt(`${SECTION_NAMES[index]} section checksum mismatch`);
+  if (pos !== s.offset + s.length) throw internalFault('section sinks are shorter than the section');
+  if (crc !== s.crc) throw corrupt(NOT_A_SNAPSHOT, `${SECTION_NAMES[index]} section checksum mismatch`);
 }
 
 /** Reads a whole variable-length section (bounded by the file size, already checked). */
@@ -274,7 +273,7 @@ export function snapshotLength(sectionLengths: readonly number[]): number {
  * file. Each section is given as the byte ranges it is made of, in order. Returns the snapshot's length.
  */
 export function writeSnapshot(file: StorageFile, fields: SnapshotFields, sections: Array<() => Iterable<Uint8Array>>): number {
-  if (sections.length !== SECTION_COUNT) throw new Error('writeSnapshot needs every section');
+  if (sections.length !== SECTION_COUNT) throw internalFault('writeSnapshot needs every section');
   const refs: SectionRef[] = [];
   let pos = HNSW_HEADER_BYTES;
   for (const parts of sections) {
@@ -324,20 +323,20 @@ export function decodeStrings(bytes: Uint8Array, count: number, what: string): A
   const out: Array<string | undefined> = new Array(count);
   let pos = 0;
   for (let i = 0; i < count; i++) {
-    if (pos + 4 > bytes.length) throw corrupt(`${what} section ends before entry ${i}`);
+    if (pos + 4 > bytes.length) throw corrupt(NOT_A_SNAPSHOT, `${what} section ends before entry ${i}`);
     const len = view.getUint32(pos, true);
     pos += 4;
-    if (len > bytes.length - pos) throw corrupt(`${what} entry ${i} runs past the section`);
+    if (len > bytes.length - pos) throw corrupt(NOT_A_SNAPSHOT, `${what} entry ${i} runs past the section`);
     if (len === 0) out[i] = undefined;
     else {
       try {
         out[i] = decoder.decode(bytes.subarray(pos, pos + len));
       } catch (err) {
-        throw corrupt(`${what} entry ${i} is not UTF-8`, { cause: err });
+        throw corrupt(NOT_A_SNAPSHOT, `${what} entry ${i} is not UTF-8`, { cause: err });
       }
     }
     pos += len;
   }
-  if (pos !== bytes.length) throw corrupt(`${what} section has ${bytes.length - pos} trailing bytes`);
+  if (pos !== bytes.length) throw corrupt(NOT_A_SNAPSHOT, `${what} section has ${bytes.length - pos} trailing bytes`);
   return out;
 }

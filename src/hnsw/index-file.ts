@@ -17,10 +17,12 @@
  */
 import { MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
+import { internalFault } from '../format/file-errors.js';
 import {
   chooseIndexHeader, decodeIndexSlot, encodeIndexHeader, INDEX_DATA_START, type IndexHeader, SNAPSHOT_ALIGN,
 } from '../format/hnsw-file-header.js';
-import { commitHeader, readSlots } from '../format/header-slots.js';
+import { CommittedFile } from '../format/committed-file.js';
+import { readSlots } from '../format/header-slots.js';
 import {
   encodeDeleteRecord, encodeInsertRecord, encodeUpdateMetaRecord, type LoggedRows,
 } from '../format/hnsw-log-record.js';
@@ -28,7 +30,7 @@ import type { StorageBackend, StorageFile, WriterLock } from '../storage/types.j
 import { RangeFile } from './range-file.js';
 import type { Snapshot } from './snapshot-io.js';
 import { now } from './time.js';
-import { compactTmpPath, writeWholeIndexFile } from './whole-file.js';
+import { COMPACT_SUFFIX, writeWholeIndexFile } from './whole-file.js';
 
 /** What HnswIndex calls on each write of a persistent index. */
 export interface Journal {
@@ -110,10 +112,8 @@ export interface IndexFileParts {
 }
 
 export class IndexFile implements Journal {
-  private file: StorageFile | null;
-  private header: IndexHeader;
-  /** Which slot holds `header`; the next commit writes the other. */
-  private slot: number;
+  /** The file, its committed header and the writer lock (format/committed-file.ts). */
+  private readonly disk: CommittedFile<IndexHeader>;
   private snapshotMs: number;
   private replayMs: number;
   /** Commit time inside the current write, which replay will not pay. */
@@ -121,26 +121,29 @@ export class IndexFile implements Journal {
   /** After an automatic checkpoint failed: no retry until the log is this long (not on every write). */
   private retryAtLogBytes = 0;
 
-  /** Where the file lives: compaction writes its replacement beside it and renames it over it. */
+  /** Where the file lives (changesSince reads it there). */
   readonly backend: StorageBackend;
   readonly path: string;
   private readonly hooks: IndexFileHooks;
   /** Explicit: checkpoint whenever the log passes this many bytes, and on no other rule. */
   private readonly checkpointLogBytes: number | undefined;
-  /** The writer's hold on its path (storage/lock-file.ts), released when the file closes. */
-  private lock: WriterLock | null;
 
   constructor(parts: IndexFileParts) {
-    this.file = parts.file;
-    this.backend = parts.backend;
-    this.path = parts.path;
-    this.header = parts.header;
-    this.slot = parts.slot;
-    this.hooks = parts.hooks;
+    const { backend, path, file, header, slot, lock, hooks } = parts;
+    this.backend = backend;
+    this.disk = new CommittedFile({
+      backend, path, file, header, slot, lock, noun: 'index', encode: encodeIndexHeader, onFailed: (err) => hooks.fail(err),
+    });
+    this.path = path;
+    this.hooks = hooks;
     this.checkpointLogBytes = parts.checkpointLogBytes;
     this.snapshotMs = parts.costs.snapshotMs;
     this.replayMs = parts.costs.replayMs;
-    this.lock = parts.lock;
+  }
+
+  /** The newest committed header. */
+  private get header(): IndexHeader {
+    return this.disk.header;
   }
 
   checkWritable(): void {
@@ -152,29 +155,14 @@ export class IndexFile implements Journal {
   }
 
   private writableFile(): StorageFile {
-    if (this.file === null) throw new MemvecError('CLOSED', `the index at ${this.path} is closed`);
-    return this.file;
+    return this.disk.writable();
   }
 
   // ---------------------------------------------------------------- the commit protocol
 
-  /** Makes what was written durable, then `next` the newest header: sync, other slot, sync. */
+  /** Makes what was written durable, then `next` the newest header (CommittedFile.commit). */
   private commit(file: StorageFile, next: IndexHeader): void {
-    const slot = 1 - this.slot;
-    commitHeader(file, slot, encodeIndexHeader(next), (err) => this.poison(err));
-    this.header = next;
-    this.slot = slot;
-  }
-
-  private poison(err: unknown): void {
-    const file = this.file;
-    this.file = null;
-    try {
-      file?.close();
-    } catch {
-      // Already failing: the original error is the one worth reporting.
-    }
-    this.hooks.fail(err);
+    this.disk.commit(file, next);
   }
 
   /** Appends one record past the committed end of the log and commits it. */
@@ -206,8 +194,7 @@ export class IndexFile implements Journal {
   }
 
   fileBytes(): number {
-    if (this.file === null) throw new MemvecError('CLOSED', `the index at ${this.path} is closed`);
-    return this.file.size();
+    return this.disk.current().size();
   }
 
   async refresh(): Promise<boolean> {
@@ -220,7 +207,7 @@ export class IndexFile implements Journal {
   committed(startedAt: number): void {
     this.replayMs += Math.max(0, now() - startedAt - this.ioMs);
     this.ioMs = 0;
-    if (this.file === null || !this.due()) return;
+    if (!this.disk.isOpen || !this.due()) return;
     try {
       this.checkpointNow();
     } catch {
@@ -266,7 +253,7 @@ export class IndexFile implements Journal {
     const started = now();
     const range = new RangeFile(file, at, snap.length);
     const end = snap.write(range);
-    if (end !== snap.length) throw new Error(`internal: the snapshot took ${end} bytes, ${snap.length} were planned`);
+    if (end !== snap.length) throw internalFault(`the snapshot took ${end} bytes, ${snap.length} were planned`);
     this.commit(file, {
       ...h,
       sequence: h.sequence + 1,
@@ -289,20 +276,19 @@ export class IndexFile implements Journal {
   /**
    * Replaces the file with a new one that holds only the snapshot `take()` (the compacted index) and
    * an empty log, so the file shrinks; checkpoints never shrink a file (checkpointNow says why), this
-   * is the one write that does, by renaming a new file over the path instead of truncating this one.
+   * is the one write that does, by renaming a new file over the path instead of truncating this one
+   * (CommittedFile.replace, through the one atomic replace, storage/replace-file.ts).
    *
-   * 1. The new file is written complete beside the path (compactTmpPath), synced, and closed. Any
-   *    failure here, or `stillWanted` throwing (abort, index closed), removes it: nothing changed.
-   * 2. backend.rename puts it over the path: the commit point. A crash before it leaves the old file
-   *    (and a temporary one that the next writer's open removes), after it the new one, both whole.
-   *    If the rename throws but the temporary file is gone, whether it happened is unknown: the
-   *    index closes itself, as when a header write fails.
-   * 3. The old handle is closed and the path reopened for writing, in one synchronous step for the
-   *    backends whose lock is taken synchronously in open (every current one): the lock of the path
-   *    is released and retaken with no turn of the event loop between. (The mmap and deno backends
-   *    lock the inode, so between the rename and the reopen the new file is not locked by inode; the
-   *    lock protocol being moved to `<path>.lock` makes this gap go away.) If the reopen fails, or the
-   *    file there is not the one written, the index closes itself; the file is the compacted one.
+   * 1. The new file is written complete beside the path, synced, and closed. Any failure here, or
+   *    `stillWanted` throwing (abort, index closed), removes it: nothing changed.
+   * 2. The rename puts it over the path: the commit point. A crash before it leaves the old file (and
+   *    a temporary one that the next writer's open removes), after it the new one, both whole. A
+   *    rename known not to have happened leaves the index open on its old file. One that may or may
+   *    not have happened (the temporary file is gone) closes the index, as a failed header write does.
+   * 3. The old handle, kept open (stats() reads its size) until the rename is done, is closed and the
+   *    path reopened for writing, with the path's lock (`<path>.lock`) held throughout, so no other
+   *    writer gets in between. If the reopen fails, or the file there is not the one written, the
+   *    index closes itself; the file is the compacted one.
    *
    * A reader that opened the path before the rename keeps what it loaded: it holds no file after its
    * open returns, and one still loading keeps reading the old inode (POSIX) or its old bytes
@@ -310,78 +296,29 @@ export class IndexFile implements Journal {
    */
   async rewrite(take: () => Snapshot, orderedSlots: number, stillWanted: () => void): Promise<void> {
     this.writableFile();
-    const { backend, path } = this;
-    const tmpPath = compactTmpPath(path);
+    const { path } = this;
     const started = now();
-    let header: IndexHeader;
-    try {
-      await backend.remove(tmpPath);
-      const tmp = await backend.open(tmpPath, { create: true, lock: this.heldLock() });
-      try {
-        // One commit more than the old file's last, so a reader's sequence never goes back.
-        header = writeWholeIndexFile(tmp, take(), { sequence: this.header.sequence + 1, orderedSlots, seed: this.header.seed });
-      } finally {
-        tmp.close();
+    let written: IndexHeader | undefined;
+    await this.disk.replace(COMPACT_SUFFIX, (tmp) => {
+      // One commit more than the old file's last, so a reader's sequence never goes back.
+      written = writeWholeIndexFile(tmp, take(), { sequence: this.header.sequence + 1, orderedSlots, seed: this.header.seed });
+    }, stillWanted, false, (file, outcome) => {
+      if (outcome !== 'renamed' || written === undefined) {
+        throw new MemvecError('IO', `${path}: whether compaction's rename happened is unknown`);
       }
-      stillWanted();
-      this.writableFile();
-    } catch (err) {
-      await backend.remove(tmpPath).catch(() => undefined);
-      throw err;
-    }
-    try {
-      await backend.rename(tmpPath, path);
-    } catch (err) {
-      // rename(2) either happens whole or not at all: if the source is still there, it did not.
-      const stillThere = await backend.exists(tmpPath).catch(() => false);
-      if (stillThere) {
-        await backend.remove(tmpPath).catch(() => undefined);
-        throw err;
-      }
-      this.poison(err);
-      throw err;
-    }
-    // The user may have closed the index during the rename: the file is the compacted one, and
-    // nothing is left to reopen.
-    const old = this.file;
-    if (old === null) throw new MemvecError('CLOSED', `the index at ${path} was closed during compact (the file holds the compacted index)`);
-    this.file = null;
-    let file: StorageFile | null = null;
-    try {
-      old.close();
-      file = await backend.open(path, { lock: this.heldLock() });
       const onDisk = chooseIndexHeader(readSlots(file, decodeIndexSlot), path).header;
-      if (onDisk.sequence !== header.sequence || onDisk.snapshotCrc !== header.snapshotCrc) {
+      if (onDisk.sequence !== written.sequence || onDisk.snapshotCrc !== written.snapshotCrc) {
         throw new MemvecError('IO', `${path} changed between compaction's rename and its reopen`);
       }
-    } catch (err) {
-      this.file = file;
-      this.poison(err);
-      throw err;
-    }
-    this.file = file;
-    this.header = header;
-    this.slot = 0;
+      return { header: written, slot: 0 };
+    });
     this.snapshotMs = now() - started;
     this.replayMs = 0;
     this.retryAtLogBytes = 0;
   }
 
-  /** The path's writer lock, which compaction keeps across its rename; CLOSED once the index let it go. */
-  private heldLock(): WriterLock {
-    if (this.lock === null) throw new MemvecError('CLOSED', `the index at ${this.path} is closed`);
-    return this.lock;
-  }
-
   /** Releases the file and its lock. Every write was already durable: there is nothing to flush. */
   close(): void {
-    const file = this.file;
-    this.file = null;
-    try {
-      file?.close();
-    } finally {
-      this.lock?.release();
-      this.lock = null;
-    }
+    this.disk.close();
   }
 }

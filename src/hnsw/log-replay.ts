@@ -8,6 +8,7 @@
  */
 import { isMemvecError, MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
+import { corrupt } from '../format/file-errors.js';
 import type { IndexHeader } from '../format/hnsw-file-header.js';
 import { decodeRecordBody, decodeRecordHeader, type LogOp, MIN_RECORD_BYTES, RECORD_HEADER_BYTES } from '../format/hnsw-log-record.js';
 import type { HnswIndex } from '../hnsw-index.js';
@@ -30,10 +31,6 @@ export const LOG_START: LogPosition = { length: 0, records: 0, crc: 0 };
 export interface LoggedOp {
   op: LogOp;
   after: LogPosition;
-}
-
-function corrupt(path: string, why: string): MemvecError {
-  return new MemvecError('CORRUPT_FILE', `${path}: ${why}`);
 }
 
 /** The records of `h`'s log from `from` (a record boundary of that same log) to its committed end. */

@@ -9,6 +9,7 @@
  */
 import { MemvecError } from '../errors.js';
 import { crc32 } from '../format/crc32.js';
+import { corrupt } from '../format/file-errors.js';
 import { checkFileKind } from '../format/file-kind.js';
 import {
   chooseIndexHeader, decodeIndexSlot, INDEX_DATA_START, type IndexHeader,
@@ -16,6 +17,7 @@ import {
 import { racedACommit, readSlots } from '../format/header-slots.js';
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
 import type { HnswIndex, HnswIndexOptions, HnswMetric, HnswProgressOptions } from '../hnsw-index.js';
+import { openOrCreate } from '../storage/open-or-create.js';
 import { type BackendChoice, resolveBackend } from '../storage/select.js';
 import type { BackendName, StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
 import { checkInt, checkOptionKeys, checkSignal, describe, optionNames } from '../validate.js';
@@ -26,8 +28,8 @@ import { applyLog, LOG_START, readLog } from './log-replay.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
 import { checkOptions, checkProgress } from './validate.js';
-import { compactTmpPath, writeWholeIndexFile } from './whole-file.js';
-import { replaceFile } from '../storage/replace-file.js';
+import { COMPACT_SUFFIX, writeWholeIndexFile } from './whole-file.js';
+import { replaceFile, replacementPath } from '../storage/replace-file.js';
 
 export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
   /** A storage backend or its name; default: the one for this runtime. */
@@ -68,10 +70,6 @@ const OPEN_OPTIONS = optionNames<HnswOpenOptions>()([...CONFIG_KEYS, 'backend', 
 /** A reader racing a writer's checkpoint may read a snapshot as it is overwritten: it tries again. */
 const READER_ATTEMPTS = 4;
 
-function corrupt(path: string, why: string): MemvecError {
-  return new MemvecError('CORRUPT_FILE', `${path}: ${why}`);
-}
-
 /** The same error with the path in front (the snapshot reader does not know it). */
 function withPath(path: string, err: unknown): unknown {
   return err instanceof MemvecError ? new MemvecError(err.code, `${path}: ${err.message}`, { cause: err }) : err;
@@ -93,16 +91,11 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
   const config = checkOptions({ ...given, dimension: given.dimension ?? 1 });
 
   const backend = await resolveBackend(opts.backend);
-  // A writer takes the path's lock before anything else, so it never creates or opens a file that
-  // another writer holds (LOCKED), and nobody replaces its file while it has it.
-  const lock = readOnly ? null : await backend.lock(path);
-  try {
-    if (!(await backend.exists(path))) {
-      // Only a writer (who holds the lock) creates.
-      if (lock === null) throw new MemvecError('IO', `could not open ${path}: no such file`);
-      if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
-      await createIndexFile(backend, lock, config, access);
-    }
+  const create = async (lock: WriterLock): Promise<void> => {
+    if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
+    await createIndexFile(backend, lock, config, access);
+  };
+  return openOrCreate(backend, path, readOnly, create, async (lock) => {
     const progress = { signal: opts.signal, onProgress: opts.onProgress };
     // The metadata type is the caller's claim about what the file holds (it cannot be checked).
     return await readCommitted<HnswIndex<M>>(backend, path, readOnly, lock, async (file, header, slot) => {
@@ -126,7 +119,7 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
           // What a compaction killed before its rename left beside the file (this writer holds the
           // lock, so no compaction of this path is running). One that cannot be removed now is removed
           // by the next compaction, which starts by removing it: not a reason to refuse the open.
-          await backend.remove(compactTmpPath(path)).catch(() => undefined);
+          await backend.remove(replacementPath(path, COMPACT_SUFFIX)).catch(() => undefined);
           // The IndexFile owns the lock from here and releases it when it closes.
           journal = new IndexFile({ file, backend, path, header, slot, hooks, checkpointLogBytes: logBytes, costs: { snapshotMs, replayMs }, lock });
         }
@@ -137,10 +130,7 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
         throw err;
       }
     });
-  } catch (err) {
-    lock?.release();
-    throw err;
-  }
+  });
 }
 
 function configOf(index: HnswIndex): Partial<Config> {
@@ -250,8 +240,10 @@ async function createIndexFile(backend: StorageBackend, lock: WriterLock, config
   const index = await access.create(config);
   try {
     const snap = access.snapshot(index);
-    await replaceFile(backend, lock, 'create.tmp', (tmp) => {
-      writeWholeIndexFile(tmp, snap, { sequence: 1, orderedSlots: 0, seed: config.seed });
+    await replaceFile(backend, lock, 'create.tmp', {
+      write: (tmp) => {
+        writeWholeIndexFile(tmp, snap, { sequence: 1, orderedSlots: 0, seed: config.seed });
+      },
     });
   } finally {
     index.close();

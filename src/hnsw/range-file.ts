@@ -12,6 +12,7 @@
  * It also keeps the bytes last read or written at offset 0: the snapshot's header, which holds every
  * section's CRC, so its own CRC identifies the snapshot (see the header's snapshot CRC field).
  */
+import { internalFault } from '../format/file-errors.js';
 import type { StorageFile } from '../storage/types.js';
 
 export class RangeFile implements StorageFile {
@@ -45,14 +46,14 @@ export class RangeFile implements StorageFile {
 
   write(offset: number, data: Uint8Array): void {
     if (offset < 0 || offset + data.length > this.length) {
-      throw new Error(`internal: a write of ${data.length} bytes at ${offset} leaves a ${this.length}-byte range`);
+      throw internalFault(`a write of ${data.length} bytes at ${offset} leaves a ${this.length}-byte range`);
     }
     this.inner.write(this.base + offset, data);
     if (offset === 0) this.head = data.slice();
   }
 
   truncate(): void {
-    throw new Error('internal: an embedded range cannot be resized');
+    throw internalFault('an embedded range cannot be resized');
   }
 
   sync(): void {

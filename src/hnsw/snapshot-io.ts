@@ -6,9 +6,10 @@
 import { type FlatArray, HnswEngine } from '../engine/hnsw-engine.js';
 import { METRIC_IDS, metricName } from '../engine/metrics.js';
 import {
-  corrupt, decodeStrings, encodeStrings, fixedSectionLengths, readHeader, readSection, readSectionBytes, SECTION,
+  decodeStrings, NOT_A_SNAPSHOT, encodeStrings, fixedSectionLengths, readHeader, readSection, readSectionBytes, SECTION,
   SECTION_COUNT, snapshotLength, type SnapshotFields, writeSnapshot,
 } from '../format/hnsw-snapshot.js';
+import { corrupt } from '../format/file-errors.js';
 import type { HnswProgressOptions } from '../hnsw-index.js';
 import { replaceFile } from '../storage/replace-file.js';
 import type { StorageBackend, StorageFile } from '../storage/types.js';
@@ -65,10 +66,12 @@ export async function saveSnapshotFile(backend: StorageBackend, path: string, ta
   const lock = await backend.lock(path);
   try {
     // Synchronous from take() to the end of the write: the file is one consistent state.
-    await replaceFile(backend, lock, 'save.tmp', (file) => {
-      const snapshot = take();
-      file.truncate(0);
-      snapshot.write(file);
+    await replaceFile(backend, lock, 'save.tmp', {
+      write: (file) => {
+        const snapshot = take();
+        file.truncate(0);
+        snapshot.write(file);
+      },
     });
   } finally {
     lock.release();
@@ -114,7 +117,7 @@ export async function readSnapshot(
   engine.loadFinish(h);
 
   const table = tableOf(engine, keys, metaJson);
-  if (table.keyToSlot.size !== h.live) throw corrupt(`the header counts ${h.live} live entries, the file holds ${table.keyToSlot.size}`);
+  if (table.keyToSlot.size !== h.live) throw corrupt(NOT_A_SNAPSHOT, `the header counts ${h.live} live entries, the file holds ${table.keyToSlot.size}`);
   const config: Config = {
     dimension: h.dimension,
     metric: metricName(h.metric)!,
@@ -136,25 +139,25 @@ function tableOf(engine: HnswEngine, keys: Array<string | undefined>, metaJson: 
     const key = keys[slot];
     const deleted = engine.isDeleted(slot);
     if (deleted) {
-      if (key !== undefined || metaJson[slot] !== undefined) throw corrupt(`deleted slot ${slot} has a key or metadata`);
+      if (key !== undefined || metaJson[slot] !== undefined) throw corrupt(NOT_A_SNAPSHOT, `deleted slot ${slot} has a key or metadata`);
       table.slotKey.push(undefined);
       table.slotMeta.push(undefined);
       continue;
     }
-    if (key === undefined) throw corrupt(`live slot ${slot} has no key`);
+    if (key === undefined) throw corrupt(NOT_A_SNAPSHOT, `live slot ${slot} has no key`);
     try {
       checkKey(key);
     } catch {
-      throw corrupt(`slot ${slot} has an invalid key`);
+      throw corrupt(NOT_A_SNAPSHOT, `slot ${slot} has an invalid key`);
     }
-    if (table.keyToSlot.has(key)) throw corrupt(`key ${describe(key)} appears twice`);
+    if (table.keyToSlot.has(key)) throw corrupt(NOT_A_SNAPSHOT, `key ${describe(key)} appears twice`);
     let meta: unknown;
     const json = metaJson[slot];
     if (json !== undefined) {
       try {
         meta = deepFreeze(JSON.parse(json));
       } catch (err) {
-        throw corrupt(`metadata of slot ${slot} is not JSON`, { cause: err });
+        throw corrupt(NOT_A_SNAPSHOT, `metadata of slot ${slot} is not JSON`, { cause: err });
       }
     }
     table.keyToSlot.set(key, slot);

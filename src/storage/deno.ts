@@ -164,14 +164,17 @@ const lockPath = (path: string): WriterLock => takeLock(denoLockFs, path, 'deno'
 export const denoBackend: StorageBackend = {
   name: 'deno',
   open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
-    const readOnly = options.readOnly ?? false;
-    return withWriterLock(path, options, lockPath, (ownLock, name) => {
-      const file = denoCall(`open ${name}`, path, () =>
-        deno().openSync(path, { read: true, write: !readOnly, create: !readOnly && (options.create ?? false) }),
-      );
-      if (!readOnly && !file.tryLockSync(true)) {
-        file.close();
-        throw new MemvecError('LOCKED', `${name} is open for writing in another process`);
+    return withWriterLock(path, options, lockPath, (ownLock, name, { readOnly, create }) => {
+      const file = denoCall(`open ${name}`, path, () => deno().openSync(path, { read: true, write: !readOnly, create }));
+      if (!readOnly) {
+        let locked = false;
+        try {
+          locked = denoCall(`lock ${name}`, path, () => file.tryLockSync(true));
+        } finally {
+          // A file we could not lock is closed again, whatever the reason (LOCKED or an error).
+          if (!locked) file.close();
+        }
+        if (!locked) throw new MemvecError('LOCKED', `${name} is open for writing in another process`);
       }
       return new DenoFsFile(file, name, readOnly, ownLock);
     });

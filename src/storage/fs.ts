@@ -57,11 +57,10 @@ export const fsBackend: StorageBackend = {
   name: 'fs',
   ...nodeFsOps,
   open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
-    const readOnly = options.readOnly ?? false;
-    return withWriterLock(path, options, acquireLock, (ownLock, name) => {
+    return withWriterLock(path, options, acquireLock, (ownLock, name, { readOnly, create }) => {
       const fd = nodeFsCall(`open ${name}`, path, () => {
         if (readOnly) return fs.openSync(path, 'r');
-        if (!options.create) return fs.openSync(path, 'r+');
+        if (!create) return fs.openSync(path, 'r+');
         const existed = fs.existsSync(path);
         const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT);
         if (!existed) syncDir(nodePath.dirname(nodePath.resolve(path)));

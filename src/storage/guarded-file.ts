@@ -6,7 +6,7 @@
  */
 import { MemvecError } from '../errors.js';
 import { ioError } from './io-error.js';
-import type { BackendName, StorageFile, WriterLock } from './types.js';
+import type { BackendName, OpenOptions, StorageFile, WriterLock } from './types.js';
 
 export abstract class GuardedFile implements StorageFile {
   abstract readonly backend: BackendName;
@@ -75,9 +75,15 @@ export abstract class GuardedFile implements StorageFile {
   }
 }
 
+/** What an open asks for, spelled out once for every backend: a reader never creates. */
+export interface OpenMode {
+  readOnly: boolean;
+  create: boolean;
+}
+
 /**
  * Runs `open` with the writer lock the caller lent, or one taken for the file (released again if the
- * open fails). Readers take none. `take` is the backend's way to take a lock.
+ * open fails), and the open's mode. Readers take none. `take` is the backend's way to take a lock.
  *
  * A path's lock also covers its siblings `<path>.<anything>`: the temporary files its holder writes
  * beside it and renames over it (create, save, compact). They take no lock of their own, so a crash
@@ -86,23 +92,25 @@ export abstract class GuardedFile implements StorageFile {
  */
 export async function withWriterLock<T>(
   path: string,
-  options: { readOnly?: boolean; lock?: WriterLock },
+  options: OpenOptions,
   take: (path: string) => WriterLock | Promise<WriterLock>,
-  open: (ownLock: WriterLock | null, name: string) => T | Promise<T>,
+  open: (ownLock: WriterLock | null, name: string, mode: OpenMode) => T | Promise<T>,
 ): Promise<T> {
+  const readOnly = options.readOnly ?? false;
+  const mode: OpenMode = { readOnly, create: !readOnly && (options.create ?? false) };
   const lent = options.lock;
-  if (options.readOnly || lent !== undefined) {
-    if (lent === undefined) return open(null, path);
+  if (readOnly || lent !== undefined) {
+    if (lent === undefined) return open(null, path, mode);
     const sibling = path.startsWith(`${lent.path}.`);
     if (lent.path !== path && !sibling) {
       throw new MemvecError('INVALID_ARGUMENT', `the writer lock of ${lent.path} does not cover ${path}`);
     }
     if (!lent.held) throw new MemvecError('CLOSED', `the writer lock of ${lent.path} was released`);
-    return open(null, sibling ? `the new copy of ${lent.path}` : path);
+    return open(null, sibling ? `the new copy of ${lent.path}` : path, mode);
   }
   const own = await take(path);
   try {
-    return await open(own, path);
+    return await open(own, path, mode);
   } catch (err) {
     own.release();
     throw err;

@@ -91,11 +91,10 @@ export class MemoryBackend implements StorageBackend {
   }
 
   open(path: string, options: OpenOptions = {}): Promise<StorageFile> {
-    const readOnly = options.readOnly ?? false;
-    return withWriterLock(path, options, (p) => this.lock(p), (ownLock, name) => {
+    return withWriterLock(path, options, (p) => this.lock(p), (ownLock, name, { readOnly, create }) => {
       let data = this.files.get(path);
       if (!data) {
-        if (!options.create || readOnly) throw new MemvecError('IO', `could not open ${name}: no such file`);
+        if (!create) throw new MemvecError('IO', `could not open ${name}: no such file`);
         data = new GrowableBytes();
         this.files.set(path, data);
       }

@@ -15,12 +15,10 @@ export type NativeFile = { readonly __memvecNativeFile: never };
 export interface NativeAddon {
   /** Opens; a writer takes flock(LOCK_EX | LOCK_NB) and throws code LOCKED if another writer has it. Readers take no lock. */
   open(path: string, create: boolean, readOnly: boolean, windowBits?: number): NativeFile;
-  /** Unlocks and closes; detaches every view. Idempotent. */
+  /** Unlocks, unmaps and closes. Idempotent. */
   close(file: NativeFile): void;
   /** A writer's length is exact; a reader looks again each time (a writer elsewhere may grow it). */
   size(file: NativeFile): number;
-  /** Bytes per mapped window (1 GiB unless opened with other windowBits). */
-  windowSize(file: NativeFile): number;
   /** memcpy from the mapping into `into`, split at window boundaries; short only at EOF. */
   read(file: NativeFile, offset: number, into: Uint8Array): number;
   /** pwrite: grows the file; a full disk is an ENOSPC error, never a SIGBUS. */
@@ -28,11 +26,6 @@ export interface NativeAddon {
   truncate(file: NativeFile, size: number): void;
   /** msync(MS_SYNC) of the mapped windows, then fdatasync. */
   sync(file: NativeFile): void;
-  /**
-   * An external ArrayBuffer over window `index`, cut at the current EOF. Shrinking or closing the file
-   * detaches it (its byteLength becomes 0). Read-only files map PROT_READ: never write into their views.
-   */
-  view(file: NativeFile, index: number): ArrayBuffer;
 }
 
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon: null; reason: string };
@@ -40,7 +33,7 @@ export type AddonLoad = { addon: NativeAddon; path: string } | { addon: null; re
 /** Names the .node file to load instead of searching for it (tests point it at a missing path). */
 export const ADDON_PATH_ENV = 'MEMVEC_NATIVE_ADDON';
 
-const REQUIRED: ReadonlyArray<keyof NativeAddon> = ['open', 'close', 'size', 'windowSize', 'read', 'write', 'truncate', 'sync', 'view'];
+const REQUIRED: ReadonlyArray<keyof NativeAddon> = ['open', 'close', 'size', 'read', 'write', 'truncate', 'sync'];
 
 let loaded: AddonLoad | undefined;
 

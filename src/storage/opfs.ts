@@ -157,9 +157,7 @@ export const opfsBackend: StorageBackend = {
           `from a Worker, or use the 'memory' backend on this thread`,
       );
     }
-    const readOnly = options.readOnly ?? false;
-    const create = !readOnly && (options.create ?? false);
-    return withWriterLock(path, options, webLock, async (ownLock, label) => {
+    return withWriterLock(path, options, webLock, async (ownLock, label, { readOnly, create }) => {
       let file: OpfsFileHandle;
       try {
         const { dir, name } = await locate(path, create);

@@ -565,6 +565,54 @@ export function memMapVectorSuite(target: BackendTarget): void {
         }
       }
     });
+
+    it('creating or compacting, failing at any call (opens, removes, the rename; before or after it is made), leaves no temporary file and a whole store', async () => {
+      const dim = 4;
+      for (const afterCall of [false, true]) {
+        for (let failAt = 1; failAt < 50; failAt++) {
+          const inner = await target.backend();
+          const backend = new FailingBackend(inner);
+          const path = target.path(`replace-fail-${afterCall}-${failAt}`);
+          // Creation: the new file is made beside the path and renamed into place.
+          backend.countOpens = true;
+          backend.afterCall = afterCall;
+          backend.failAt = failAt;
+          const created = await MemMapVector.open(path, { dimension: dim, backend }).catch((err: unknown) => err);
+          const createInjected = backend.calls >= failAt;
+          backend.failAt = Infinity;
+          expect(await inner.exists(`${path}.create.tmp`), `create failing at call ${failAt}`).toBe(false);
+          if (!(created instanceof MemMapVector)) {
+            expect(created).toMatchObject({ code: 'IO' });
+            // The path holds nothing, or the whole new (empty) store if only the report of the rename failed.
+            if (await inner.exists(path)) {
+              const whole = await MemMapVector.open(path, { backend: inner });
+              expect(whole.getTotalVectors()).toBe(0);
+              whole.close();
+            }
+            continue;
+          }
+          const db = created;
+          db.addVectors([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]);
+          db.markDeleted(1);
+          // Compaction: the same replace, then the path reopened.
+          backend.calls = 0;
+          backend.failAt = failAt;
+          const compacted = await db.compact().then(() => undefined, (err: unknown) => err);
+          const injected = backend.calls >= failAt;
+          backend.failAt = Infinity;
+          db.close();
+          expect(await inner.exists(`${path}.compact.tmp`), `compact failing at call ${failAt}`).toBe(false);
+          if (compacted !== undefined) expect(compacted).toMatchObject({ code: 'IO' });
+          const reopened = await MemMapVector.open(path, { backend: inner });
+          // Before: 3 vectors, one deleted; after: the 2 live ones.
+          const state = [reopened.getTotalVectors(), reopened.stat().deletedVectors];
+          reopened.close();
+          expect([[3, 1], [2, 0]], `compact failing at call ${failAt}`).toContainEqual(state);
+          if (compacted === undefined) expect(state).toEqual([2, 0]);
+          if (!injected && !createInjected) break;
+        }
+      }
+    });
   });
 }
 

@@ -28,6 +28,11 @@ export function runtimeBackendNames(): BackendName[] {
   }
 }
 
+/** The runtime's backends that keep files on disk: what crash and large-file tests run over. */
+export function diskBackendNames(): BackendName[] {
+  return runtimeBackendNames().filter((name) => name !== 'memory');
+}
+
 export function backendTargets(names: BackendName[] = runtimeBackendNames()): BackendTarget[] {
   return names.map((name) => {
     if (name === 'memory') {

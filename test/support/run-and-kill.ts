@@ -1,14 +1,21 @@
-// The crash tests' child runner: starts a writer script (which prints "ready" once open, then
-// "done i" after each op i returns, i.e. is durable) and SIGKILLs it at a random moment.
+// The crash tests' child runner: starts a writer script in the runtime the tests run in (it prints
+// "ready" once open, then "done i" after each op i returns, i.e. is durable) and SIGKILLs it at a
+// random moment.
 import { spawn } from 'node:child_process';
 
+/** How this runtime's own binary (process.execPath) runs a script: Deno needs `run` and permissions. */
+function scriptArgs(script: string): string[] {
+  return (globalThis as { Deno?: unknown }).Deno !== undefined ? ['run', '-A', script] : [script];
+}
+
 /**
- * Runs `writer` with `args` and SIGKILLs it `delayMs` after it prints "ready"; resolves with the last
- * op it reported done, or `start - 1` if none.
+ * Runs `writer` with `args` in a child of the same runtime (Node, Bun or Deno), so each runtime's own
+ * backends are the ones killed mid-write, and SIGKILLs it `delayMs` after it prints "ready"; resolves
+ * with the last op it reported done, or `start - 1` if none.
  */
 export function runAndKill(writer: string, args: string[], start: number, delayMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [writer, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...scriptArgs(writer), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
