@@ -4,6 +4,10 @@ import { ELEMENT_F32, bytesPerElement } from './element';
 import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from './kernels';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MAX_TOP_K, MIN_M } from './limits';
 import { ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK } from './hnsw-store';
+import {
+  FILTER_HOST, FILTER_MASK, FILTER_NONE, FILTER_PROGRAM, OP_ALL, OP_AND, OP_EXISTS, OP_MATCH, OP_NOT, OP_OR,
+  TAG_FALSE, TAG_NULL, TAG_NUMBER, TAG_STRING, TAG_TRUE,
+} from './filter-eval';
 
 export function abiConstant(id: i32): i32 {
   switch (id) {
@@ -21,6 +25,21 @@ export function abiConstant(id: i32): i32 {
     case 11: return MAX_LEVEL;
     case 12: return MAX_TOP_K;
     case 13: return <i32>bytesPerElement(ELEMENT_F32);
+    case 14: return OP_ALL;
+    case 15: return OP_AND;
+    case 16: return OP_OR;
+    case 17: return OP_NOT;
+    case 18: return OP_EXISTS;
+    case 19: return OP_MATCH;
+    case 20: return TAG_NULL;
+    case 21: return TAG_FALSE;
+    case 22: return TAG_TRUE;
+    case 23: return TAG_NUMBER;
+    case 24: return TAG_STRING;
+    case 25: return FILTER_NONE;
+    case 26: return FILTER_MASK;
+    case 27: return FILTER_PROGRAM;
+    case 28: return FILTER_HOST;
     default: return i32.MIN_VALUE;
   }
 }

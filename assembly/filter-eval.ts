@@ -24,12 +24,17 @@ export const OP_NOT: i32 = 4;
 export const OP_EXISTS: i32 = 5;
 export const OP_MATCH: i32 = 6;
 
+// What a filtered search runs (assembly/hnsw.ts hnswSearch's `filtered`).
+export const FILTER_NONE: i32 = 0;
+export const FILTER_MASK: i32 = 1;
+export const FILTER_PROGRAM: i32 = 2;
+export const FILTER_HOST: i32 = 3;
+
 export const TAG_NULL: i32 = 1;
 export const TAG_FALSE: i32 = 2;
 export const TAG_TRUE: i32 = 3;
 export const TAG_NUMBER: i32 = 4;
 export const TAG_STRING: i32 = 5;
-export const TAG_OTHER: i32 = 6;
 
 // The program being evaluated: set by filterUse, read by every filterMatches until the next.
 let progPtr: usize = 0;
@@ -150,18 +155,4 @@ export function filterMatches(slot: u32): bool {
     at += width(at);
   }
   return load<u8>(stackPtr) != 0;
-}
-
-/**
- * Evaluates the installed program for slots [0, limit) whose `skip` flag bits are clear in `flags`
- * (one byte per slot; 0 for none), writing 1 or 0 per slot at `out`; returns how many are 1.
- */
-export function filterMask(limit: u32, flags: usize, skip: u8, out: usize): u32 {
-  let n: u32 = 0;
-  for (let slot: u32 = 0; slot < limit; slot++) {
-    const ok = (flags == 0 || (load<u8>(flags + <usize>slot) & skip) == 0) && filterMatches(slot);
-    store<u8>(out + <usize>slot, ok ? 1 : 0);
-    if (ok) n++;
-  }
-  return n;
 }

@@ -17,19 +17,43 @@ import { SearchContext, nextVisitEpoch } from './search-context';
 import { inTx, txBase, txBegin, txCommit, txRollback, txSaveNode } from './hnsw-tx';
 import { reorder, reorderMap, reorderRelease } from './hnsw-reorder';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from './limits';
+import { FILTER_HOST, FILTER_MASK, FILTER_NONE, FILTER_PROGRAM, filterMatches } from './filter-eval';
+
+// A function filter, called back in JS for each slot a filtered search reaches (FILTER_HOST).
+// @ts-ignore: decorator
+@external("env", "filterHost")
+declare function filterHost(slot: u32): i32;
 
 // Which nodes may enter a result set. Every node stays navigable whatever its flags.
 const MODE_BUILD: i32 = 0; // inserts: live nodes not being replaced
 const MODE_ALL: i32 = 1; // searches with no deletions and no open transaction
 const MODE_LIVE: i32 = 2; // searches: not deleted, and committed (below the limit)
 const MODE_ALLOW: i32 = 3; // filtered searches: the facade's allow array (live, committed, matching)
+const MODE_LAZY: i32 = 4; // filtered searches evaluating the filter as nodes are reached (lazyMatch)
+
+/** The filter a MODE_LAZY search runs: FILTER_PROGRAM or FILTER_HOST. */
+let lazyKind: i32 = FILTER_NONE;
+
+/**
+ * Whether a live slot passes the lazy filter, evaluated at most once per search (or batch): the allow
+ * bytes memoize it (0 not yet asked, 1 passes, 2 does not), cleared when the search starts.
+ */
+function lazyMatch(id: u32): bool {
+  const p = allow + <usize>id;
+  const memo = load<u8>(p);
+  if (memo != 0) return memo == 1;
+  const ok = lazyKind == FILTER_PROGRAM ? filterMatches(id) : filterHost(id) != 0;
+  store<u8>(p, ok ? 1 : 2);
+  return ok;
+}
 
 // @ts-ignore: decorator
 @inline function admits(id: u32, mode: i32, limit: u32): bool {
   if (mode == MODE_ALL) return true;
   if (mode == MODE_BUILD) return flagsOf(id) == 0;
   if (mode == MODE_LIVE) return id < limit && (flagsOf(id) & FLAG_DELETED) == 0;
-  return id < limit && load<u8>(allow + <usize>id) != 0;
+  if (mode == MODE_ALLOW) return id < limit && load<u8>(allow + <usize>id) != 0;
+  return id < limit && (flagsOf(id) & FLAG_DELETED) == 0 && lazyMatch(id);
 }
 
 /**
@@ -353,12 +377,12 @@ export function hnswSetReplaced(slot: u32, on: i32): i32 {
   return ST_OK;
 }
 
-/** Scans the allowed committed slots exactly, keeping the k nearest in topHeap; returns how many. */
-function exactScan(ctx: SearchContext, q: usize, k: i32, limit: u32): i32 {
+/** Scans the committed slots `mode` admits exactly, keeping the k nearest in topHeap; returns how many. */
+function exactScan(ctx: SearchContext, q: usize, k: i32, limit: u32, mode: i32): i32 {
   const top = ctx.topHeap;
   let n = 0;
   for (let id: u32 = 0; id < limit; id++) {
-    if (load<u8>(allow + <usize>id) == 0) continue;
+    if (!admits(id, mode, limit)) continue;
     const key = distKey(distance(q, vecPtr(id)), id);
     if (n < k) {
       maxPush(top, n, key);
@@ -373,15 +397,67 @@ function exactScan(ctx: SearchContext, q: usize, k: i32, limit: u32): i32 {
 /**
  * k-nearest search for the query the facade wrote at hnswQueryPtr() (normalized here for cosine).
  * Writes up to k ids and distances, nearest first, to hnswOutIdsPtr()/hnswOutDistsPtr() and returns
- * how many, or a negative status. With `filtered`, only slots whose allow byte is set are returned;
- * `allowed` is how many are set. A graph search that finds fewer than min(k, allowed) of them (a very
- * selective filter, or matches the graph cannot reach) is redone as an exact scan of the allowed
- * slots, and when the filter is selective enough that the scan is the cheaper plan it runs first.
+ * how many, or a negative status. `filtered` says which entries may be returned:
+ * - FILTER_NONE: every live one;
+ * - FILTER_MASK: those whose allow byte the facade set; `allowed` is how many;
+ * - FILTER_PROGRAM, FILTER_HOST: those passing the program installed with filterUse, or filterHost,
+ *   evaluated only for the slots the search reaches (lazyMatch); `allowed` is ignored.
+ * The plan is an exact scan of the matches when the filter is selective enough that it costs less
+ * than the graph search (planFilteredScan), else the graph search, which navigates through every
+ * node but admits only matches, keeping on until it holds ef of them; one that still ends with fewer
+ * than k (matches the graph cannot reach, or fewer than k exist) is redone as an exact scan.
  */
 export function hnswSearch(k: i32, ef: i32, filtered: i32, allowed: u32): i32 {
   const ctx = defaultContext;
+  const st = beginFilter(filtered);
+  if (st != ST_OK) return st;
   // 0: the context's output arrays.
   return searchInto(ctx, ctx.query, k, ef, filtered, allowed, 0, 0);
+}
+
+/** Checks `filtered`; a lazy filter starts with no slot evaluated. */
+function beginFilter(filtered: i32): i32 {
+  if (filtered < FILTER_NONE || filtered > FILTER_HOST) return ST_INVALID;
+  if (filtered >= FILTER_PROGRAM) {
+    lazyKind = filtered;
+    memory.fill(allow, 0, <usize>(inTx ? txBase : count));
+  }
+  return ST_OK;
+}
+
+/** Slots sampled to estimate how many entries a lazy filter passes. */
+const SAMPLES: u32 = 256;
+
+/** About how many live slots below `limit` pass the lazy filter: all counted when few, else a sample. */
+function estimateMatches(limit: u32, live: f64): f64 {
+  let seen: u32 = 0;
+  let hits: u32 = 0;
+  const all = limit <= SAMPLES;
+  const n = all ? limit : SAMPLES;
+  for (let i: u32 = 0; i < n; i++) {
+    // Spread by a multiplicative hash, so that a filter on a pattern of slots is not aliased.
+    const id = all ? i : <u32>(<u64>(i * 0x9e3779b1) % <u64>limit);
+    if ((flagsOf(id) & FLAG_DELETED) != 0) continue;
+    seen++;
+    if (lazyMatch(id)) hits++;
+  }
+  if (all) return <f64>hits;
+  return seen == 0 ? 0 : (<f64>hits / <f64>seen) * live;
+}
+
+/**
+ * Whether an exact scan of a lazy filter's matches should beat the graph search, in units of one
+ * distance: the scan evaluates the filter for every live slot and measures the matches; the graph
+ * search reaches about ef·M0 / selectivity nodes (at most all of them), measuring and evaluating each.
+ * A filter evaluation costs about half a distance for a program, about two for a call back to JS.
+ */
+function planFilteredScan(limit: u32, e: i32): bool {
+  const live: f64 = <f64>(limit > deletedCount ? limit - deletedCount : 0);
+  if (live < 1) return true;
+  const matches = estimateMatches(limit, live);
+  const cf: f64 = lazyKind == FILTER_PROGRAM ? 0.5 : 2.0;
+  const reached = matches < 1 ? live : Math.min(live, (<f64>e * <f64>M0 * live) / matches);
+  return live * cf + matches <= reached * (1 + cf);
 }
 
 /** The result heap size a search with these k and ef uses (searchInto clamps the same way). */
@@ -416,6 +492,8 @@ export function hnswSearchBatch(
   queries: usize, n: u32, k: i32, ef: i32, filtered: i32, allowed: u32, idsOut: usize, distsOut: usize, countsOut: usize,
 ): i32 {
   if (k < 1 || ef < 1) return ST_INVALID;
+  const st = beginFilter(filtered);
+  if (st != ST_OK) return st;
   const ctx = defaultContext;
   const query = ctx.query;
   const stride = <usize>k << 2;
@@ -439,7 +517,7 @@ function searchInto(
   if (k < 1 || ef < 1) return ST_INVALID;
   const limit = inTx ? txBase : count;
   if (limit == 0 || entry == NONE) return 0;
-  if (filtered != 0 && allowed == 0) return 0;
+  if (filtered == FILTER_MASK && allowed == 0) return 0;
   const kk: i32 = <u32>k > limit ? <i32>limit : k;
   let e: i32 = ef < kk ? kk : ef;
   if (<u32>e > count) e = <i32>count;
@@ -453,12 +531,16 @@ function searchInto(
 
   if (metric == METRIC_COSINE) normalize(q, dim);
   let n = 0;
-  // Graph search cost grows like ef·M0/selectivity, an exact scan like `allowed`: scan when
-  // allowed² <= ef·M0·limit/2.
-  if (filtered != 0 && <u64>allowed * <u64>allowed <= (<u64>e * <u64>M0 * <u64>limit) >> 1) {
-    n = exactScan(ctx, q, kk, limit);
+  const lazy = filtered >= FILTER_PROGRAM;
+  const mode = filtered == FILTER_MASK ? MODE_ALLOW : lazy ? MODE_LAZY : deletedCount == 0 && !inTx ? MODE_ALL : MODE_LIVE;
+  // With a mask, graph search cost grows like ef·M0/selectivity, an exact scan like `allowed`: scan
+  // when allowed² <= ef·M0·limit/2. A lazy filter is estimated first (planFilteredScan).
+  const scan = filtered == FILTER_MASK
+    ? <u64>allowed * <u64>allowed <= (<u64>e * <u64>M0 * <u64>limit) >> 1
+    : lazy && planFilteredScan(limit, e);
+  if (scan) {
+    n = exactScan(ctx, q, kk, limit, mode);
   } else {
-    const mode = filtered != 0 ? MODE_ALLOW : deletedCount == 0 && !inTx ? MODE_ALL : MODE_LIVE;
     let cur = entry;
     let curDist = distance(q, vecPtr(cur));
     if (maxLevel > 0) {
@@ -470,7 +552,7 @@ function searchInto(
       n--;
       maxSiftDown(topHeap, n, load<u64>(topHeap + (<usize>n << 3)));
     }
-    if (filtered != 0 && <u32>n < (<u32>kk < allowed ? <u32>kk : allowed)) n = exactScan(ctx, q, kk, limit);
+    if (filtered == FILTER_MASK ? <u32>n < (<u32>kk < allowed ? <u32>kk : allowed) : lazy && n < kk) n = exactScan(ctx, q, kk, limit, mode);
   }
   maxDrainAscending(topHeap, n, sortBuf);
   for (let i = 0; i < n; i++) {
@@ -619,4 +701,19 @@ export function hnswReorderMapPtr(): usize {
 }
 export function hnswReorderRelease(): void {
   reorderRelease();
+}
+
+/**
+ * count and deleteMany of an object filter: evaluates the program installed with filterUse for every
+ * live committed slot, leaving 1 (passes) or 0 in its allow byte; returns how many pass.
+ */
+export function hnswFilterAll(): u32 {
+  const limit = inTx ? txBase : count;
+  let n: u32 = 0;
+  for (let id: u32 = 0; id < limit; id++) {
+    const ok = (flagsOf(id) & FLAG_DELETED) == 0 && filterMatches(id);
+    store<u8>(allow + <usize>id, ok ? 1 : 0);
+    if (ok) n++;
+  }
+  return n;
 }

@@ -9,6 +9,7 @@ export {
   hnswPoolUsed, hnswEntryPoint,
   hnswMaxLevel, hnswRngLo, hnswRngHi, hnswChunkSlots, hnswVecPtr, hnswLink0Ptr, hnswNormsPtr, hnswLevelsPtr,
   hnswUpperOffsetsPtr, hnswPoolPtr, hnswFlagsPtr, hnswAllowPtr, hnswQueryPtr, hnswOutIdsPtr, hnswOutDistsPtr,
-  hnswMemoryLimitPages, hnswSetMemoryLimitPages, hnswReorder, hnswReorderMapPtr, hnswReorderRelease,
+  hnswMemoryLimitPages, hnswSetMemoryLimitPages, hnswReorder, hnswReorderMapPtr, hnswReorderRelease, hnswFilterAll,
 } from './hnsw';
+export { filterUse } from './filter-eval';
 export { abiConstant } from './abi';

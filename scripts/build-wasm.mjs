@@ -29,7 +29,8 @@ if (process.argv.includes('--relaxed')) variants.push({ name: 'relaxed', file: '
 
 // --runtime minimal: the TLSF allocator (heap.alloc/realloc/free) with no automatic GC; the engine only
 //   uses unmanaged memory, so nothing is ever collected behind our back.
-// --use abort=: no env.abort import, so the module has zero imports (workerd, Deno ES-module import).
+// --use abort=: no env.abort import. The module's one import is env.filterHost (a function filter
+//   called back as a search reaches slots), which src/engine/engine.ts supplies when it instantiates.
 // The builds are independent processes: run them side by side.
 await Promise.all(
   variants.map(async ({ file, features, wat }) => {

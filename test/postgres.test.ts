@@ -9,8 +9,9 @@ import { compileFilter, matchesFilter, type MetadataFilter } from '../src/filter
 import { HnswIndex, type HnswMetric, MemMapVector, MemvecError } from '../src/index.js';
 import { exportToPostgres, searchPostgres } from '../src/postgres/index.js';
 import { expectCodeAsync } from './helpers/expect-code.js';
-import { randomVectors, rng } from './helpers/random.js';
+import { randomVectors } from './helpers/random.js';
 import { connectClient, startPgvector, type PgvectorServer } from './support/pgvector-server.js';
+import { randomFilters } from './support/random-filters.js';
 
 const DIM = 16;
 const N = 2000;
@@ -32,38 +33,9 @@ function bruteForce(vectors: Float32Array, q: Float32Array, metric: HnswMetric, 
   return out.sort((a, b) => b.score - a.score).slice(0, k);
 }
 
-const r = rng(12);
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const VALUES = ['a', 'b', 'c', 1, 2, 3, true, false, null, '1'];
-const FIELDS = ['x', 'y', 'n.z'];
-const randomValue = (): unknown => (r() < 0.3 ? [pick(VALUES), pick(VALUES)] : pick(VALUES));
-/** Metadata as the filter suite makes it, plus entries with none, a scalar, or an array. */
-function randomDoc(): unknown {
-  const u = r();
-  if (u < 0.04) return undefined;
-  if (u < 0.06) return 'not an object';
-  if (u < 0.08) return [{ x: 'a' }];
-  const doc: Record<string, unknown> = {};
-  if (r() < 0.8) doc.x = randomValue();
-  if (r() < 0.8) doc.y = randomValue();
-  if (r() < 0.5) doc.n = r() < 0.7 ? { z: randomValue() } : [{ z: randomValue() }, { w: 1 }];
-  return doc;
-}
-function randomFilter(depth = 0): MetadataFilter {
-  const field = pick(FIELDS);
-  switch (depth < 2 ? Math.floor(r() * 10) : Math.floor(r() * 7)) {
-    case 0: return { [field]: pick(VALUES) as never };
-    case 1: return { [field]: { $ne: pick(VALUES) as never } };
-    case 2: return { [field]: { $in: [pick(VALUES), pick(VALUES)] as never } };
-    case 3: return { [field]: { $nin: [pick(VALUES), pick(VALUES)] as never } };
-    case 4: return { [field]: { [pick(['$gt', '$gte', '$lt', '$lte'])]: pick([1, 2, 3, 'a', 'b', '1']) } };
-    case 5: return { [field]: { $exists: r() < 0.5 } };
-    case 6: return { [field]: null };
-    case 7: return { $and: [randomFilter(depth + 1), randomFilter(depth + 1)] };
-    case 8: return { $or: [randomFilter(depth + 1), randomFilter(depth + 1)] };
-    default: return { $not: randomFilter(depth + 1) };
-  }
-}
+const random = randomFilters(12);
+const randomDoc = random.doc;
+const randomFilter = random.filter;
 
 const targets: { name: string; url?: string }[] = [{ name: 'PGlite + pgvector' }];
 if (process.env.MEMVEC_PG_URL) targets.push({ name: 'MEMVEC_PG_URL', url: process.env.MEMVEC_PG_URL });

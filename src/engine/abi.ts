@@ -8,6 +8,7 @@ import { F32 } from './element-type.js';
 import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from './metrics.js';
 import { ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK } from './status.js';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MAX_TOP_K, MIN_M } from '../limits.js';
+import { FILTER, OP, TAG } from '../filter/program-codes.js';
 
 export interface EngineExports {
   readonly memory: WebAssembly.Memory;
@@ -74,7 +75,9 @@ export interface EngineExports {
   /**
    * Searches for the query written at hnswQueryPtr(); writes up to k (id u32, distance f32) pairs,
    * nearest first, at hnswOutIdsPtr()/hnswOutDistsPtr(); returns how many or a negative status.
-   * filtered = 1 admits only slots whose byte at hnswAllowPtr() is set; `allowed` counts them.
+   * filtered (src/filter/program-codes.ts FILTER): 0 none; 1 only slots whose byte at hnswAllowPtr()
+   * is set, `allowed` counting them; 2 the program installed with filterUse, 3 the host's filterHost,
+   * each evaluated only for the slots the search reaches (`allowed` ignored).
    */
   hnswSearch(k: number, ef: number, filtered: number, allowed: number): number;
   /**
@@ -123,6 +126,15 @@ export interface EngineExports {
   hnswReorder(base: number): number;
   hnswReorderMapPtr(): number;
   hnswReorderRelease(): void;
+  /**
+   * count / deleteMany of an object filter: evaluates the installed program (filterUse) for every live
+   * committed slot, leaving 1 or 0 in its allow byte; returns how many pass.
+   */
+  hnswFilterAll(): number;
+
+  // assembly/filter-eval.ts
+  /** Installs a filter program (`words` f64 at `prog`) and its evaluation stack (a byte per instruction). */
+  filterUse(prog: number, words: number, stack: number): void;
 
   // assembly/abi.ts
   /** The engine's value of constant `id` (ABI_CONSTANTS below), or -2^31 for an id it does not know. */
@@ -138,7 +150,7 @@ export const EXPORTED_FUNCTIONS = exportNames([
   'hnswRngHi', 'hnswChunkSlots', 'hnswVecPtr', 'hnswLink0Ptr', 'hnswNormsPtr', 'hnswLevelsPtr', 'hnswUpperOffsetsPtr',
   'hnswPoolPtr', 'hnswFlagsPtr', 'hnswAllowPtr', 'hnswQueryPtr', 'hnswOutIdsPtr', 'hnswOutDistsPtr',
   'hnswMemoryLimitPages', 'hnswSetMemoryLimitPages', 'hnswReorder', 'hnswReorderMapPtr', 'hnswReorderRelease',
-  'abiConstant',
+  'hnswFilterAll', 'filterUse', 'abiConstant',
 ]);
 
 type FunctionName = Exclude<keyof EngineExports, 'memory'>;
@@ -169,4 +181,7 @@ export const ABI_CONSTANTS: ReadonlyArray<{ id: number; name: string; value: num
   { id: 11, name: 'MAX_LEVEL', value: MAX_LEVEL },
   { id: 12, name: 'MAX_TOP_K', value: MAX_TOP_K },
   { id: 13, name: 'F32_BYTES', value: F32.bytesPerElement },
+  ...Object.entries(OP).map(([name, value], i) => ({ id: 14 + i, name: `OP_${name}`, value })),
+  ...Object.entries(TAG).map(([name, value], i) => ({ id: 20 + i, name: `TAG_${name}`, value })),
+  ...Object.entries(FILTER).map(([name, value], i) => ({ id: 25 + i, name: `FILTER_${name}`, value })),
 ];

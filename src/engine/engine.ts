@@ -42,18 +42,36 @@ export class Engine {
   private f32View: Float32Array;
   private u32View: Uint32Array;
   private u8View: Uint8Array;
+  private f64View: Float64Array;
 
-  private constructor(readonly exports: EngineExports) {
+  private constructor(
+    readonly exports: EngineExports,
+    /** The function filter a FILTER_HOST search calls back for each slot it reaches (the engine's one import). */
+    private readonly host: { filter: ((slot: number) => boolean) | null },
+  ) {
     this.buffer = exports.memory.buffer;
     this.f32View = new Float32Array(this.buffer);
     this.u32View = new Uint32Array(this.buffer);
     this.u8View = new Uint8Array(this.buffer);
+    this.f64View = new Float64Array(this.buffer);
   }
 
   static async create(): Promise<Engine> {
     const { module } = await compileEngine();
-    const instance = await WebAssembly.instantiate(module, {});
-    return new Engine(checkEngineExports(instance.exports));
+    const host: { filter: ((slot: number) => boolean) | null } = { filter: null };
+    const imports = {
+      env: {
+        // Only a FILTER_HOST search calls it, and only after setHostFilter: never with no filter set.
+        filterHost: (slot: number): number => (host.filter!(slot >>> 0) ? 1 : 0),
+      },
+    };
+    const instance = await WebAssembly.instantiate(module, imports);
+    return new Engine(checkEngineExports(instance.exports), host);
+  }
+
+  /** The function a FILTER_HOST search calls back (null: none; such a search must not run). */
+  setHostFilter(filter: ((slot: number) => boolean) | null): void {
+    this.host.filter = filter;
   }
 
   private refresh(): void {
@@ -63,6 +81,13 @@ export class Engine {
     this.f32View = new Float32Array(buffer);
     this.u32View = new Uint32Array(buffer);
     this.u8View = new Uint8Array(buffer);
+    this.f64View = new Float64Array(buffer);
+  }
+
+  /** All of memory as f64; index with ptr >>> 3. */
+  get f64(): Float64Array {
+    this.refresh();
+    return this.f64View;
   }
 
   /** All of memory as f32; index with ptr >>> 2. */

@@ -11,7 +11,7 @@
 import type { EngineExports } from './abi.js';
 import { vectorBytes } from './element-type.js';
 import { Engine } from './engine.js';
-import type { WasmBuffer } from './wasm-buffer.js';
+import { WasmBuffer } from './wasm-buffer.js';
 import { check, statusError } from './status.js';
 
 /** What hnswInit takes: metric is an engine id (metrics.ts), the seed a u64 as two u32 halves. */
@@ -58,6 +58,9 @@ export class HnswEngine {
   /** After search(): u32 index of its result ids, f32 index of its distances (valid until the next call). */
   resultIdsAt = 0;
   resultDistsAt = 0;
+  /** The installed filter program and its evaluation stack (useProgram): reused, only grown. */
+  private readonly programBuffer: WasmBuffer;
+  private readonly stackBuffer: WasmBuffer;
 
   private constructor(
     /** The instance and its memory views (for WasmBuffers and reading results). */
@@ -66,6 +69,8 @@ export class HnswEngine {
   ) {
     this.x = engine.exports;
     this.queryAt = (this.x.hnswQueryPtr() >>> 0) >>> 2;
+    this.programBuffer = new WasmBuffer(engine, 'a filter program');
+    this.stackBuffer = new WasmBuffer(engine, 'a filter program');
   }
 
   /** A fresh engine instance holding an empty index; `what` names the call in errors. */
@@ -209,6 +214,35 @@ export class HnswEngine {
     return map;
   }
 
+  // ---- filters -----------------------------------------------------------------------------------
+
+  /**
+   * Installs an object filter's program (src/filter/program.ts) for the next FILTER_PROGRAM search or
+   * filterAll; it stays installed until the next one (its column pointers must still be current).
+   */
+  useProgram(words: Float64Array, stackBytes: number): void {
+    const prog = this.programBuffer.ensure(words.byteLength);
+    const stack = this.stackBuffer.ensure(stackBytes);
+    this.engine.f64.set(words, prog >>> 3);
+    this.x.filterUse(prog, words.length, stack);
+  }
+
+  /** The function a FILTER_HOST search calls back for each slot it reaches; null once it is done. */
+  setHostFilter(filter: ((slot: number) => boolean) | null): void {
+    this.engine.setHostFilter(filter);
+  }
+
+  /** Evaluates the installed program for every live committed slot; returns the slots that pass, ascending. */
+  filterAll(): number[] {
+    const n = this.x.hnswFilterAll() >>> 0;
+    const out = new Array<number>(n);
+    if (n === 0) return out;
+    const base = this.x.hnswAllowPtr() >>> 0;
+    const u8 = this.engine.u8;
+    for (let slot = 0, i = 0; i < n; slot++) if (u8[base + slot] === 1) out[i++] = slot;
+    return out;
+  }
+
   // ---- search ------------------------------------------------------------------------------------
 
   /** Sets the allow-mask to exactly `slots` (the next search with filtered = 1 admits only them). */
@@ -221,7 +255,9 @@ export class HnswEngine {
 
   /**
    * k-nearest search for `query`; returns how many results, which are left at resultIdsAt (u32 slots)
-   * and resultDistsAt (f32 distances, nearest first). filtered = 1: only the allow-mask's slots.
+   * and resultDistsAt (f32 distances, nearest first). `filtered` (FILTER in src/filter/program-codes.ts):
+   * MASK only the allow-mask's slots (`allowed` of them), PROGRAM the installed program's matches, HOST
+   * the host filter's, both evaluated only for the slots the search reaches.
    */
   search(query: Float32Array, k: number, ef: number, filtered: number, allowed: number): number {
     const x = this.x;
