@@ -34,7 +34,8 @@ import type { MetadataFilter } from './filter/filter.js';
 import { checkFileKind } from './format/file-kind.js';
 import { runBatch } from './hnsw/batch.js';
 import { rebuild } from './hnsw/compact.js';
-import { isFilter, matchingKeys, toEntryPredicate } from './hnsw/entry-filter.js';
+import { isFilter, matchingKeys, toEntryFilter } from './hnsw/entry-filter.js';
+import { FilterState } from './hnsw/filter-state.js';
 import { type HnswChange, readChanges } from './hnsw/change-feed.js';
 import { decodeCursor, encodeCursor } from './hnsw/log-cursor.js';
 import type { Journal } from './hnsw/index-file.js';
@@ -45,12 +46,14 @@ import { batchArguments, queryRow, singleRow } from './hnsw/rows.js';
 import { searchGraph } from './hnsw/search.js';
 import { BatchBuffers, searchGraphBatch } from './hnsw/search-batch.js';
 import { indexStats } from './hnsw/stats.js';
-import { emptySlotTable, type SlotTable } from './hnsw/slot-table.js';
+import { emptySlotTable, setSlotMeta, type SlotTable } from './hnsw/slot-table.js';
+import type { FilterColumns } from './filter/columns.js';
 import { readSnapshot, saveSnapshotFile, snapshotOf } from './hnsw/snapshot-io.js';
 import { now } from './hnsw/time.js';
 import {
   checkLookupKey, checkOptions, checkPath, checkProgress, checkSearchOptions, type Config, LOAD_OPTIONS, PROGRESS_OPTIONS,
   SAVE_OPTIONS, toStoredMetadata,
+  type SearchParams,
 } from './hnsw/validate.js';
 import type { LongWorkOptions } from './long-work.js';
 import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
@@ -110,8 +113,10 @@ export interface HnswSearchOptions<M = unknown> {
   /**
    * Only entries that pass it are returned: a function of (key, metadata), or an object filter such as
    * `{ lang: 'en', year: { $gte: 2020 } }` (MetadataFilter: MongoDB's rules, see src/filter/filter.ts).
-   * The engine's traversal admits only those entries, so k results come back whenever k entries match.
-   * Cost today: the filter is evaluated in JS once per live entry per search (O(n)), before the traversal.
+   * The engine evaluates it only for the entries its traversal reaches (an object filter in WASM over
+   * columns of the metadata; a function called back, at most once per entry per search) and admits
+   * only matches, so k results come back whenever k entries match. A function filter may read the
+   * index but not write to it or search it (LOCKED).
    */
   filter?: HnswFilter<M>;
 }
@@ -191,6 +196,10 @@ export class HnswIndex<M = unknown> {
   private batchBuffers: BatchBuffers | null = null;
   /** The long write in progress (it holds the write lock), if any. */
   private busy: string | null = null;
+  /** A search's function filter is running (called back from the engine): it may read, not write or search. */
+  private inFilter = false;
+  /** The filter columns object filters run on, made when first needed. */
+  private readonly filters = new FilterState();
   /** The file of an index from open(); null for create() and load() (and while a refresh replays). */
   private journal: Journal | null = null;
   /** The file's refresh, kept apart from `journal`, which a refresh detaches while it replays. */
@@ -293,6 +302,7 @@ export class HnswIndex<M = unknown> {
   /** The engine, if a write may start now; `logged` writes (not save) also need a writable file. */
   private writable(what: string, logged = true): HnswEngine {
     const engine = this.live();
+    if (this.inFilter) throw new MemvecError('LOCKED', `cannot ${what} from inside a search's filter function`);
     if (this.busy !== null) {
       throw new MemvecError('LOCKED', `cannot ${what} while a ${this.busy} is in progress on this index`);
     }
@@ -308,14 +318,13 @@ export class HnswIndex<M = unknown> {
 
   /**
    * Live entries that pass `filter` (an object filter or a function, as search takes); all of them
-   * (size()) without one. The filter is evaluated in JS once per live entry. A malformed object filter
+   * (size()) without one. An object filter is evaluated in the engine, a function once per live entry. A malformed object filter
    * is INVALID_ARGUMENT.
    */
   count(filter?: HnswFilter<M>): number {
     this.live();
     if (filter === undefined) return this.slots.keyToSlot.size;
-    const accepts = toEntryPredicate(filter);
-    return matchingKeys(this.slots, accepts).length;
+    return matchingKeys(() => this.live(), this.slots, this.columnsFor, toEntryFilter(filter)).length;
   }
 
   has(key: string): boolean {
@@ -425,7 +434,7 @@ export class HnswIndex<M = unknown> {
     if (slot === undefined) throw new MemvecError('UNKNOWN_ID', `no entry with key ${describe(key)}`);
     const startedAt = now();
     this.journal?.logUpdateMetadata(key, stored);
-    this.slots.slotMeta[slot] = stored;
+    setSlotMeta(this.slots, slot, stored);
     this.journal?.committed(startedAt);
   }
 
@@ -439,15 +448,15 @@ export class HnswIndex<M = unknown> {
   /**
    * Removes every live entry that passes `filter` (an object filter, or a function as search takes) as
    * ONE commit, exactly as deleteMany(keys) of the matching keys. A malformed object filter is
-   * INVALID_ARGUMENT and nothing is deleted. The filter is evaluated in JS once per live entry.
+   * INVALID_ARGUMENT and nothing is deleted. An object filter is evaluated in the engine, a function once per live entry.
    */
   deleteMany(filter: HnswFilter<M>): number;
   deleteMany(keysOrFilter: readonly string[] | HnswFilter<M>): number {
     if (isFilter(keysOrFilter)) {
       this.writable('deleteMany');
       // Compiled (and checked) before anything is looked at; the keys go through the one deleteMany path.
-      const accepts = toEntryPredicate(keysOrFilter);
-      return this.deleteMany(matchingKeys(this.slots, accepts));
+      const f = toEntryFilter(keysOrFilter);
+      return this.deleteMany(matchingKeys(() => this.live(), this.slots, this.columnsFor, f));
     }
     const keys = keysOrFilter as readonly string[];
     const engine = this.writable('deleteMany');
@@ -486,8 +495,8 @@ export class HnswIndex<M = unknown> {
    * The k nearest entries to each query, as search() would return them, in ONE call into the engine.
    * `queries`: a flat Float32Array (or Float64Array) of n·dimension values, or an array of vectors.
    * Every query is checked before any is searched. A `filter` (object or function, as search takes)
-   * runs once per live entry for the whole batch (it sees key and metadata, never the query), not once
-   * per query as a loop of search() would.
+   * is evaluated at most once per entry for the whole batch (it sees key and metadata, never the
+   * query), only for entries some query's traversal reaches.
    */
   searchBatch(
     queries: Float32Array | Float64Array | readonly VectorInput[], k: number, options?: HnswSearchOptions<M>,
@@ -498,10 +507,28 @@ export class HnswIndex<M = unknown> {
     if (this.metric === 'cosine') checkNonZero(data, this.dimension, (i) => `queries[${i}]`);
     checkInt(k, 'k', 1);
     const params = checkSearchOptions(options as HnswSearchOptions | undefined, this.efSearch);
-    return searchGraphBatch(() => this.live(), (engine) => {
+    return this.filtering('searchBatch', params, () => searchGraphBatch(() => this.live(), (engine) => {
       if (this.batchBuffers?.engine !== engine) this.batchBuffers = new BatchBuffers(engine);
       return this.batchBuffers;
-    }, this.slots, this.metric, data, count, k, params) as HnswSearchResult<M>[][];
+    }, this.slots, this.metric, data, count, k, params, this.columnsFor)) as HnswSearchResult<M>[][];
+  }
+
+  /** The filter columns of the index's engine and slots, current (object filters run on them). */
+  private readonly columnsFor = (engine: HnswEngine): FilterColumns => this.filters.columnsFor(engine, this.slots);
+
+  /**
+   * Runs a search; with a function filter, which the engine calls back mid-search, the index refuses
+   * writes and searches from inside it (LOCKED): they would change or reuse what the search is using.
+   */
+  private filtering<T>(what: string, params: SearchParams, run: () => T): T {
+    if (this.inFilter) throw new MemvecError('LOCKED', `cannot ${what} from inside a search's filter function`);
+    if (params.filter?.kind !== 'function') return run();
+    this.inFilter = true;
+    try {
+      return run();
+    } finally {
+      this.inFilter = false;
+    }
   }
 
   /**
@@ -599,7 +626,7 @@ export class HnswIndex<M = unknown> {
     const q = queryRow(query, this.dimension, this.metric);
     checkInt(k, 'k', 1);
     const params = checkSearchOptions(options as HnswSearchOptions | undefined, this.efSearch);
-    return searchGraph(() => this.live(), this.slots, this.metric, q, k, params) as HnswSearchResult<M>[];
+    return this.filtering('search', params, () => searchGraph(() => this.live(), this.slots, this.metric, q, k, params, this.columnsFor)) as HnswSearchResult<M>[];
   }
 
   /**
@@ -668,6 +695,7 @@ export class HnswIndex<M = unknown> {
     this.engine = null;
     this.batchBuffers = null;
     this.busy = null;
+    this.filters.reset();
     this.slots.keyToSlot.clear();
     this.slots.slotKey.length = 0;
     this.slots.slotMeta.length = 0;

@@ -1,44 +1,59 @@
 /**
- * The filters of search, searchBatch, count and deleteMany, made one thing: a predicate over a live
- * entry's key and metadata. A function filter is that already; an object filter (src/filter/filter.ts)
- * is checked and compiled ONCE per call, so a bad one is INVALID_ARGUMENT before anything is searched
- * or deleted, and then evaluated with matchesFilter against each entry's metadata.
- *
- * Both kinds run in JS once per live entry per call (an O(n) pass before the graph traversal): the
- * cost issue 9's engine-side evaluation will remove. Keeping both behind one predicate means the
- * allow-mask path (search.ts) does not care which kind it got.
+ * The filters of search, searchBatch, count and deleteMany, checked once per call: an object filter
+ * (src/filter/filter.ts) is compiled to a FilterNode, so a bad one is INVALID_ARGUMENT before anything
+ * is searched or deleted; a function of (key, metadata) is kept as it is. Where each runs:
+ * - an object filter in the engine, over filter columns (src/filter/columns.ts, program.ts): search
+ *   evaluates it only for the slots the traversal reaches, count and deleteMany for every live slot,
+ *   with no JS per entry;
+ * - a function filter in JS: search calls it back only for the slots the traversal reaches (at most
+ *   once per slot per search or batch), count and deleteMany once per live entry.
  */
 import { MemvecError } from '../errors.js';
-import { compileFilter, isPlainObject, matchesFilter } from '../filter/filter.js';
+import type { HnswEngine } from '../engine/hnsw-engine.js';
+import type { FilterColumns } from '../filter/columns.js';
+import { compileFilter, type FilterNode, isPlainObject } from '../filter/filter.js';
+import { compileProgram } from '../filter/program.js';
 import { describe } from '../validate.js';
 import type { SlotTable } from './slot-table.js';
 
-/** Whether the live entry with this key and (stored, frozen) metadata passes the filter. */
+/** Whether the live entry with this key and (stored, frozen) metadata passes a function filter. */
 export type EntryPredicate = (key: string, metadata: unknown) => boolean;
+
+export type EntryFilter = { kind: 'function'; accepts: EntryPredicate } | { kind: 'object'; node: FilterNode };
 
 /** What a filter may be: a function of (key, metadata), or an object filter. */
 export function isFilter(v: unknown): boolean {
   return typeof v === 'function' || isPlainObject(v);
 }
 
-/** `filter` as a predicate; INVALID_ARGUMENT (naming the bad part of an object filter) if it is neither kind. */
-export function toEntryPredicate(filter: unknown): EntryPredicate {
-  if (typeof filter === 'function') return filter as EntryPredicate;
+/** `filter` checked (INVALID_ARGUMENT naming the bad part of an object filter, or if it is neither kind). */
+export function toEntryFilter(filter: unknown): EntryFilter {
+  if (typeof filter === 'function') return { kind: 'function', accepts: filter as EntryPredicate };
   if (!isPlainObject(filter)) {
     throw new MemvecError(
       'INVALID_ARGUMENT',
       `filter must be a function (key, metadata) => boolean or an object filter such as { lang: 'en' }, got ${describe(filter)}`,
     );
   }
-  const node = compileFilter(filter);
-  return (_key, metadata) => matchesFilter(node, metadata);
+  return { kind: 'object', node: compileFilter(filter) };
+}
+
+/** Installs an object filter's program in the engine, compiled against the index's columns. */
+export function installProgram(engine: HnswEngine, columns: FilterColumns, node: FilterNode): void {
+  const program = compileProgram(node, columns);
+  engine.useProgram(program.words, program.stackBytes);
 }
 
 /**
- * The keys of the live entries `accepts` passes. The entries are listed before the first call, since
- * a function filter may call back into the index (and change it) while this runs.
+ * The keys of the live entries that pass `filter`. A function filter sees the entries listed before
+ * its first call, since it may call back into the index while this runs.
  */
-export function matchingKeys(table: SlotTable, accepts: EntryPredicate): string[] {
+export function matchingKeys(engine: () => HnswEngine, table: SlotTable, columns: (e: HnswEngine) => FilterColumns, filter: EntryFilter): string[] {
+  if (filter.kind === 'object') {
+    const e = engine();
+    installProgram(e, columns(e), filter.node);
+    return e.filterAll().map((slot) => table.slotKey[slot]!);
+  }
   const live = [...table.keyToSlot].map(([key, slot]) => [key, table.slotMeta[slot]] as const);
-  return live.filter(([key, metadata]) => accepts(key, metadata)).map(([key]) => key);
+  return live.filter(([key, metadata]) => filter.accepts(key, metadata)).map(([key]) => key);
 }

@@ -7,7 +7,7 @@
 import type { HnswEngine } from '../engine/hnsw-engine.js';
 import { renumber } from './renumber.js';
 import type { Rows } from './rows.js';
-import type { SlotTable } from './slot-table.js';
+import { setSlotMeta, type SlotTable } from './slot-table.js';
 
 export class InsertTransaction {
   /** Slots the transaction marked as replaced (committed ones and earlier rows of the same batch). */
@@ -62,11 +62,11 @@ export class InsertTransaction {
       if (old !== undefined) {
         engine.markDeleted(old);
         table.slotKey[old] = undefined;
-        table.slotMeta[old] = undefined;
+        setSlotMeta(table, old, undefined);
       }
       table.keyToSlot.set(key, slot);
       table.slotKey[slot] = key;
-      table.slotMeta[slot] = rows.metas[i];
+      setSlotMeta(table, slot, rows.metas[i]);
     }
   }
 

@@ -14,6 +14,7 @@ export function renumber(engine: HnswEngine, table: SlotTable, base: number): Ui
   const map = engine.reorder(base);
   if (map === null) return null;
   table.orderedSlots = engine.count();
+  table.layout++;
   return map;
 }
 

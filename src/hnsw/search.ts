@@ -1,42 +1,53 @@
 /**
- * A search once its arguments are checked: the filter turned into the engine's allow-mask, the graph
- * search, and the engine's distances shaped into results (keys, scores, metadata). searchBatch
- * (search-batch.ts) shares the mask and the shaping, and makes one engine call for all its queries.
+ * A search once its arguments are checked: the filter installed in the engine, the graph search, and
+ * the engine's distances shaped into results (keys, scores, metadata). searchBatch (search-batch.ts)
+ * shares the preparation and the shaping, and makes one engine call for all its queries.
  */
 import type { HnswEngine } from '../engine/hnsw-engine.js';
+import type { FilterColumns } from '../filter/columns.js';
+import { FILTER } from '../filter/program-codes.js';
 import type { HnswMetric, HnswSearchResult } from '../hnsw-index.js';
-import type { EntryPredicate } from './entry-filter.js';
+import { installProgram } from './entry-filter.js';
 import type { SlotTable } from './slot-table.js';
 import type { SearchParams } from './validate.js';
 
 export const I32_MAX = 0x7fffffff;
 
-/** The engine with its allow-mask set for a search, or null when no entry can match. */
+/** The engine with a search's filter installed, or null when no entry can match. */
 export interface PreparedSearch {
   engine: HnswEngine;
-  /** 1 if the allow-mask is in force, else 0 (the engine's `filtered` argument). */
+  /** The engine's `filtered` argument (FILTER). */
   filtered: number;
-  /** How many slots the mask allows (0 without a filter). */
-  allowed: number;
 }
 
 /**
- * Runs the filter (if any: a function filter, or an object filter compiled to a predicate) over every
- * live entry, in JS, and writes the engine's allow-mask. `live` returns
- * the engine or throws CLOSED: it is asked only after the filter has run, since a filter may call back
- * into the index (even close it).
+ * Installs the search's filter: an object filter as a program over the index's filter columns, a
+ * function filter as the engine's host callback (answering false for a slot no longer live). The
+ * engine evaluates either only for the slots the search reaches. The caller runs the search and then
+ * finishSearch, whatever happens; a function filter must not write to or search the index meanwhile
+ * (HnswIndex refuses it), and if it closes the index, `live` says so when the search returns.
  */
-export function prepareSearch(live: () => HnswEngine, table: SlotTable, filter: SearchParams['filter']): PreparedSearch | null {
+export function prepareSearch(
+  live: () => HnswEngine, table: SlotTable, filter: SearchParams['filter'], columns: (e: HnswEngine) => FilterColumns,
+): PreparedSearch | null {
   if (table.keyToSlot.size === 0) return null;
-  // Predicates run before the engine is touched, and may even call back into this index...
-  const accepted = filter === undefined ? undefined : acceptedSlots(table, filter);
   const engine = live();
-  // ...and delete or replace entries they were asked about.
-  const allowed = accepted?.filter((slot) => table.slotKey[slot] !== undefined);
-  if (allowed === undefined) return { engine, filtered: 0, allowed: 0 };
-  if (allowed.length === 0) return null;
-  engine.setAllowed(allowed);
-  return { engine, filtered: 1, allowed: allowed.length };
+  if (filter === undefined) return { engine, filtered: FILTER.NONE };
+  if (filter.kind === 'object') {
+    installProgram(engine, columns(engine), filter.node);
+    return { engine, filtered: FILTER.PROGRAM };
+  }
+  const { accepts } = filter;
+  engine.setHostFilter((slot) => {
+    const key = table.slotKey[slot];
+    return key !== undefined && Boolean(accepts(key, table.slotMeta[slot]));
+  });
+  return { engine, filtered: FILTER.HOST };
+}
+
+/** After a prepared search, whatever happened: the host callback is dropped (it holds the filter). */
+export function finishSearch(prepared: PreparedSearch): void {
+  if (prepared.filtered === FILTER.HOST) prepared.engine.setHostFilter(null);
 }
 
 /**
@@ -44,11 +55,18 @@ export function prepareSearch(live: () => HnswEngine, table: SlotTable, filter: 
  */
 export function searchGraph(
   live: () => HnswEngine, table: SlotTable, metric: HnswMetric, query: Float32Array, k: number, params: SearchParams,
+  columns: (e: HnswEngine) => FilterColumns,
 ): HnswSearchResult[] {
-  const prepared = prepareSearch(live, table, params.filter);
+  const prepared = prepareSearch(live, table, params.filter, columns);
   if (prepared === null) return [];
-  const { engine, filtered, allowed } = prepared;
-  const n = engine.search(query, Math.min(k, I32_MAX), Math.min(params.ef, I32_MAX), filtered, allowed);
+  const { engine, filtered } = prepared;
+  let n: number;
+  try {
+    n = engine.search(query, Math.min(k, I32_MAX), Math.min(params.ef, I32_MAX), filtered, 0);
+  } finally {
+    finishSearch(prepared);
+  }
+  live(); // CLOSED if a function filter closed the index
   return toResults(engine, table, metric, engine.resultIdsAt, engine.resultDistsAt, n, params.minScore);
 }
 
@@ -70,11 +88,4 @@ export function toResults(
     results.push({ key: table.slotKey[slot]!, score, distance, metadata: table.slotMeta[slot] });
   }
   return results;
-}
-
-/** The slots of the live entries the filter accepts. */
-function acceptedSlots(table: SlotTable, filter: EntryPredicate): number[] {
-  const accepted: number[] = [];
-  for (const [key, slot] of table.keyToSlot) if (filter(key, table.slotMeta[slot])) accepted.push(slot);
-  return accepted;
 }

@@ -10,7 +10,7 @@ import type {
 import { checkInt, checkNumber, checkOptionKeys, describe, optionNames } from '../validate.js';
 import { METRIC_IDS } from '../engine/metrics.js';
 import { MAX_DIMENSION, MAX_EF, MAX_M, MIN_M } from '../limits.js';
-import { type EntryPredicate, toEntryPredicate } from './entry-filter.js';
+import { type EntryFilter, toEntryFilter } from './entry-filter.js';
 
 /** UTF-16 code units. */
 export const MAX_KEY_LENGTH = 4096;
@@ -122,14 +122,14 @@ export function checkPath(path: unknown): string {
 export interface SearchParams {
   ef: number;
   minScore: number | undefined;
-  /** The filter as a predicate (an object filter compiled once, for this call). */
-  filter: EntryPredicate | undefined;
+  /** The filter, checked (an object filter compiled once, for this call). */
+  filter: EntryFilter | undefined;
 }
 
 export function checkSearchOptions(options: HnswSearchOptions | undefined, efSearch: number): SearchParams {
   const opts = checkOptionKeys(options, SEARCH_OPTIONS, 'search options');
   const ef = opts.ef === undefined ? efSearch : checkInt(opts.ef, 'ef', 1);
   const minScore = opts.minScore === undefined ? undefined : checkNumber(opts.minScore, 'minScore');
-  const filter = opts.filter === undefined ? undefined : toEntryPredicate(opts.filter);
+  const filter = opts.filter === undefined ? undefined : toEntryFilter(opts.filter);
   return { ef, minScore, filter };
 }
