@@ -26,9 +26,8 @@ export const OP_MATCH: i32 = 6;
 
 // What a filtered search runs (assembly/hnsw.ts hnswSearch's `filtered`).
 export const FILTER_NONE: i32 = 0;
-export const FILTER_MASK: i32 = 1;
-export const FILTER_PROGRAM: i32 = 2;
-export const FILTER_HOST: i32 = 3;
+export const FILTER_PROGRAM: i32 = 1;
+export const FILTER_HOST: i32 = 2;
 
 export const TAG_NULL: i32 = 1;
 export const TAG_FALSE: i32 = 2;

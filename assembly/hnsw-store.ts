@@ -7,7 +7,7 @@
 // - vectors: `dim` f32 per slot; layer-0 lists: (1 + 2M) u32 per slot, [count, ids...]. These two are
 //   the big ones, so they live in chunks of at most 64 MiB (one chunk covers 2^chunkShift slots):
 //   TLSF cannot hand out a block past 1 GiB, and growing by appending a chunk copies nothing.
-// - per slot: norm f32, level u8, upper-pool offset u32, flags u8 (deleted / replaced), filter allow
+// - per slot: norm f32, level u8, upper-pool offset u32, flags u8 (deleted / replaced), filter memo
 //   u8, undo stamp u32, and the default context's visited epoch u16 and candidate-heap entry u64.
 // - upper layers: a pool of blocks of (1 + M) u32; a node of level L owns L consecutive blocks
 //   starting at its offset, block i holding its list at layer i + 1.

@@ -17,7 +17,7 @@ import { SearchContext, nextVisitEpoch } from './search-context';
 import { inTx, txBase, txBegin, txCommit, txRollback, txSaveNode } from './hnsw-tx';
 import { reorder, reorderMap, reorderRelease } from './hnsw-reorder';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from './limits';
-import { FILTER_HOST, FILTER_MASK, FILTER_NONE, FILTER_PROGRAM, filterMatches } from './filter-eval';
+import { FILTER_HOST, FILTER_NONE, FILTER_PROGRAM, filterMatches } from './filter-eval';
 
 // A function filter, called back in JS for each slot a filtered search reaches (FILTER_HOST).
 // @ts-ignore: decorator
@@ -28,8 +28,7 @@ declare function filterHost(slot: u32): i32;
 const MODE_BUILD: i32 = 0; // inserts: live nodes not being replaced
 const MODE_ALL: i32 = 1; // searches with no deletions and no open transaction
 const MODE_LIVE: i32 = 2; // searches: not deleted, and committed (below the limit)
-const MODE_ALLOW: i32 = 3; // filtered searches: the facade's allow array (live, committed, matching)
-const MODE_LAZY: i32 = 4; // filtered searches evaluating the filter as nodes are reached (lazyMatch)
+const MODE_LAZY: i32 = 3; // filtered searches evaluating the filter as nodes are reached (lazyMatch)
 
 /** The filter a MODE_LAZY search runs: FILTER_PROGRAM or FILTER_HOST. */
 let lazyKind: i32 = FILTER_NONE;
@@ -52,7 +51,6 @@ function lazyMatch(id: u32): bool {
   if (mode == MODE_ALL) return true;
   if (mode == MODE_BUILD) return flagsOf(id) == 0;
   if (mode == MODE_LIVE) return id < limit && (flagsOf(id) & FLAG_DELETED) == 0;
-  if (mode == MODE_ALLOW) return id < limit && load<u8>(allow + <usize>id) != 0;
   return id < limit && (flagsOf(id) & FLAG_DELETED) == 0 && lazyMatch(id);
 }
 
@@ -399,26 +397,25 @@ function exactScan(ctx: SearchContext, q: usize, k: i32, limit: u32, mode: i32):
  * Writes up to k ids and distances, nearest first, to hnswOutIdsPtr()/hnswOutDistsPtr() and returns
  * how many, or a negative status. `filtered` says which entries may be returned:
  * - FILTER_NONE: every live one;
- * - FILTER_MASK: those whose allow byte the facade set; `allowed` is how many;
  * - FILTER_PROGRAM, FILTER_HOST: those passing the program installed with filterUse, or filterHost,
- *   evaluated only for the slots the search reaches (lazyMatch); `allowed` is ignored.
+ *   evaluated only for the slots the search reaches (lazyMatch).
  * The plan is an exact scan of the matches when the filter is selective enough that it costs less
  * than the graph search (planFilteredScan), else the graph search, which navigates through every
  * node but admits only matches, keeping on until it holds ef of them; one that still ends with fewer
  * than k (matches the graph cannot reach, or fewer than k exist) is redone as an exact scan.
  */
-export function hnswSearch(k: i32, ef: i32, filtered: i32, allowed: u32): i32 {
+export function hnswSearch(k: i32, ef: i32, filtered: i32): i32 {
   const ctx = defaultContext;
   const st = beginFilter(filtered);
   if (st != ST_OK) return st;
   // 0: the context's output arrays.
-  return searchInto(ctx, ctx.query, k, ef, filtered, allowed, 0, 0);
+  return searchInto(ctx, ctx.query, k, ef, filtered, 0, 0);
 }
 
 /** Checks `filtered`; a lazy filter starts with no slot evaluated. */
 function beginFilter(filtered: i32): i32 {
   if (filtered < FILTER_NONE || filtered > FILTER_HOST) return ST_INVALID;
-  if (filtered >= FILTER_PROGRAM) {
+  if (filtered != FILTER_NONE) {
     lazyKind = filtered;
     memory.fill(allow, 0, <usize>(inTx ? txBase : count));
   }
@@ -489,7 +486,7 @@ export function hnswReserveSearch(k: i32, ef: i32): i32 {
  * queries. Returns ST_OK or the first negative status (earlier queries' outputs are then written).
  */
 export function hnswSearchBatch(
-  queries: usize, n: u32, k: i32, ef: i32, filtered: i32, allowed: u32, idsOut: usize, distsOut: usize, countsOut: usize,
+  queries: usize, n: u32, k: i32, ef: i32, filtered: i32, idsOut: usize, distsOut: usize, countsOut: usize,
 ): i32 {
   if (k < 1 || ef < 1) return ST_INVALID;
   const st = beginFilter(filtered);
@@ -499,7 +496,7 @@ export function hnswSearchBatch(
   const stride = <usize>k << 2;
   for (let i: u32 = 0; i < n; i++) {
     memory.copy(query, queries + <usize>i * vecBytes, vecBytes);
-    const r = searchInto(ctx, query, k, ef, filtered, allowed, idsOut + <usize>i * stride, distsOut + <usize>i * stride);
+    const r = searchInto(ctx, query, k, ef, filtered, idsOut + <usize>i * stride, distsOut + <usize>i * stride);
     if (r < 0) return r;
     store<u32>(countsOut + (<usize>i << 2), <u32>r);
   }
@@ -512,12 +509,11 @@ export function hnswSearchBatch(
  * for this k and ef (hnswReserveSearch): a search allocates nothing.
  */
 function searchInto(
-  ctx: SearchContext, q: usize, k: i32, ef: i32, filtered: i32, allowed: u32, idsOut: usize, distsOut: usize,
+  ctx: SearchContext, q: usize, k: i32, ef: i32, filtered: i32, idsOut: usize, distsOut: usize,
 ): i32 {
   if (k < 1 || ef < 1) return ST_INVALID;
   const limit = inTx ? txBase : count;
   if (limit == 0 || entry == NONE) return 0;
-  if (filtered == FILTER_MASK && allowed == 0) return 0;
   const kk: i32 = <u32>k > limit ? <i32>limit : k;
   let e: i32 = ef < kk ? kk : ef;
   if (<u32>e > count) e = <i32>count;
@@ -531,14 +527,9 @@ function searchInto(
 
   if (metric == METRIC_COSINE) normalize(q, dim);
   let n = 0;
-  const lazy = filtered >= FILTER_PROGRAM;
-  const mode = filtered == FILTER_MASK ? MODE_ALLOW : lazy ? MODE_LAZY : deletedCount == 0 && !inTx ? MODE_ALL : MODE_LIVE;
-  // With a mask, graph search cost grows like ef·M0/selectivity, an exact scan like `allowed`: scan
-  // when allowed² <= ef·M0·limit/2. A lazy filter is estimated first (planFilteredScan).
-  const scan = filtered == FILTER_MASK
-    ? <u64>allowed * <u64>allowed <= (<u64>e * <u64>M0 * <u64>limit) >> 1
-    : lazy && planFilteredScan(limit, e);
-  if (scan) {
+  const lazy = filtered != FILTER_NONE;
+  const mode = lazy ? MODE_LAZY : deletedCount == 0 && !inTx ? MODE_ALL : MODE_LIVE;
+  if (lazy && planFilteredScan(limit, e)) {
     n = exactScan(ctx, q, kk, limit, mode);
   } else {
     let cur = entry;
@@ -552,7 +543,7 @@ function searchInto(
       n--;
       maxSiftDown(topHeap, n, load<u64>(topHeap + (<usize>n << 3)));
     }
-    if (filtered == FILTER_MASK ? <u32>n < (<u32>kk < allowed ? <u32>kk : allowed) : lazy && n < kk) n = exactScan(ctx, q, kk, limit, mode);
+    if (lazy && n < kk) n = exactScan(ctx, q, kk, limit, mode);
   }
   maxDrainAscending(topHeap, n, sortBuf);
   for (let i = 0; i < n; i++) {

@@ -71,13 +71,13 @@ describe('the search context', () => {
     hnsw.txCommit();
     const raw = hnsw.engine.exports;
     // Room for efConstruction (8) only: ef 250 would need the context to grow inside the search.
-    expect(raw.hnswSearch(10, 250, 0, 0)).toBe(-2);
+    expect(raw.hnswSearch(10, 250, 0)).toBe(-2);
     const query = Float32Array.from({ length: dim }, (_, j) => Math.cos(j));
-    expect(hnsw.search(query, 10, 250, 0, 0)).toBe(10);
+    expect(hnsw.search(query, 10, 250, 0)).toBe(10);
     // Reserved now: the raw call succeeds, and gives what the binding gave.
     const ids = Array.from(hnsw.engine.u32.subarray(hnsw.resultIdsAt, hnsw.resultIdsAt + 10));
     hnsw.engine.f32.set(query, raw.hnswQueryPtr() >>> 2);
-    expect(raw.hnswSearch(10, 250, 0, 0)).toBe(10);
+    expect(raw.hnswSearch(10, 250, 0)).toBe(10);
     expect(Array.from(hnsw.engine.u32.subarray(raw.hnswOutIdsPtr() >>> 2, (raw.hnswOutIdsPtr() >>> 2) + 10))).toEqual(ids);
   });
 });

@@ -142,4 +142,23 @@ describe('filtered search at graph speed', () => {
     x.close();
     loaded.close();
   });
+
+  it('columns are derived from the metadata of a persistent file: after reopening, and in a reader across refreshes', async () => {
+    const backend = new MemoryBackend();
+    const w = await HnswIndex.open<Meta>('/p.mvi', { dimension: DIM, M: 8, efConstruction: 40, backend });
+    await w.batchInsert(Array.from({ length: 200 }, (_, i) => ({ key: `p${i}`, vector: row(data, i), metadata: { b: i, tag: i % 3 ? 'x' : 'y' } })));
+    const reader = await HnswIndex.open<Meta>('/p.mvi', { readOnly: true, backend });
+    expect(reader.count({ tag: 'y' })).toBe(67);
+    w.updateMetadata('p1', { b: 1, tag: 'y' });
+    w.deleteMany({ tag: 'y', b: { $gte: 150 } });
+    expect(w.count({ tag: 'y' })).toBe(68 - 17);
+    await reader.refresh();
+    expect(reader.count({ tag: 'y' })).toBe(68 - 17);
+    expect(reader.search(row(queries, 3), 5, { filter: { tag: 'y', b: { $lt: 10 } } }).map((h) => h.key).sort()).toEqual(['p0', 'p1', 'p3', 'p6', 'p9']);
+    w.close();
+    reader.close();
+    const again = await HnswIndex.open<Meta>('/p.mvi', { backend });
+    expect(again.count({ tag: 'y' })).toBe(68 - 17);
+    again.close();
+  });
 });

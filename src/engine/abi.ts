@@ -75,18 +75,17 @@ export interface EngineExports {
   /**
    * Searches for the query written at hnswQueryPtr(); writes up to k (id u32, distance f32) pairs,
    * nearest first, at hnswOutIdsPtr()/hnswOutDistsPtr(); returns how many or a negative status.
-   * filtered (src/filter/program-codes.ts FILTER): 0 none; 1 only slots whose byte at hnswAllowPtr()
-   * is set, `allowed` counting them; 2 the program installed with filterUse, 3 the host's filterHost,
-   * each evaluated only for the slots the search reaches (`allowed` ignored).
+   * filtered (src/filter/program-codes.ts FILTER): 0 none; 1 the program installed with filterUse, 2
+   * the host's filterHost, each evaluated only for the slots the search reaches.
    */
-  hnswSearch(k: number, ef: number, filtered: number, allowed: number): number;
+  hnswSearch(k: number, ef: number, filtered: number): number;
   /**
    * searchBatch: `n` queries back to back at `queries` (dim f32 each), each searched as hnswSearch
-   * does (one allow mask for all). Query i's up to k results go to idsOut/distsOut + i·k·4 bytes and
+   * does (one filter for all). Query i's up to k results go to idsOut/distsOut + i·k·4 bytes and
    * its count to countsOut + i·4 (u32). Returns 0 or the first negative status.
    */
   hnswSearchBatch(
-    queries: number, n: number, k: number, ef: number, filtered: number, allowed: number,
+    queries: number, n: number, k: number, ef: number, filtered: number,
     idsOut: number, distsOut: number, countsOut: number,
   ): number;
   /** Room for a snapshot of n slots and `blocks` upper-layer blocks, in a fresh index. */

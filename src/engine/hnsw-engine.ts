@@ -245,25 +245,17 @@ export class HnswEngine {
 
   // ---- search ------------------------------------------------------------------------------------
 
-  /** Sets the allow-mask to exactly `slots` (the next search with filtered = 1 admits only them). */
-  setAllowed(slots: readonly number[]): void {
-    const base = this.x.hnswAllowPtr() >>> 0;
-    const u8 = this.engine.u8;
-    u8.fill(0, base, base + this.count());
-    for (const slot of slots) u8[base + slot] = 1;
-  }
-
   /**
    * k-nearest search for `query`; returns how many results, which are left at resultIdsAt (u32 slots)
    * and resultDistsAt (f32 distances, nearest first). `filtered` (FILTER in src/filter/program-codes.ts):
-   * MASK only the allow-mask's slots (`allowed` of them), PROGRAM the installed program's matches, HOST
-   * the host filter's, both evaluated only for the slots the search reaches.
+   * PROGRAM the installed program's matches, HOST the host filter's, both evaluated only for the slots
+   * the search reaches.
    */
-  search(query: Float32Array, k: number, ef: number, filtered: number, allowed: number): number {
+  search(query: Float32Array, k: number, ef: number, filtered: number): number {
     const x = this.x;
     this.reserveSearch(k, ef);
     this.engine.f32.set(query, this.queryAt);
-    const n = x.hnswSearch(k, ef, filtered, allowed);
+    const n = x.hnswSearch(k, ef, filtered);
     if (n < 0) throw statusError(n, 'searching');
     this.resultIdsAt = (x.hnswOutIdsPtr() >>> 0) >>> 2;
     this.resultDistsAt = (x.hnswOutDistsPtr() >>> 0) >>> 2;
@@ -276,7 +268,7 @@ export class HnswEngine {
    * u32[idsAt + i·k] and f32[distsAt + i·k].
    */
   searchBatch(
-    data: Float32Array, n: number, k: number, ef: number, filtered: number, allowed: number, buffers: BatchBufferSet,
+    data: Float32Array, n: number, k: number, ef: number, filtered: number, buffers: BatchBufferSet,
   ): { idsAt: number; distsAt: number; countsAt: number } {
     // Every buffer is sized first: each may grow memory, and the views below must come after.
     this.reserveSearch(k, ef);
@@ -285,7 +277,7 @@ export class HnswEngine {
     const dists = buffers.dists.ensure(n * k * 4);
     const counts = buffers.counts.ensure(n * 4);
     this.engine.f32.set(data, queries >>> 2);
-    const st = this.x.hnswSearchBatch(queries, n, k, ef, filtered, allowed, ids, dists, counts);
+    const st = this.x.hnswSearchBatch(queries, n, k, ef, filtered, ids, dists, counts);
     if (st < 0) throw statusError(st, `searching ${n} queries`);
     return { idsAt: ids >>> 2, distsAt: dists >>> 2, countsAt: counts >>> 2 };
   }

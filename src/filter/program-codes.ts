@@ -6,5 +6,5 @@ export const OP = { ALL: 1, AND: 2, OR: 3, NOT: 4, EXISTS: 5, MATCH: 6 } as cons
 export const TAG = { NULL: 1, FALSE: 2, TRUE: 3, NUMBER: 4, STRING: 5 } as const;
 /** OP_MATCH's bits: the path is missing somewhere, or a candidate is null, false, true. */
 export const MATCH_BITS = { MISSING: 1, NULL: 2, FALSE: 4, TRUE: 8 } as const;
-/** What a filtered search runs (hnswSearch's `filtered`): none, the facade's mask, a program, a JS callback. */
-export const FILTER = { NONE: 0, MASK: 1, PROGRAM: 2, HOST: 3 } as const;
+/** What a filtered search runs (hnswSearch's `filtered`): none, a program, a JS callback. */
+export const FILTER = { NONE: 0, PROGRAM: 1, HOST: 2 } as const;

@@ -48,7 +48,7 @@ export function searchGraphBatch(
   const kk = Math.min(k, engine.count(), I32_MAX);
   let at: { idsAt: number; distsAt: number; countsAt: number };
   try {
-    at = engine.searchBatch(data, count, kk, Math.min(params.ef, I32_MAX), filtered, 0, buffers(engine));
+    at = engine.searchBatch(data, count, kk, Math.min(params.ef, I32_MAX), filtered, buffers(engine));
   } finally {
     finishSearch(prepared);
   }

@@ -62,7 +62,7 @@ export function searchGraph(
   const { engine, filtered } = prepared;
   let n: number;
   try {
-    n = engine.search(query, Math.min(k, I32_MAX), Math.min(params.ef, I32_MAX), filtered, 0);
+    n = engine.search(query, Math.min(k, I32_MAX), Math.min(params.ef, I32_MAX), filtered);
   } finally {
     finishSearch(prepared);
   }
