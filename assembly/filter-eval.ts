@@ -7,15 +7,16 @@
 //   pool[e]              flags + 4·n: flag 1 the path is missing on some branch, flag 2 it has a value
 //   pool[e + 1 + 2i]     candidate i's tag (TAG_*)
 //   pool[e + 2 + 2i]     candidate i's value: the number, or the string's dictionary id
-// A program is f64 words in postfix order; evaluating it leaves one boolean on a stack of bytes:
-//   OP_ALL                                     true
-//   OP_AND n, OP_OR n                          pops n, pushes their conjunction / disjunction
-//   OP_NOT                                     negates the top
-//   OP_EXISTS head pool                        some branch has a value
-//   OP_MATCH head pool bits nNum num… nStr str… hasRange lo hi incl
-//       true when (bits & 1) and the path is missing somewhere, or some candidate is null (bits & 2),
-//       false (bits & 4), true (bits & 8), a number in the sorted list num… or in the range
-//       (lo, hi) (incl: 1 lo included, 2 hi included), or a string whose id is in the sorted list str….
+// A program is instruction records (RECORD_BYTES each) in postfix order, then the value lists they
+// point into; evaluating it leaves one boolean on a stack of bytes:
+//   OP_ALL                 true
+//   OP_AND n, OP_OR n      pops n, pushes their conjunction / disjunction
+//   OP_NOT                 negates the top
+//   OP_EXISTS head pool    some branch has a value
+//   OP_MATCH               (matchLeaf) true when (bits & 1) and the path is missing somewhere, or some
+//                          candidate is null (bits & 2), false (bits & 4), true (bits & 8), a number in
+//                          its sorted list or its range (lo, hi) (incl: 1 lo included, 2 hi included),
+//                          or a string whose id is in its sorted list.
 
 export const OP_ALL: i32 = 1;
 export const OP_AND: i32 = 2;
@@ -37,32 +38,57 @@ export const TAG_STRING: i32 = 5;
 
 // The program being evaluated: set by filterUse, read by every filterMatches until the next.
 let progPtr: usize = 0;
-let progWords: i32 = 0;
+let progCount: i32 = 0;
 let stackPtr: usize = 0;
+/**
+ * The common shapes, evaluated without the stack: one leaf, or one $and / $or of leaves (short-
+ * circuited): 1 a leaf, 2 leaves then OP_AND, 3 leaves then OP_OR, 0 anything else.
+ */
+let shape = 0;
 
-/** Installs a program (`words` f64 at `prog`) and its evaluation stack (one byte per leaf, at least). */
-export function filterUse(prog: usize, words: i32, stack: usize): void {
+/** Bytes of one instruction record (src/filter/program.ts writes them). */
+export const RECORD_BYTES: i32 = 64;
+
+/**
+ * Installs a program of `count` instruction records at `prog` (RECORD_BYTES each, then the value
+ * lists they point into) and its evaluation stack (one byte per instruction, at least).
+ */
+export function filterUse(prog: usize, count: i32, stack: usize): void {
   progPtr = prog;
-  progWords = words;
+  progCount = count;
   stackPtr = stack;
+  shape = 0;
+  let leaves = true;
+  for (let i = 0; i < count - 1; i++) {
+    const op = load<i32>(prog + (<usize>i << 6));
+    if (op != OP_MATCH && op != OP_EXISTS) leaves = false;
+  }
+  const last = count > 0 ? load<i32>(prog + (<usize>(count - 1) << 6)) : 0;
+  if (count == 1 && (last == OP_MATCH || last == OP_EXISTS)) shape = 1;
+  else if (count > 1 && leaves && (last == OP_AND || last == OP_OR) && load<i32>(prog + (<usize>(count - 1) << 6), 4) == count - 1) {
+    shape = last == OP_AND ? 2 : 3;
+  }
 }
 
-@inline function word(i: i32): f64 {
-  return load<f64>(progPtr + (<usize>i << 3));
+/** A leaf record (OP_MATCH or OP_EXISTS) for `slot`. */
+@inline function leaf(rec: usize, slot: u32): bool {
+  if (load<i32>(rec) == OP_MATCH) return matchLeaf(rec, slot);
+  const e = <usize>load<u32>(<usize>load<u32>(rec, 8) + (<usize>slot << 2));
+  return e != 0 && (<i32>load<f64>(<usize>load<u32>(rec, 12) + (e << 3)) & 2) != 0;
 }
 
-/** The pool index of `slot`'s entry in a column, 0 when it has none. */
-@inline function entryOf(head: usize, slot: u32): usize {
-  return <usize>load<u32>(head + (<usize>slot << 2));
+/** Instructions of the installed program. */
+export function programSize(): i32 {
+  return progCount;
 }
 
-/** Whether `x` is among `n` ascending f64 words from program word `at`. */
-function inSorted(at: i32, n: i32, x: f64): bool {
-  let lo = at;
-  let hi = at + n - 1;
+/** Whether `x` is among `n` ascending f64 at `at`. */
+function inSortedF64(at: usize, n: i32, x: f64): bool {
+  let lo = 0;
+  let hi = n - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const v = word(mid);
+    const v = load<f64>(at + (<usize>mid << 3));
     if (v == x) return true;
     if (v < x) lo = mid + 1;
     else hi = mid - 1;
@@ -70,88 +96,90 @@ function inSorted(at: i32, n: i32, x: f64): bool {
   return false;
 }
 
-/** OP_MATCH at program word `at` for `slot`. */
-function matchLeaf(at: i32, slot: u32): bool {
-  const head = <usize>word(at + 1);
-  const pool = <usize>word(at + 2);
-  const bits = <i32>word(at + 3);
-  const nNum = <i32>word(at + 4);
-  const numAt = at + 5;
-  const nStr = <i32>word(numAt + nNum);
-  const strAt = numAt + nNum + 1;
-  const rangeAt = strAt + nStr;
-  const e = entryOf(head, slot);
+/** Whether `x` is among `n` ascending i32 at `at`. */
+function inSortedI32(at: usize, n: i32, x: i32): bool {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = load<i32>(at + (<usize>mid << 2));
+    if (v == x) return true;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/**
+ * An OP_MATCH record for `slot`. Record: 0 op, 4 n, 8 head, 12 pool, 16 bits, 20 nNum, 24 numOff,
+ * 28 nStr, 32 strOff, 36 hasRange, 40 incl, 48 lo f64, 56 hi f64 (offsets of the value lists from the
+ * program's start; numbers f64, string ids i32, both ascending).
+ */
+function matchLeaf(rec: usize, slot: u32): bool {
+  const e = <usize>load<u32>(<usize>load<u32>(rec, 8) + (<usize>slot << 2));
+  const bits = load<i32>(rec, 16);
   if (e == 0) return (bits & 1) != 0; // no entry: missing, nothing else
-  const meta = <i32>load<f64>(pool + (e << 3));
+  const entry = <usize>load<u32>(rec, 12) + (e << 3);
+  const meta = <i32>load<f64>(entry);
   if ((bits & 1) != 0 && (meta & 1) != 0) return true;
   const n = meta >> 2;
-  const hasRange = word(rangeAt) != 0;
-  const lo = word(rangeAt + 1);
-  const hi = word(rangeAt + 2);
-  const incl = <i32>word(rangeAt + 3);
   for (let i = 0; i < n; i++) {
-    const c = pool + ((e + 1 + (<usize>i << 1)) << 3);
+    const c = entry + 8 + (<usize>i << 4);
     const tag = <i32>load<f64>(c);
-    const v = load<f64>(c, 8);
     if (tag == TAG_NUMBER) {
-      if (nNum > 0 && inSorted(numAt, nNum, v)) return true;
-      if (hasRange && ((incl & 1) != 0 ? v >= lo : v > lo) && ((incl & 2) != 0 ? v <= hi : v < hi)) return true;
+      const v = load<f64>(c, 8);
+      const nNum = load<i32>(rec, 20);
+      if (nNum > 0 && inSortedF64(progPtr + <usize>load<i32>(rec, 24), nNum, v)) return true;
+      if (load<i32>(rec, 36) != 0) {
+        const incl = load<i32>(rec, 40);
+        const lo = load<f64>(rec, 48);
+        const hi = load<f64>(rec, 56);
+        if (((incl & 1) != 0 ? v >= lo : v > lo) && ((incl & 2) != 0 ? v <= hi : v < hi)) return true;
+      }
     } else if (tag == TAG_STRING) {
-      if (nStr > 0 && inSorted(strAt, nStr, v)) return true;
-    } else if (tag == TAG_NULL) {
-      if ((bits & 2) != 0) return true;
-    } else if (tag == TAG_FALSE) {
-      if ((bits & 4) != 0) return true;
-    } else if (tag == TAG_TRUE) {
-      if ((bits & 8) != 0) return true;
+      const nStr = load<i32>(rec, 28);
+      if (nStr > 0 && inSortedI32(progPtr + <usize>load<i32>(rec, 32), nStr, <i32>load<f64>(c, 8))) return true;
+    } else if ((bits & (1 << tag)) != 0) {
+      // TAG_NULL, TAG_FALSE, TAG_TRUE are 1, 2, 3: bits 2, 4, 8.
+      return true;
     }
   }
   return false;
 }
 
-/** Words of the instruction at `at`. */
-function width(at: i32): i32 {
-  const op = <i32>word(at);
-  if (op == OP_AND || op == OP_OR) return 2;
-  if (op == OP_EXISTS) return 3;
-  if (op == OP_MATCH) {
-    const nNum = <i32>word(at + 4);
-    const nStr = <i32>word(at + 5 + nNum);
-    return 5 + nNum + 1 + nStr + 4;
-  }
-  return 1;
-}
-
 /** Whether `slot`'s metadata passes the installed program. */
 export function filterMatches(slot: u32): bool {
+  if (shape == 1) return leaf(progPtr, slot);
+  if (shape >= 2) {
+    const and = shape == 2;
+    const n = progCount - 1;
+    for (let i = 0; i < n; i++) if (leaf(progPtr + (<usize>i << 6), slot) != and) return !and;
+    return and;
+  }
   let sp: usize = 0;
-  let at = 0;
-  while (at < progWords) {
-    const op = <i32>word(at);
+  for (let i = 0; i < progCount; i++) {
+    const rec = progPtr + (<usize>i << 6);
+    const op = load<i32>(rec);
     let result: bool;
-    if (op == OP_MATCH) result = matchLeaf(at, slot);
-    else if (op == OP_EXISTS) {
-      const e = entryOf(<usize>word(at + 1), slot);
-      result = e != 0 && (<i32>load<f64>(<usize>word(at + 2) + (e << 3)) & 2) != 0;
-    } else if (op == OP_ALL) result = true;
+    if (op == OP_MATCH || op == OP_EXISTS) result = leaf(rec, slot);
+    else if (op == OP_ALL) result = true;
     else if (op == OP_NOT) {
       sp--;
       result = load<u8>(stackPtr + sp) == 0;
     } else {
-      const n = <usize>word(at + 1);
+      const n = <usize>load<i32>(rec, 4);
       sp -= n;
-      result = op == OP_AND;
-      for (let i: usize = 0; i < n; i++) {
-        const v = load<u8>(stackPtr + sp + i) != 0;
-        if (op == OP_AND ? !v : v) {
-          result = !result;
+      const and = op == OP_AND;
+      result = and;
+      for (let j: usize = 0; j < n; j++) {
+        if ((load<u8>(stackPtr + sp + j) != 0) != and) {
+          result = !and;
           break;
         }
       }
     }
     store<u8>(stackPtr + sp, result ? 1 : 0);
     sp++;
-    at += width(at);
   }
   return load<u8>(stackPtr) != 0;
 }

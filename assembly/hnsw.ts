@@ -17,7 +17,7 @@ import { SearchContext, nextVisitEpoch } from './search-context';
 import { inTx, txBase, txBegin, txCommit, txRollback, txSaveNode } from './hnsw-tx';
 import { reorder, reorderMap, reorderRelease } from './hnsw-reorder';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from './limits';
-import { FILTER_HOST, FILTER_NONE, FILTER_PROGRAM, filterMatches } from './filter-eval';
+import { FILTER_HOST, FILTER_NONE, FILTER_PROGRAM, filterMatches, programSize } from './filter-eval';
 
 // A function filter, called back in JS for each slot a filtered search reaches (FILTER_HOST).
 // @ts-ignore: decorator
@@ -32,17 +32,19 @@ const MODE_LAZY: i32 = 3; // filtered searches evaluating the filter as nodes ar
 
 /** The filter a MODE_LAZY search runs: FILTER_PROGRAM or FILTER_HOST. */
 let lazyKind: i32 = FILTER_NONE;
-
 /**
- * Whether a live slot passes the lazy filter, evaluated at most once per search (or batch): the allow
- * bytes memoize it (0 not yet asked, 1 passes, 2 does not), cleared when the search starts.
+ * Which search (or batch) the memo bytes belong to, 1..127: a slot's byte is epoch·2 + its answer, so
+ * a new search starts with nothing evaluated without clearing n bytes; every 127 searches it does.
  */
+let memoEpoch: u32 = 127;
+
+/** Whether a live slot passes the lazy filter, evaluated at most once per search (or batch). */
 function lazyMatch(id: u32): bool {
   const p = allow + <usize>id;
-  const memo = load<u8>(p);
-  if (memo != 0) return memo == 1;
+  const memo = <u32>load<u8>(p);
+  if (memo >> 1 == memoEpoch) return (memo & 1) != 0;
   const ok = lazyKind == FILTER_PROGRAM ? filterMatches(id) : filterHost(id) != 0;
-  store<u8>(p, ok ? 1 : 2);
+  store<u8>(p, <u8>((memoEpoch << 1) | (ok ? 1 : 0)));
   return ok;
 }
 
@@ -417,7 +419,10 @@ function beginFilter(filtered: i32): i32 {
   if (filtered < FILTER_NONE || filtered > FILTER_HOST) return ST_INVALID;
   if (filtered != FILTER_NONE) {
     lazyKind = filtered;
-    memory.fill(allow, 0, <usize>(inTx ? txBase : count));
+    if (++memoEpoch > 127) {
+      memory.fill(allow, 0, <usize>count);
+      memoEpoch = 1;
+    }
   }
   return ST_OK;
 }
@@ -446,13 +451,15 @@ function estimateMatches(limit: u32, live: f64): f64 {
  * Whether an exact scan of a lazy filter's matches should beat the graph search, in units of one
  * distance: the scan evaluates the filter for every live slot and measures the matches; the graph
  * search reaches about ef·M0 / selectivity nodes (at most all of them), measuring and evaluating each.
- * A filter evaluation costs about half a distance for a program, about two for a call back to JS.
+ * Measured here (bench/ section filter): a distance costs about 2 + dim/8 ns, a program about 3 ns
+ * per instruction, a call back to JS about 30 ns.
  */
 function planFilteredScan(limit: u32, e: i32): bool {
   const live: f64 = <f64>(limit > deletedCount ? limit - deletedCount : 0);
   if (live < 1) return true;
   const matches = estimateMatches(limit, live);
-  const cf: f64 = lazyKind == FILTER_PROGRAM ? 0.5 : 2.0;
+  const distanceNs: f64 = 2 + <f64>dim / 8;
+  const cf: f64 = (lazyKind == FILTER_PROGRAM ? 3 * <f64>programSize() : 30) / distanceNs;
   const reached = matches < 1 ? live : Math.min(live, (<f64>e * <f64>M0 * live) / matches);
   return live * cf + matches <= reached * (1 + cf);
 }

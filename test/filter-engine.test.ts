@@ -41,7 +41,7 @@ describe('object filters in the engine', () => {
     const check = (filter: MetadataFilter): void => {
       const node = compileFilter(filter);
       const program = compileProgram(node, columns);
-      engine.useProgram(program.words, program.stackBytes);
+      engine.useProgram(program.bytes, program.count, program.stackBytes);
       const want = slotMeta.flatMap((meta, slot) => (!deleted.has(slot) && matchesFilter(node, meta) ? [slot] : []));
       expect(engine.filterAll(), JSON.stringify(filter)).toEqual(want);
     };
@@ -75,7 +75,7 @@ describe('object filters in the engine', () => {
     const columns = new FilterColumns(engine.engine, { slotMeta });
     const run = (filter: MetadataFilter): number[] => {
       const program = compileProgram(compileFilter(filter), columns);
-      engine.useProgram(program.words, program.stackBytes);
+      engine.useProgram(program.bytes, program.count, program.stackBytes);
       return engine.filterAll();
     };
     const ref = (filter: MetadataFilter): number[] => {

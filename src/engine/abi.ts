@@ -132,8 +132,8 @@ export interface EngineExports {
   hnswFilterAll(): number;
 
   // assembly/filter-eval.ts
-  /** Installs a filter program (`words` f64 at `prog`) and its evaluation stack (a byte per instruction). */
-  filterUse(prog: number, words: number, stack: number): void;
+  /** Installs a filter program (`count` instruction records at `prog`) and its evaluation stack (a byte per instruction). */
+  filterUse(prog: number, count: number, stack: number): void;
 
   // assembly/abi.ts
   /** The engine's value of constant `id` (ABI_CONSTANTS below), or -2^31 for an id it does not know. */

@@ -220,11 +220,11 @@ export class HnswEngine {
    * Installs an object filter's program (src/filter/program.ts) for the next FILTER_PROGRAM search or
    * filterAll; it stays installed until the next one (its column pointers must still be current).
    */
-  useProgram(words: Float64Array, stackBytes: number): void {
-    const prog = this.programBuffer.ensure(words.byteLength);
+  useProgram(bytes: Uint8Array, count: number, stackBytes: number): void {
+    const prog = this.programBuffer.ensure(bytes.byteLength);
     const stack = this.stackBuffer.ensure(stackBytes);
-    this.engine.f64.set(words, prog >>> 3);
-    this.x.filterUse(prog, words.length, stack);
+    this.engine.u8.set(bytes, prog);
+    this.x.filterUse(prog, count, stack);
   }
 
   /** The function a FILTER_HOST search calls back for each slot it reaches; null once it is done. */

@@ -41,7 +41,7 @@ export function toEntryFilter(filter: unknown): EntryFilter {
 /** Installs an object filter's program in the engine, compiled against the index's columns. */
 export function installProgram(engine: HnswEngine, columns: FilterColumns, node: FilterNode): void {
   const program = compileProgram(node, columns);
-  engine.useProgram(program.words, program.stackBytes);
+  engine.useProgram(program.bytes, program.count, program.stackBytes);
 }
 
 /**
