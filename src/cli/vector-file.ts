@@ -9,6 +9,8 @@ import { openFvecs } from './read-fvecs.js';
 import { openJsonl } from './read-jsonl.js';
 import { openNpy } from './read-npy.js';
 
+import type { VectorFile } from './vector-file-types.js';
+
 export type { Batch, VectorFile } from './vector-file-types.js';
 
 export const FORMATS = '.fvecs, .npy or .jsonl (JSON Lines of { "key", "vector", "metadata" })';

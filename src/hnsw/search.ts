@@ -4,9 +4,10 @@
  * (search-batch.ts) shares the mask and the shaping, and makes one engine call for all its queries.
  */
 import type { HnswEngine } from '../engine/hnsw-engine.js';
-import type { HnswMetric, HnswSearchResult } from '../hnsw-index.js';
 import type { EntryPredicate } from './entry-filter.js';
+import type { IndexCore } from './index-core.js';
 import type { SlotTable } from './slot-table.js';
+import type { HnswMetric, HnswSearchResult } from './types.js';
 import type { SearchParams } from './validate.js';
 
 export const I32_MAX = 0x7fffffff;
@@ -22,15 +23,15 @@ export interface PreparedSearch {
 
 /**
  * Runs the filter (if any: a function filter, or an object filter compiled to a predicate) over every
- * live entry, in JS, and writes the engine's allow-mask. `live` returns
- * the engine or throws CLOSED: it is asked only after the filter has run, since a filter may call back
- * into the index (even close it).
+ * live entry of `table` (the core's slot table when the search began), in JS, and writes the engine's
+ * allow-mask. The engine is asked of `core` (which throws CLOSED) only after the filter has run, since a
+ * filter may call back into the index (even close it).
  */
-export function prepareSearch(live: () => HnswEngine, table: SlotTable, filter: SearchParams['filter']): PreparedSearch | null {
+export function prepareSearch(core: IndexCore, table: SlotTable, filter: SearchParams['filter']): PreparedSearch | null {
   if (table.keyToSlot.size === 0) return null;
   // Predicates run before the engine is touched, and may even call back into this index...
   const accepted = filter === undefined ? undefined : acceptedSlots(table, filter);
-  const engine = live();
+  const engine = core.live();
   // ...and delete or replace entries they were asked about.
   const allowed = accepted?.filter((slot) => table.slotKey[slot] !== undefined);
   if (allowed === undefined) return { engine, filtered: 0, allowed: 0 };
@@ -42,14 +43,13 @@ export function prepareSearch(live: () => HnswEngine, table: SlotTable, filter: 
 /**
  * The k nearest live entries to `query` that pass the filter, best first.
  */
-export function searchGraph(
-  live: () => HnswEngine, table: SlotTable, metric: HnswMetric, query: Float32Array, k: number, params: SearchParams,
-): HnswSearchResult[] {
-  const prepared = prepareSearch(live, table, params.filter);
+export function searchGraph(core: IndexCore, query: Float32Array, k: number, params: SearchParams): HnswSearchResult[] {
+  const table = core.slots;
+  const prepared = prepareSearch(core, table, params.filter);
   if (prepared === null) return [];
   const { engine, filtered, allowed } = prepared;
   const n = engine.search(query, Math.min(k, I32_MAX), Math.min(params.ef, I32_MAX), filtered, allowed);
-  return toResults(engine, table, metric, engine.resultIdsAt, engine.resultDistsAt, n, params.minScore);
+  return toResults(engine, table, core.config.metric, engine.resultIdsAt, engine.resultDistsAt, n, params.minScore);
 }
 
 /** `n` engine results (u32 ids at u32 index `idAt`, f32 distances at f32 index `distAt`) as search results. */
