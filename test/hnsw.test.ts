@@ -7,9 +7,10 @@ import { MemvecError } from '../src/errors.js';
 import { crc32 } from '../src/format/crc32.js';
 import { HnswIndex, type HnswMetric, type HnswSearchResult } from '../src/hnsw-index.js';
 import { MemoryBackend } from '../src/storage/memory.js';
-import { clusteredVectors, randomVectors, rng } from './helpers/random.js';
-import { refCosine, refCosineTopK, refDot, refL2sq } from './helpers/reference.js';
-import { expectCodeAsync } from './helpers/expect-code.js';
+import { clusteredVectors, randomVectors, rng } from './support/random.js';
+import { refCosine, refCosineTopK, refDot, refL2sq } from './support/reference.js';
+import { expectCodeAsync } from './support/expect-code.js';
+import { row } from './support/rows.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -21,14 +22,9 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function row(data: Float32Array, dim: number, i: number): Float32Array {
-  return data.subarray(i * dim, (i + 1) * dim);
-}
-
 function keysFor(n: number, prefix = 'k'): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 }
-
 
 /** Plain-JS exact search with the same score definitions as the index. */
 function refSearch(
@@ -334,7 +330,7 @@ describe('HnswIndex renumbers slots for locality without changing answers', () =
 
   /** How many keys `k<i>` no longer sit in slot i (the slot they were appended to). */
   function moved(index: HnswIndex): number {
-    const slots = (index as unknown as { slots: { keyToSlot: Map<string, number> } }).slots.keyToSlot;
+    const slots = (index as unknown as { core: { slots: { keyToSlot: Map<string, number> } } }).core.slots.keyToSlot;
     let count = 0;
     for (const [key, slot] of slots) if (slot !== Number(key.slice(1))) count++;
     return count;
@@ -737,8 +733,8 @@ describe('HnswIndex errors leave the index unchanged', async () => {
   });
 
   it('CAPACITY before growing past the memory limit, and mid-batch, with a full rollback', async () => {
-    type Hook = { engine: { setMemoryLimitPages(p: number): void; memoryBytes: number } };
-    const e = (index as unknown as Hook).engine;
+    type Hook = { core: { engine: { setMemoryLimitPages(p: number): void; memoryBytes: number } } };
+    const e = (index as unknown as Hook).core.engine;
     const pages = e.memoryBytes / 65536;
     const fresh = clusteredVectors(20_000, dim, 6, 85);
     try {
