@@ -181,8 +181,8 @@ export class HnswIndex<M = unknown> {
   batchInsert(entries: readonly HnswEntry<M>[], options?: HnswProgressOptions): Promise<void>;
   /** The same with the vectors as one flat Float32Array of n·dimension values (and metadata[i] for vector i). */
   batchInsert(vectors: Float32Array, keys: readonly string[], ...rest: FlatBatchRest<M>): Promise<void>;
-  async batchInsert(a: unknown, b?: unknown, c?: unknown, d?: unknown): Promise<void> {
-    await writes.batchInsert(this.core, a, b, c, d);
+  batchInsert(a: unknown, b?: unknown, c?: unknown, d?: unknown): Promise<void> {
+    return writes.batchInsert(this.core, a, b, c, d);
   }
 
   /** Removes an entry; false if the key was not there. Its slot stays in the graph as a waypoint. */

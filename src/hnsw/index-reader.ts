@@ -41,7 +41,7 @@ export class IndexReader implements Journal {
     readonly path: string,
     private header: IndexHeader,
     private bytes: number,
-    private readonly index: IndexCore,
+    private readonly core: IndexCore,
     private readonly deps: ReaderDeps,
   ) {
     this.position = { length: header.logLength, records: header.logRecords, crc: header.logCrc };
@@ -111,7 +111,7 @@ export class IndexReader implements Journal {
       }
       const ops = sameSnapshot(header, this.header) && header.logLength > p.length ? this.newRecords(file, header) : null;
       if (ops !== null) {
-        await this.index.replaying(() => applyLog(this.index, ops, this.path, {
+        await this.core.replaying(() => applyLog(this.core, ops, this.path, {
           yields: false,
           applied: (after) => {
             this.position = after;
@@ -124,7 +124,7 @@ export class IndexReader implements Journal {
           fresh.close();
           throw new MemvecError('CLOSED', `the index at ${this.path} was closed during refresh`);
         }
-        this.index.adopt(fresh);
+        this.core.adopt(fresh);
         this.header = header;
         this.position = { length: header.logLength, records: header.logRecords, crc: header.logCrc };
       }
@@ -139,7 +139,7 @@ export class IndexReader implements Journal {
    */
   private newRecords(file: StorageFile, header: IndexHeader): LoggedOp[] | null {
     try {
-      return readLog(file, this.path, header, this.position, this.index.config.dimension);
+      return readLog(file, this.path, header, this.position, this.core.config.dimension);
     } catch (err) {
       if (!isMemvecError(err, 'CORRUPT_FILE')) throw err;
       // A writer racing us (the retry sees the header move) or another file's log: a reload settles both.

@@ -79,11 +79,11 @@ export interface ApplyOptions {
 }
 
 /** Replays checked records through the writes the writer made (writes.ts: so the result is the writer's index). */
-export async function applyLog(index: IndexCore, ops: readonly LoggedOp[], path: string, opts: ApplyOptions): Promise<void> {
+export async function applyLog(core: IndexCore, ops: readonly LoggedOp[], path: string, opts: ApplyOptions): Promise<void> {
   let lastYield = now();
   for (const { op, after } of ops) {
     checkSignal(opts.signal);
-    await applyOne(index, op, path, after.records - 1);
+    await applyOne(core, op, path, after.records - 1);
     opts.applied?.(after);
     opts.onBytes?.(after.length);
     if (opts.yields && now() - lastYield > YIELD_MS) {
@@ -95,21 +95,21 @@ export async function applyLog(index: IndexCore, ops: readonly LoggedOp[], path:
 }
 
 /** Replays one record. Input the writer would have refused is corruption. */
-async function applyOne(index: IndexCore, op: LogOp, path: string, n: number): Promise<void> {
+async function applyOne(core: IndexCore, op: LogOp, path: string, n: number): Promise<void> {
   try {
     if (op.type === 'delete') {
       // Written by delete (one key) or deleteMany (its distinct keys, all held): all must be there.
-      for (const key of op.keys) if (!index.has(key)) throw corrupt(path, `log record ${n} deletes a key the index does not hold`);
-      deleteMany(index, op.keys);
+      for (const key of op.keys) if (!core.has(key)) throw corrupt(path, `log record ${n} deletes a key the index does not hold`);
+      deleteMany(core, op.keys);
       return;
     }
     if (op.type === 'meta') {
-      updateMetadata(index, op.key, op.metaJson === undefined ? undefined : JSON.parse(op.metaJson) as unknown);
+      updateMetadata(core, op.key, op.metaJson === undefined ? undefined : JSON.parse(op.metaJson) as unknown);
       return;
     }
     const metas = op.metaJson.map((json) => (json === undefined ? undefined : JSON.parse(json) as unknown));
-    if (op.type === 'insert') insert(index, op.keys[0]!, op.data, metas[0]);
-    else await batchInsert(index, op.data, op.keys, metas);
+    if (op.type === 'insert') insert(core, op.keys[0]!, op.data, metas[0]);
+    else await batchInsert(core, op.data, op.keys, metas);
   } catch (err) {
     const refused = err instanceof SyntaxError || isMemvecError(err, 'INVALID_ARGUMENT') || isMemvecError(err, 'INVALID_VECTOR')
       || isMemvecError(err, 'DIMENSION_MISMATCH') || isMemvecError(err, 'UNKNOWN_ID');
