@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSiftSmall, SIFTSMALL_DIR } from '../data/fvecs.mjs';
 import { HnswIndex, MemMapVector } from '../src/index.js';
-import { randomVectors } from './helpers/random.js';
+import { randomVectors } from './support/random.js';
 import { connectClient, startPgvector, type PgvectorServer } from './support/pgvector-server.js';
+import { row } from './support/rows.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(REPO, 'dist', 'cli.js');
@@ -101,7 +102,6 @@ const NPY_N = 3000;
 const BIG_N = 40_000;
 const NPY_DIM = 24;
 const npyData = randomVectors(NPY_N, NPY_DIM, 5);
-const row = (data: Float32Array, dim: number, i: number) => data.subarray(i * dim, (i + 1) * dim);
 
 interface Doc {
   lang: string;

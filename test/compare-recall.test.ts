@@ -4,8 +4,8 @@ import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { loadSiftSmall } from '../data/fvecs.mjs';
 import { HnswIndex, MemMapVector } from '../src/index.js';
 import { compareRecall, migrate } from '../src/migrate/index.js';
-import { expectCodeAsync } from './helpers/expect-code.js';
-import { refCosineTopK } from './helpers/reference.js';
+import { expectCodeAsync } from './support/expect-code.js';
+import { refCosineTopK } from './support/reference.js';
 
 const { base, queries } = loadSiftSmall();
 const dim = base.dim;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemMapVector } from '../src/memmap-vector.js';
 import { applyToModel } from './support/crash-workload.mjs';
-import { rng } from './helpers/random.js';
+import { rng } from './support/random.js';
 import { diskBackendNames } from './support/backends.js';
 import { runAndKill } from './support/run-and-kill.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../src/format/crc32.js';
-import { rng } from './helpers/random.js';
+import { rng } from './support/random.js';
 
 /** The definition, one bit at a time: what the sliced tables must agree with. */
 function bitwise(bytes: Uint8Array): number {

@@ -10,7 +10,7 @@ import { Engine } from '../src/engine/engine.js';
 import { HnswEngine } from '../src/engine/hnsw-engine.js';
 import { METRIC_IDS } from '../src/engine/metrics.js';
 import { MAX_M } from '../src/limits.js';
-import { expectCode } from './helpers/expect-code.js';
+import { expectCode } from './support/expect-code.js';
 
 describe('the engine ABI check', async () => {
   // A real instance: its exports are what the check runs on, doctored one way at a time.

@@ -9,8 +9,8 @@ import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from '../src/engine/metri
 import { engineInfo } from '../src/engine/engine.js';
 import { wasmBase64 as scalarBase64 } from '../src/engine/wasm-scalar.generated.js';
 import { wasmBase64 as simdBase64 } from '../src/engine/wasm-simd.generated.js';
-import { randomVectors } from './helpers/random.js';
-import { refCosine, refDot, refL2sq } from './helpers/reference.js';
+import { randomVectors } from './support/random.js';
+import { refCosine, refDot, refL2sq } from './support/reference.js';
 
 // Every tail length of the 16-float and 4-float SIMD loops, and the sizes embeddings come in.
 const DIMS = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 100, 128, 383, 768, 1536];

@@ -8,7 +8,7 @@ import { METRIC_COSINE } from '../src/engine/metrics.js';
 import { FilterColumns } from '../src/filter/columns.js';
 import { compileFilter, matchesFilter, type MetadataFilter } from '../src/filter/filter.js';
 import { compileProgram } from '../src/filter/program.js';
-import { randomVectors, rng } from './helpers/random.js';
+import { randomVectors, rng } from './support/random.js';
 import { randomFilters } from './support/random-filters.js';
 
 const DIM = 4;

@@ -3,8 +3,8 @@
 // together ($ne is not $eq, $nin is not $in, $or is a union, De Morgan).
 import { describe, expect, it } from 'vitest';
 import { compileFilter, matchesFilter, type MetadataFilter } from '../src/filter/filter.js';
-import { expectCode } from './helpers/expect-code.js';
-import { rng } from './helpers/random.js';
+import { expectCode } from './support/expect-code.js';
+import { rng } from './support/random.js';
 
 const DOCS: Record<string, unknown> = {
   en2021: { lang: 'en', year: 2021, tags: ['a', 'b'], doc: { year: 2021, authors: [{ name: 'x' }, { name: 'y' }] }, draft: false },

@@ -6,14 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { HnswIndex, type HnswIndexOptions, type HnswMetric } from '../src/hnsw-index.js';
 import { MemoryBackend } from '../src/storage/memory.js';
 import { YIELD_MS } from '../src/hnsw/time.js';
-import { expectCode, expectCodeAsync } from './helpers/expect-code.js';
-import { clusteredVectors } from './helpers/random.js';
-import { refCosine, refDot, refL2sq } from './helpers/reference.js';
+import { expectCode, expectCodeAsync } from './support/expect-code.js';
+import { clusteredVectors } from './support/random.js';
+import { refCosine, refDot, refL2sq } from './support/reference.js';
+import { row } from './support/rows.js';
 
 const DIM = 24;
 const OPTIONS: HnswIndexOptions = { dimension: DIM, M: 8, efConstruction: 64, efSearch: 40, seed: 11 };
-
-const row = (data: Float32Array, i: number): Float32Array => data.subarray(i * DIM, (i + 1) * DIM);
 
 /** The index's save() bytes, as a Buffer: vitest's deep equality is slow on large typed arrays. */
 async function snapshotBytes(index: HnswIndex): Promise<Buffer> {
@@ -48,10 +47,10 @@ async function churned(metric: HnswMetric, live: number, upserts: number, seed =
   const entries = new Map<string, Live>();
   let slots = 0;
   const put = (key: string, i: number, metadata: unknown): void => {
-    index.insert(key, row(data, i), metadata);
+    index.insert(key, row(data, DIM, i), metadata);
     slots++;
     entries.delete(key);
-    entries.set(key, { vector: row(data, i), metadata });
+    entries.set(key, { vector: row(data, DIM, i), metadata });
   };
   for (let i = 0; i < live; i++) put(`k${i}`, i, i % 3 === 0 ? undefined : { i });
   for (let u = 0; u < upserts; u++) {
@@ -71,7 +70,7 @@ async function freshOf(metric: HnswMetric, entries: Map<string, Live>): Promise<
 }
 
 function answers(index: HnswIndex, queries: Float32Array, ef?: number): unknown {
-  return Array.from({ length: queries.length / DIM }, (_, q) => index.search(row(queries, q), 10, ef === undefined ? undefined : { ef }));
+  return Array.from({ length: queries.length / DIM }, (_, q) => index.search(row(queries, DIM, q), 10, ef === undefined ? undefined : { ef }));
 }
 
 const SCORE = { cosine: refCosine, dot: refDot, euclidean: (a: Float32Array, b: Float32Array) => -Math.sqrt(refL2sq(a, b)) };
@@ -81,7 +80,7 @@ function recall(index: HnswIndex, metric: HnswMetric, entries: Map<string, Live>
   let hit = 0;
   let total = 0;
   for (let q = 0; q < queries.length / DIM; q++) {
-    const query = row(queries, q);
+    const query = row(queries, DIM, q);
     const exact = [...entries].map(([key, e]) => [key, SCORE[metric](query, e.vector)] as const)
       .sort((a, b) => b[1] - a[1]).slice(0, 10).map(([key]) => key);
     const got = new Set(index.search(query, 10, { ef: 40 }).map((r) => r.key));
@@ -127,8 +126,8 @@ describe('HnswIndex.compact', () => {
       expect(await index.compact()).toEqual({ reclaimed: 0 });
       expectSameBytes(await snapshotBytes(index), freshBytes);
       // The compacted index takes writes like any other.
-      index.insert('after', row(queries, 0), { after: true });
-      expect(index.search(row(queries, 0), 1)[0]!.key).toBe('after');
+      index.insert('after', row(queries, DIM, 0), { after: true });
+      expect(index.search(row(queries, DIM, 0), 1)[0]!.key).toBe('after');
       index.close();
       fresh.close();
     });
@@ -152,7 +151,7 @@ describe('HnswIndex.compact', () => {
     for (let i = 0; i < 30; i++) index.delete(`x${i}`);
     expect(await index.compact()).toEqual({ reclaimed: 30 });
     expectSameBytes(await snapshotBytes(index), await snapshotBytes(await HnswIndex.create(OPTIONS)));
-    expect(index.search(row(data, 0), 3)).toEqual([]);
+    expect(index.search(row(data, DIM, 0), 3)).toEqual([]);
   });
 
   it('a loaded index (its seed is not saved) compacts deterministically from its generator state', async () => {
@@ -229,10 +228,10 @@ describe('HnswIndex.compact', () => {
           expect(index.get(someKey)!.metadata).toEqual(some.metadata);
           reads++;
           for (const write of [
-            () => index.insert('w', row(queries, 0)),
+            () => index.insert('w', row(queries, DIM, 0)),
             () => index.delete(someKey),
             () => index.checkpoint(),
-            () => index.batchInsert([{ key: 'w', vector: row(queries, 0) }]),
+            () => index.batchInsert([{ key: 'w', vector: row(queries, DIM, 0) }]),
             () => index.compact(),
             () => index.save('x', { backend: new MemoryBackend() }),
           ]) {

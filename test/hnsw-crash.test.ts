@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readIndexHeader } from '../src/hnsw/open-file.js';
 import { HnswIndex } from '../src/hnsw-index.js';
 import { resolveBackend } from '../src/storage/select.js';
-import { rng } from './helpers/random.js';
+import { rng } from './support/random.js';
 import { diskBackendNames } from './support/backends.js';
 import { applyOp, CONFIG, observe } from './support/crash-hnsw-workload.mjs';
 import { runAndKill } from './support/run-and-kill.js';

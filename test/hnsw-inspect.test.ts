@@ -3,15 +3,12 @@
 // behaviour of the same calls is in test/suites/hnsw-file.suite.ts.
 import { describe, expect, it } from 'vitest';
 import { HnswIndex, type HnswMetric, type HnswSearchResult } from '../src/hnsw-index.js';
-import { expectCode, expectCodeAsync } from './helpers/expect-code.js';
-import { clusteredVectors } from './helpers/random.js';
-import { refCosine, refDot, refL2sq } from './helpers/reference.js';
+import { expectCode, expectCodeAsync } from './support/expect-code.js';
+import { clusteredVectors } from './support/random.js';
+import { refCosine, refDot, refL2sq } from './support/reference.js';
+import { row } from './support/rows.js';
 
 const DIM = 16;
-
-function row(data: Float32Array, i: number, dim = DIM): Float32Array {
-  return data.subarray(i * dim, (i + 1) * dim);
-}
 
 async function build(n: number, options: { metric?: HnswMetric; seed?: number } = {}): Promise<{ index: HnswIndex; data: Float32Array }> {
   const data = clusteredVectors(n, DIM, 6, options.seed ?? 300);
@@ -26,7 +23,7 @@ function observe(index: HnswIndex, queries: Float32Array): unknown {
   return {
     size: index.size(),
     keys: index.keys(),
-    results: Array.from({ length: n }, (_, i) => index.search(row(queries, i), 6, { ef: 40 })),
+    results: Array.from({ length: n }, (_, i) => index.search(row(queries, DIM, i), 6, { ef: 40 })),
   };
 }
 
@@ -45,8 +42,8 @@ describe('keys() and entries()', () => {
   it('list exactly the live entries, with vectors as get() returns them', async () => {
     const { index, data } = await build(50);
     index.delete('k3');
-    index.insert('k7', row(data, 8), { replaced: true });
-    index.insert('new', row(data, 9));
+    index.insert('k7', row(data, DIM, 8), { replaced: true });
+    index.insert('new', row(data, DIM, 9));
     const keys = index.keys();
     expect(keys.length).toBe(index.size());
     expect(new Set(keys)).toEqual(new Set([...Array.from({ length: 50 }, (_, i) => `k${i}`).filter((k) => k !== 'k3'), 'new']));
@@ -93,7 +90,7 @@ describe('updateMetadata', () => {
     const { index, data } = await build(60);
     const queries = clusteredVectors(5, DIM, 6, 301);
     const before = index.get('k5')!;
-    const resultsBefore = Array.from({ length: 5 }, (_, i) => index.search(row(queries, i), 8).map((r) => [r.key, r.score]));
+    const resultsBefore = Array.from({ length: 5 }, (_, i) => index.search(row(queries, DIM, i), 8).map((r) => [r.key, r.score]));
     const meta = { tags: ['a', 'b'], when: new Date(0), nested: { x: 1 } };
     index.updateMetadata('k5', meta);
     meta.nested.x = 2;
@@ -103,12 +100,12 @@ describe('updateMetadata', () => {
     expect(Object.isFrozen(after.metadata)).toBe(true);
     expect(Object.isFrozen((after.metadata as { nested: object }).nested)).toBe(true);
     // Same neighbours and scores: only the metadata changed.
-    expect(Array.from({ length: 5 }, (_, i) => index.search(row(queries, i), 8).map((r) => [r.key, r.score]))).toEqual(resultsBefore);
-    const hit = index.search(row(data, 5), 1)[0]!;
+    expect(Array.from({ length: 5 }, (_, i) => index.search(row(queries, DIM, i), 8).map((r) => [r.key, r.score]))).toEqual(resultsBefore);
+    const hit = index.search(row(data, DIM, 5), 1)[0]!;
     expect(hit.key).toBe('k5');
     expect(hit.metadata).toEqual(after.metadata);
     // A filter sees the new metadata.
-    expect(index.search(row(data, 5), 3, { filter: (_k, m) => (m as { tags?: string[] } | undefined)?.tags !== undefined }).map((r) => r.key)).toEqual(['k5']);
+    expect(index.search(row(data, DIM, 5), 3, { filter: (_k, m) => (m as { tags?: string[] } | undefined)?.tags !== undefined }).map((r) => r.key)).toEqual(['k5']);
     // undefined removes it; the slot count does not grow (no re-insert).
     const slots = index.stats().deletedSlots;
     index.updateMetadata('k5', undefined);
@@ -132,7 +129,7 @@ describe('updateMetadata', () => {
     expectCode(() => index.updateMetadata('k5', cyclic), 'INVALID_ARGUMENT');
     expectCode(() => index.updateMetadata('k5', () => 1), 'INVALID_ARGUMENT');
     expect(index.get('k5')!.metadata).toEqual(meta5);
-    index.insert('k9', row(clusteredVectors(1, DIM, 1, 3), 0), { i: 9, even: false }); // restore for the comparison
+    index.insert('k9', row(clusteredVectors(1, DIM, 1, 3), DIM, 0), { i: 9, even: false }); // restore for the comparison
     expect((observe(index, queries) as { size: number }).size).toBe((seen as { size: number }).size);
     index.close();
     expectCode(() => index.updateMetadata('k5', 1), 'CLOSED');
@@ -152,7 +149,7 @@ describe('deleteMany', () => {
     expect(index.deleteMany([])).toBe(0);
     expect(index.deleteMany(['k1', 'nope'])).toBe(0);
     // Deleted keys never come back from search; the others are still found.
-    const hits = index.search(row(data, 1), 80, { ef: 200 }).map((r) => r.key);
+    const hits = index.search(row(data, DIM, 1), 80, { ef: 200 }).map((r) => r.key);
     expect(hits).not.toContain('k1');
     expect(hits).toContain('k3');
     index.close();
@@ -183,7 +180,7 @@ describe('stats()', () => {
     empty.close();
     const { index, data } = await build(100);
     index.delete('k1');
-    index.insert('k2', row(data, 3)); // an upsert leaves the old slot behind
+    index.insert('k2', row(data, DIM, 3)); // an upsert leaves the old slot behind
     index.deleteMany(['k4', 'k5']);
     const s = index.stats();
     expect(s.entries).toBe(97);
@@ -209,15 +206,15 @@ describe('stats()', () => {
 
     const dim = 64;
     const index = small;
-    type Hook = { engine: { setMemoryLimitPages(p: number): void; memoryBytes: number } };
-    const e = (index as unknown as Hook).engine;
+    type Hook = { core: { engine: { setMemoryLimitPages(p: number): void; memoryBytes: number } } };
+    const e = (index as unknown as Hook).core.engine;
     const batch = clusteredVectors(1000, dim, 8, 305);
     await index.batchInsert(batch, Array.from({ length: 1000 }, (_, i) => `w${i}`));
     // One per slot, and the growth headroom (a doubling of the slots, below one chunk) grows too.
     const after = index.stats().capacityLeft;
     expect(after).toBeLessThanOrEqual(a - 1000);
     expect(after).toBeGreaterThan(a - 2000);
-    index.insert('w0', row(batch, 1, dim)); // an upsert takes a slot too
+    index.insert('w0', row(batch, dim, 1)); // an upsert takes a slot too
     expect(index.stats().capacityLeft).toBeLessThan(after);
     // 4 GiB cannot be filled in a test: lower the ceiling to 48 MiB more than is used now.
     e.setMemoryLimitPages(e.memoryBytes / 65536 + 768);
@@ -249,9 +246,9 @@ describe('searchBatch', () => {
       const { index } = await build(200, { metric });
       index.deleteMany(['k0', 'k10', 'k20']);
       const queries = clusteredVectors(25, DIM, 6, 307);
-      const loop = Array.from({ length: 25 }, (_, i) => index.search(row(queries, i), 7));
+      const loop = Array.from({ length: 25 }, (_, i) => index.search(row(queries, DIM, i), 7));
       expect(index.searchBatch(queries, 7)).toEqual(loop);
-      expect(index.searchBatch(Array.from({ length: 25 }, (_, i) => Array.from(row(queries, i))), 7)).toEqual(loop);
+      expect(index.searchBatch(Array.from({ length: 25 }, (_, i) => Array.from(row(queries, DIM, i))), 7)).toEqual(loop);
       expect(index.searchBatch(Float64Array.from(queries), 7)).toEqual(loop);
       // ef >= n: the search expands every node it can reach, so the plain way gives the same keys and
       // scores. (Dot product is not a metric: its graph can leave a node unreachable, so there the
@@ -259,8 +256,8 @@ describe('searchBatch', () => {
       const exact = index.searchBatch(queries, 10, { ef: 400 });
       let hits = 0;
       exact.forEach((results, i) => {
-        const ref = bruteForce(index, metric, row(queries, i), 10);
-        const refScore = new Map(bruteForce(index, metric, row(queries, i), 1000).map((r) => [r.key, r.score]));
+        const ref = bruteForce(index, metric, row(queries, DIM, i), 10);
+        const refScore = new Map(bruteForce(index, metric, row(queries, DIM, i), 1000).map((r) => [r.key, r.score]));
         if (metric !== 'dot') expect(results.map((r) => r.key)).toEqual(ref.map((r) => r.key));
         hits += results.filter((r) => ref.some((x) => x.key === r.key)).length;
         results.forEach((r) => expect(r.score).toBeCloseTo(refScore.get(r.key)!, 4));
@@ -280,12 +277,12 @@ describe('searchBatch', () => {
     };
     const batch = index.searchBatch(queries, 5, { filter });
     expect(calls).toBe(120);
-    const loop = Array.from({ length: 10 }, (_, i) => index.search(row(queries, i), 5, { filter }));
+    const loop = Array.from({ length: 10 }, (_, i) => index.search(row(queries, DIM, i), 5, { filter }));
     expect(batch).toEqual(loop);
     for (const results of batch) for (const r of results) expect((r.metadata as { even: boolean }).even).toBe(true);
     expect(index.searchBatch(queries, 5, { filter: () => false })).toEqual(Array.from({ length: 10 }, () => []));
-    expect(index.searchBatch(queries, 8, { minScore: 0.9 })).toEqual(Array.from({ length: 10 }, (_, i) => index.search(row(queries, i), 8, { minScore: 0.9 })));
-    expect(index.searchBatch(queries, 5, { ef: 7 })).toEqual(Array.from({ length: 10 }, (_, i) => index.search(row(queries, i), 5, { ef: 7 })));
+    expect(index.searchBatch(queries, 8, { minScore: 0.9 })).toEqual(Array.from({ length: 10 }, (_, i) => index.search(row(queries, DIM, i), 8, { minScore: 0.9 })));
+    expect(index.searchBatch(queries, 5, { ef: 7 })).toEqual(Array.from({ length: 10 }, (_, i) => index.search(row(queries, DIM, i), 5, { ef: 7 })));
     const all = index.searchBatch(queries, 1000, { ef: 300 });
     for (const results of all) expect(results.length).toBe(120);
     expect(index.searchBatch(new Float32Array(0), 3)).toEqual([]);
@@ -298,14 +295,14 @@ describe('searchBatch', () => {
     for (const n of [1, 40, 3, 200, 2]) {
       const queries = clusteredVectors(n, DIM, 6, 309 + n);
       const results: HnswSearchResult[][] = index.searchBatch(queries, 4);
-      expect(results).toEqual(Array.from({ length: n }, (_, i) => index.search(row(queries, i), 4)));
+      expect(results).toEqual(Array.from({ length: n }, (_, i) => index.search(row(queries, DIM, i), 4)));
     }
     index.close();
   });
 
   it('every query is checked first: DIMENSION_MISMATCH, INVALID_VECTOR, INVALID_ARGUMENT; nothing is searched', async () => {
     const { index } = await build(40);
-    const good = Array.from(row(clusteredVectors(1, DIM, 1, 310), 0));
+    const good = Array.from(row(clusteredVectors(1, DIM, 1, 310), DIM, 0));
     let filtered = 0;
     const filter = (): boolean => {
       filtered++;

@@ -6,9 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { compileFilter, matchesFilter, type MetadataFilter } from '../src/filter/filter.js';
 import { HnswIndex, type HnswMetric } from '../src/hnsw-index.js';
-import { expectCode, expectCodeAsync } from './helpers/expect-code.js';
-import { clusteredVectors, rng } from './helpers/random.js';
-import { refCosine, refL2sq } from './helpers/reference.js';
+import { expectCode, expectCodeAsync } from './support/expect-code.js';
+import { clusteredVectors, rng } from './support/random.js';
+import { refCosine, refL2sq } from './support/reference.js';
+import { row } from './support/rows.js';
 
 const DIM = 16;
 const N = 1200;
@@ -16,10 +17,6 @@ const K = 10;
 // ef well above the number of entries a query can need: the traversal is then exact on this small
 // index, so "exactly the brute-force top-k" is a fair demand (approximation is tested elsewhere).
 const EF = 600;
-
-function row(data: Float32Array, i: number): Float32Array {
-  return data.subarray(i * DIM, (i + 1) * DIM);
-}
 
 /** Varied seeded metadata: strings, numbers, arrays, nested objects, missing fields, no metadata at all. */
 function metadataFor(i: number, r: () => number): unknown {
@@ -73,16 +70,16 @@ for (const metric of ['cosine', 'euclidean'] as const) {
     // Some churn, so deleted and replaced slots are in the graph and must never come back.
     for (let i = 0; i < N; i += 7) index.delete(`k${i}`);
     const extra = clusteredVectors(40, DIM, 8, 709);
-    for (let i = 0; i < 40; i++) index.insert(`k${i * 3}`, row(extra, i), { lang: 'en', year: 2012, tags: ['d'] });
+    for (let i = 0; i < 40; i++) index.insert(`k${i * 3}`, row(extra, DIM, i), { lang: 'en', year: 2012, tags: ['d'] });
     const queries = clusteredVectors(12, DIM, 8, 710);
 
     for (const [name, filter] of FILTERS) {
       it(`${name}: exactly the filtered brute-force top-k, k of them whenever k match`, () => {
         const node = compileFilter(filter);
         const matching = index.keys().filter((key) => matchesFilter(node, index.get(key)!.metadata));
-        const perQuery = Array.from({ length: 12 }, (_, i) => bruteForce(index, metric, row(queries, i), K, filter));
+        const perQuery = Array.from({ length: 12 }, (_, i) => bruteForce(index, metric, row(queries, DIM, i), K, filter));
         for (let i = 0; i < 12; i++) {
-          const got = index.search(row(queries, i), K, { ef: EF, filter });
+          const got = index.search(row(queries, DIM, i), K, { ef: EF, filter });
           expect(got).toHaveLength(Math.min(K, matching.length));
           expect(got.map((r) => r.key)).toEqual(perQuery[i]);
           for (const r of got) expect(matchesFilter(node, r.metadata)).toBe(true);
@@ -141,7 +138,7 @@ describe('count and deleteMany(filter)', () => {
 
   it('a malformed filter is INVALID_ARGUMENT naming its bad part, and changes nothing', async () => {
     const { index } = await build('euclidean');
-    const q = row(clusteredVectors(1, DIM, 8, 712), 0);
+    const q = row(clusteredVectors(1, DIM, 8, 712), DIM, 0);
     const snapshot = (): unknown => ({ keys: index.keys(), hits: index.search(q, 8, { ef: 100 }) });
     const before = snapshot();
     const bad: Array<[unknown, RegExp]> = [

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../src/engine/engine.js';
-import { randomVectors } from './helpers/random.js';
-import { refCosineTopK, refDot } from './helpers/reference.js';
-import { expectCode } from './helpers/expect-code.js';
+import { randomVectors } from './support/random.js';
+import { refCosineTopK, refDot } from './support/reference.js';
+import { expectCode } from './support/expect-code.js';
 
 // The kernels against the JS reference, per build and tail length: test/engine-variants.test.ts.
 describe('kernel edge cases and the engine allocator', async () => {

@@ -11,8 +11,8 @@ import { VectorStoreRetriever } from '@langchain/core/vectorstores';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HnswIndex, type MetadataFilter } from '../src/index.js';
 import { INDEX_FILE, MemvecVectorStore } from '../src/langchain/index.js';
-import { expectCodeAsync } from './helpers/expect-code.js';
-import { rng } from './helpers/random.js';
+import { expectCodeAsync } from './support/expect-code.js';
+import { rng } from './support/random.js';
 
 const WORDS = ['apple', 'river', 'stone', 'cloud', 'violin', 'garden', 'rocket', 'harbor', 'winter', 'pepper', 'lantern', 'meadow'];
 const random = rng(2024);

@@ -9,9 +9,9 @@ import { crc32 } from '../src/format/crc32.js';
 import { bitmapBytes, encodeFlatHeader, VECTORS_OFFSET } from '../src/format/flat-header.js';
 import { planRegion, regionEnd } from '../src/flat/region-plan.js';
 import { MemMapVector } from '../src/memmap-vector.js';
-import { randomVectors } from './helpers/random.js';
+import { randomVectors } from './support/random.js';
 import { diskBackendNames } from './support/backends.js';
-import { refCosineTopK } from './helpers/reference.js';
+import { refCosineTopK } from './support/reference.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'memvec-large-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

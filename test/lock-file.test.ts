@@ -3,7 +3,7 @@
 // an earlier process that had this process's pid leaves a lock that is stale.
 import { describe, expect, it } from 'vitest';
 import { type LockFs, takeLock } from '../src/storage/lock-file.js';
-import { expectCode } from './helpers/expect-code.js';
+import { expectCode } from './support/expect-code.js';
 
 /** Files in a Map; `hook` runs before each operation, so a test can act "between" two steps. */
 class MapLockFs implements LockFs {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HnswIndex } from '../src/index.js';
 import { migrate } from '../src/migrate/index.js';
-import { rng } from './helpers/random.js';
+import { rng } from './support/random.js';
 import { BATCH, COUNT, records } from './support/crash-migrate-workload.mjs';
 import { runAndKill } from './support/run-and-kill.js';
 

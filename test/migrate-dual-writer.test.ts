@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { HnswIndex, MemMapVector } from '../src/index.js';
 import { createDualWriter, type KeyedStore, migrate, type MigrationRecord } from '../src/migrate/index.js';
-import { expectCodeAsync } from './helpers/expect-code.js';
-import { randomVectors, rng } from './helpers/random.js';
+import { expectCodeAsync } from './support/expect-code.js';
+import { randomVectors, rng } from './support/random.js';
 
 const dim = 32;
 let opened = 0;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { HnswIndex, type MemvecError } from '../src/index.js';
 import { migrate, type MigrationRecord } from '../src/migrate/index.js';
 import { resolveBackend } from '../src/storage/select.js';
-import { randomVectors } from './helpers/random.js';
+import { randomVectors } from './support/random.js';
 import { FailingBackend } from './support/failing-backend.js';
 
 const dim = 4;

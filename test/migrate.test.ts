@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { loadSiftSmall } from '../data/fvecs.mjs';
 import { HnswIndex, MemMapVector } from '../src/index.js';
 import { migrate, type MigrationProgress, type MigrationRecord } from '../src/migrate/index.js';
-import { expectCodeAsync } from './helpers/expect-code.js';
-import { randomVectors } from './helpers/random.js';
+import { expectCodeAsync } from './support/expect-code.js';
+import { randomVectors } from './support/random.js';
 
 let opened = 0;
 const memoryStore = (dimension: number) => MemMapVector.open(`migrate-${opened++}.mvec`, { dimension, backend: 'memory' });

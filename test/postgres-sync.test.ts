@@ -10,8 +10,8 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HnswIndex } from '../src/index.js';
 import { exportToPostgres, syncToPostgres } from '../src/postgres/index.js';
-import { expectCodeAsync } from './helpers/expect-code.js';
-import { clusteredVectors } from './helpers/random.js';
+import { expectCodeAsync } from './support/expect-code.js';
+import { clusteredVectors } from './support/random.js';
 import { connectClient, startPgvector, type PgvectorServer } from './support/pgvector-server.js';
 
 const DIM = 8;

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFilter, matchesFilter, type MetadataFilter } from '../src/filter/filter.js';
 import { HnswIndex, type HnswMetric, MemMapVector, MemvecError } from '../src/index.js';
 import { exportToPostgres, searchPostgres } from '../src/postgres/index.js';
-import { expectCodeAsync } from './helpers/expect-code.js';
-import { randomVectors } from './helpers/random.js';
+import { expectCodeAsync } from './support/expect-code.js';
+import { randomVectors } from './support/random.js';
 import { connectClient, startPgvector, type PgvectorServer } from './support/pgvector-server.js';
 import { randomFilters } from './support/random-filters.js';
 

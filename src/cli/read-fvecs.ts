@@ -1,7 +1,7 @@
 /** .fvecs (TEXMEX: every row is an int32 dimension, then that many little-endian float32). */
 import { open } from 'node:fs/promises';
 import { badInput, inputIoError } from './read-file-error.js';
-import type { Batch, VectorFile } from './vector-file.js';
+import type { Batch, VectorFile } from './vector-file-types.js';
 
 export async function openFvecs(path: string): Promise<VectorFile> {
   const file = await open(path, 'r').catch((err: unknown) => {

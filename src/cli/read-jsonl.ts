@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { MemvecError } from '../index.js';
 import { badInput, inputIoError } from './read-file-error.js';
-import type { Batch, VectorFile } from './vector-file.js';
+import type { Batch, VectorFile } from './vector-file-types.js';
 
 async function* lines(path: string): AsyncGenerator<{ text: string; line: number }> {
   const input = createReadStream(path, { encoding: 'utf8' });

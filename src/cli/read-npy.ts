@@ -5,7 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import { badInput, inputIoError } from './read-file-error.js';
-import type { Batch, VectorFile } from './vector-file.js';
+import type { Batch, VectorFile } from './vector-file-types.js';
 
 const MAGIC = '\x93NUMPY';
 const DTYPES: Record<string, string> = {

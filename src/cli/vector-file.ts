@@ -9,25 +9,9 @@ import { openFvecs } from './read-fvecs.js';
 import { openJsonl } from './read-jsonl.js';
 import { openNpy } from './read-npy.js';
 
-export interface Batch {
-  /** n·dimension values, row-major. */
-  vectors: Float32Array;
-  /** One per row: the file's own (JSON Lines) or the row number (fvecs, npy: "0", "1", …). */
-  keys: string[];
-  /** JSON Lines only: one per row (undefined where a line has none). */
-  metadata?: unknown[];
-  /** Where row i of this batch is in the file, for error messages ("row 17", "line 18"). */
-  where(i: number): string;
-}
+import type { VectorFile } from './vector-file-types.js';
 
-export interface VectorFile {
-  path: string;
-  format: 'fvecs' | 'npy' | 'jsonl';
-  dimension: number;
-  /** Rows in the file (JSON Lines: non-blank lines). */
-  rows: number;
-  batches(size: number): AsyncGenerator<Batch>;
-}
+export type { Batch, VectorFile } from './vector-file-types.js';
 
 export const FORMATS = '.fvecs, .npy or .jsonl (JSON Lines of { "key", "vector", "metadata" })';
 

@@ -6,10 +6,8 @@
  */
 import { MemvecError } from '../errors.js';
 import type { StorageFile } from '../storage/types.js';
-import { FLAT_MAGIC } from './flat-header.js';
 import { SLOT_BYTES } from './header-slots.js';
-import { INDEX_MAGIC } from './hnsw-file-header.js';
-import { HNSW_MAGIC } from './hnsw-snapshot.js';
+import { FLAT_MAGIC, HNSW_MAGIC, INDEX_MAGIC } from './magic.js';
 
 export type FileKind = 'vectors' | 'index' | 'snapshot';
 

@@ -26,7 +26,9 @@ import {
 } from './header-slots.js';
 
 export { HEADER_BYTES, SLOT_BYTES };
-export const FLAT_MAGIC = 'MEMVECF\0';
+import { FLAT_MAGIC } from './magic.js';
+
+export { FLAT_MAGIC };
 export const FLAT_VERSION = 1;
 export const VECTORS_OFFSET = 2 * SLOT_BYTES;
 /** Vector ids cross the WASM boundary as u32. */

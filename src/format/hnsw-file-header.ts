@@ -48,7 +48,9 @@ import {
 } from './header-slots.js';
 import { MIN_RECORD_BYTES } from './hnsw-log-record.js';
 
-export const INDEX_MAGIC = 'MEMVECI1';
+import { INDEX_MAGIC } from './magic.js';
+
+export { INDEX_MAGIC };
 export const INDEX_VERSION = 1;
 export const INDEX_SLOT_BYTES = SLOT_BYTES;
 export const INDEX_HEADER_BYTES = HEADER_BYTES;

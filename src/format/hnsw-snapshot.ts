@@ -36,10 +36,10 @@ import { MemvecError } from '../errors.js';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from '../limits.js';
 import type { StorageFile } from '../storage/types.js';
 import { crc32 } from './crc32.js';
-import { INDEX_MAGIC } from './hnsw-file-header.js';
+import { HNSW_MAGIC, INDEX_MAGIC } from './magic.js';
 import { corrupt, internalFault } from './file-errors.js';
 
-export const HNSW_MAGIC = 'MEMVECH1';
+export { HNSW_MAGIC };
 export const HNSW_FORMAT_VERSION = 1;
 export const HNSW_HEADER_BYTES = 320;
 export const NO_ENTRY = 0xffffffff;

@@ -26,11 +26,15 @@
  */
 import { HnswEngine } from '../engine/hnsw-engine.js';
 import { METRIC_IDS } from '../engine/metrics.js';
-import type { HnswProgressOptions } from '../hnsw-index.js';
+import { MemvecError } from '../errors.js';
+import { internalFault } from '../format/file-errors.js';
+import { checkOptionKeys, checkSignal } from '../validate.js';
 import { runBatch } from './batch.js';
+import { IndexCore } from './index-core.js';
 import type { Rows } from './rows.js';
-import { emptySlotTable, type SlotTable } from './slot-table.js';
-import type { Config } from './validate.js';
+import type { SlotTable } from './slot-table.js';
+import type { HnswProgressOptions } from './types.js';
+import { checkProgress, PROGRESS_OPTIONS } from './validate.js';
 
 /** The live entries of `table`, in slot order, as `engine` stores them (vectors and their norms). */
 function liveRows(engine: HnswEngine, table: SlotTable, dimension: number): Rows {
@@ -47,39 +51,53 @@ function liveRows(engine: HnswEngine, table: SlotTable, dimension: number): Rows
     keys.push(key);
     metas.push(table.slotMeta[slot]);
   }
-  if (keys.length !== n) throw new Error(`internal: ${keys.length} live slots, ${n} live keys`);
+  if (keys.length !== n) throw internalFault(`${keys.length} live slots, ${n} live keys`);
   return { keys, data, metas, norms };
 }
 
-export interface Rebuilt {
-  engine: HnswEngine;
-  table: SlotTable;
-}
-
 /**
- * The live entries of (engine, table) in a fresh engine. Yields to the event loop as batchInsert does;
- * throws ABORTED, CLOSED (isOpen false) or CAPACITY, and then the fresh engine is simply dropped.
- * `seed` null: continue from the source generator's state.
+ * The live entries of `core` in a fresh core (no journal). Yields to the event loop as batchInsert
+ * does; throws ABORTED, CLOSED (`core` closed meanwhile) or CAPACITY, and then the fresh core is
+ * simply dropped. A core without a seed (from load) continues from its generator's state.
  */
-export async function rebuild(
-  engine: HnswEngine, table: SlotTable, config: Config, seed: number | null, isOpen: () => boolean, options: HnswProgressOptions,
-): Promise<Rebuilt> {
-  const rows = liveRows(engine, table, config.dimension);
+async function rebuild(core: IndexCore, engine: HnswEngine, options: HnswProgressOptions): Promise<IndexCore> {
+  const { config, seed } = core;
+  const rows = liveRows(engine, core.slots, config.dimension);
   const [seedLo, seedHi] = seed === null ? engine.rng() : [seed % 2 ** 32, Math.floor(seed / 2 ** 32)];
-  const fresh = await HnswEngine.create(
+  const fresh = new IndexCore(await HnswEngine.create(
     { dimension: config.dimension, metric: METRIC_IDS[config.metric], M: config.M, efConstruction: config.efConstruction, seedLo, seedHi },
     'compacting the index',
-  );
-  const freshTable = emptySlotTable();
-  await runBatch({
-    call: 'compact',
-    table: freshTable,
-    dimension: config.dimension,
-    writable: () => fresh,
-    isOpen,
-    journal: () => null,
-    // compact() holds the index's lock itself, until the new engine (and file) is in place.
-    lock: () => undefined,
-  }, rows, options);
-  return { engine: fresh, table: freshTable };
+  ), config);
+  await runBatch(fresh, 'compact', rows, options, core);
+  return fresh;
+}
+
+/** HnswIndex.compact: rebuilds `core` from its live entries and swaps the result in, all or nothing. */
+export async function compact(core: IndexCore, options: unknown): Promise<{ reclaimed: number }> {
+  const engine = core.writable('compact');
+  const opts = checkOptionKeys(options as HnswProgressOptions | undefined, PROGRESS_OPTIONS, 'compact options');
+  checkProgress(opts);
+  checkSignal(opts.signal);
+  const reclaimed = engine.count() - core.slots.keyToSlot.size;
+  if (reclaimed === 0) {
+    opts.onProgress?.(0, 0);
+    return { reclaimed: 0 };
+  }
+  core.busy = 'compact';
+  try {
+    const fresh = await rebuild(core, engine, opts);
+    const stillWanted = (): void => {
+      if (!core.isOpen()) throw new MemvecError('CLOSED', 'the index was closed during compact');
+      checkSignal(opts.signal);
+    };
+    stillWanted();
+    // The file first, as for every write: memory never runs ahead of it.
+    await core.journal?.rewrite(() => fresh.snapshot(), fresh.slots.orderedSlots, stillWanted);
+    if (!core.isOpen()) throw new MemvecError('CLOSED', 'the index was closed during compact');
+    core.engine = fresh.engine;
+    core.slots = fresh.slots;
+  } finally {
+    if (core.busy === 'compact') core.busy = null;
+  }
+  return { reclaimed };
 }

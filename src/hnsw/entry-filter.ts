@@ -14,7 +14,6 @@ import type { FilterColumns } from '../filter/columns.js';
 import { compileFilter, type FilterNode, isPlainObject } from '../filter/filter.js';
 import { compileProgram } from '../filter/program.js';
 import { describe } from '../validate.js';
-import type { SlotTable } from './slot-table.js';
 
 /** Whether the live entry with this key and (stored, frozen) metadata passes a function filter. */
 export type EntryPredicate = (key: string, metadata: unknown) => boolean;
@@ -42,18 +41,4 @@ export function toEntryFilter(filter: unknown): EntryFilter {
 export function installProgram(engine: HnswEngine, columns: FilterColumns, node: FilterNode): void {
   const program = compileProgram(node, columns);
   engine.useProgram(program.bytes, program.count, program.stackBytes);
-}
-
-/**
- * The keys of the live entries that pass `filter`. A function filter sees the entries listed before
- * its first call, since it may call back into the index while this runs.
- */
-export function matchingKeys(engine: () => HnswEngine, table: SlotTable, columns: (e: HnswEngine) => FilterColumns, filter: EntryFilter): string[] {
-  if (filter.kind === 'object') {
-    const e = engine();
-    installProgram(e, columns(e), filter.node);
-    return e.filterAll().map((slot) => table.slotKey[slot]!);
-  }
-  const live = [...table.keyToSlot].map(([key, slot]) => [key, table.slotMeta[slot]] as const);
-  return live.filter(([key, metadata]) => filter.accepts(key, metadata)).map(([key]) => key);
 }

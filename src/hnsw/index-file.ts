@@ -1,6 +1,7 @@
 /**
  * The write side of a persistent HnswIndex (a reader's side is index-reader.ts): its file, the committed header, and the commit protocol
- * (layout and protocol: src/format/hnsw-file-header.ts). HnswIndex calls it as its Journal:
+ * (layout and protocol: src/format/hnsw-file-header.ts). The index's writes (writes.ts, batch.ts,
+ * compact.ts) call it as their core's Journal (journal.ts):
  *
  * - insert / batchInsert: the rows are linked into the graph inside an engine transaction, then
  *   logInsert commits their record to the file, and only then is the transaction committed in memory.
@@ -27,50 +28,12 @@ import {
   encodeDeleteRecord, encodeInsertRecord, encodeUpdateMetaRecord, type LoggedRows,
 } from '../format/hnsw-log-record.js';
 import type { StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
+import type { IndexCore } from './index-core.js';
+import type { Journal } from './journal.js';
 import { RangeFile } from './range-file.js';
 import type { Snapshot } from './snapshot-io.js';
 import { now } from './time.js';
 import { COMPACT_SUFFIX, writeWholeIndexFile } from './whole-file.js';
-
-/** What HnswIndex calls on each write of a persistent index. */
-export interface Journal {
-  readonly path: string;
-  /** Where the file lives (changesSince reads it there). */
-  readonly backend: StorageBackend;
-  /** Throws READ_ONLY or CLOSED before a write changes anything. */
-  checkWritable(): void;
-  /** Commits the record of rows already linked in an open engine transaction; throws if it did not. */
-  logInsert(rows: LoggedRows, batch: boolean): void;
-  /** Commits the deletion of these keys (each held by the index, no repeats) as one record. */
-  logDelete(keys: readonly string[]): void;
-  /** Commits a key's new stored metadata (undefined: none). */
-  logUpdateMetadata(key: string, metadata: unknown): void;
-  /** After a write is in memory too: checkpoints if the policy says so. */
-  committed(startedAt: number): void;
-  /** Writes a fresh snapshot and empties the log (if there is a log to fold in). */
-  checkpoint(): void;
-  /** The level generator's seed the file was created with. */
-  readonly seed: number;
-  /** Compaction: replaces the file with a new, smaller one holding only `take()` (see IndexFile.rewrite). */
-  rewrite(take: () => Snapshot, orderedSlots: number, stillWanted: () => void): Promise<void>;
-  /** Bytes of the file: now for a writer, at the last open or refresh for a reader. */
-  fileBytes(): number;
-  /**
-   * A reader: loads the commits made since it opened or last refreshed; true if it loaded anything.
-   * A writer is the only one committing, so it is always current: false.
-   */
-  refresh(): Promise<boolean>;
-  close(): void;
-}
-
-/** What the file needs from its index, provided by HnswIndex (which keeps its internals private). */
-export interface IndexFileHooks {
-  /** The index as it is now, as a snapshot: its exact length, and the writer (returns the end). */
-  snapshot(): { length: number; write: (file: StorageFile) => number };
-  orderedSlots(): number;
-  /** The outcome on disk is unknown: the index must close itself, remembering why. */
-  fail(err: unknown): void;
-}
 
 export interface CheckpointCosts {
   /** Time to write (or, right after open, to load) the committed snapshot. */
@@ -105,7 +68,11 @@ export interface IndexFileParts {
   /** The committed header, and which slot holds it. */
   header: IndexHeader;
   slot: number;
-  hooks: IndexFileHooks;
+  /**
+   * The index this file is the journal of: checkpoints snapshot it, and a failed header write (outcome
+   * unknown) closes it (IndexCore.fail).
+   */
+  core: IndexCore;
   checkpointLogBytes: number | undefined;
   costs: CheckpointCosts;
   lock: WriterLock;
@@ -124,18 +91,18 @@ export class IndexFile implements Journal {
   /** Where the file lives (changesSince reads it there). */
   readonly backend: StorageBackend;
   readonly path: string;
-  private readonly hooks: IndexFileHooks;
+  private readonly core: IndexCore;
   /** Explicit: checkpoint whenever the log passes this many bytes, and on no other rule. */
   private readonly checkpointLogBytes: number | undefined;
 
   constructor(parts: IndexFileParts) {
-    const { backend, path, file, header, slot, lock, hooks } = parts;
+    const { backend, path, file, header, slot, lock, core } = parts;
     this.backend = backend;
     this.disk = new CommittedFile({
-      backend, path, file, header, slot, lock, noun: 'index', encode: encodeIndexHeader, onFailed: (err) => hooks.fail(err),
+      backend, path, file, header, slot, lock, noun: 'index', encode: encodeIndexHeader, onFailed: (err) => core.fail(err),
     });
     this.path = path;
-    this.hooks = hooks;
+    this.core = core;
     this.checkpointLogBytes = parts.checkpointLogBytes;
     this.snapshotMs = parts.costs.snapshotMs;
     this.replayMs = parts.costs.replayMs;
@@ -245,7 +212,7 @@ export class IndexFile implements Journal {
   private checkpointNow(): void {
     const file = this.writableFile();
     const h = this.header;
-    const snap = this.hooks.snapshot();
+    const snap = this.core.snapshot();
     const front = INDEX_DATA_START + snap.length <= h.snapshotOffset;
     const at = front
       ? INDEX_DATA_START
@@ -263,7 +230,7 @@ export class IndexFile implements Journal {
       logLength: 0,
       logRecords: 0,
       logCrc: 0,
-      orderedSlots: this.hooks.orderedSlots(),
+      orderedSlots: this.core.slots.orderedSlots,
       snapshotCrc: crc32(range.headBytes),
     });
     this.snapshotMs = now() - started;

@@ -12,18 +12,17 @@
  */
 import { isMemvecError, MemvecError } from '../errors.js';
 import type { IndexHeader } from '../format/hnsw-file-header.js';
-import type { HnswIndex } from '../hnsw-index.js';
 import type { StorageBackend, StorageFile } from '../storage/types.js';
+import type { IndexCore } from './index-core.js';
+import type { Journal } from './journal.js';
 import { cursorAt, type LogCursor } from './log-cursor.js';
-import type { Journal } from './index-file.js';
 import { applyLog, type LoggedOp, type LogPosition, readLog } from './log-replay.js';
-import type { IndexAccess } from './open-file.js';
 
 /** What a reader needs from open-file.ts (which imports this file). */
 export interface ReaderDeps {
   backend: StorageBackend;
-  /** The whole committed state of `header` in `file`, as a fresh index. */
-  load(file: StorageFile, header: IndexHeader): Promise<HnswIndex>;
+  /** The whole committed state of `header` in `file`, as a fresh core. */
+  load(file: StorageFile, header: IndexHeader): Promise<IndexCore>;
   /** Opens the path, reads its newest header and runs `run`, retrying as the module comment says. */
   retry<T>(run: (file: StorageFile, header: IndexHeader) => Promise<T>): Promise<T>;
 }
@@ -42,8 +41,7 @@ export class IndexReader implements Journal {
     readonly path: string,
     private header: IndexHeader,
     private bytes: number,
-    private readonly index: HnswIndex,
-    private readonly access: IndexAccess,
+    private readonly core: IndexCore,
     private readonly deps: ReaderDeps,
   ) {
     this.position = { length: header.logLength, records: header.logRecords, crc: header.logCrc };
@@ -113,7 +111,7 @@ export class IndexReader implements Journal {
       }
       const ops = sameSnapshot(header, this.header) && header.logLength > p.length ? this.newRecords(file, header) : null;
       if (ops !== null) {
-        await this.access.replaying(this.index, () => applyLog(this.index, ops, this.path, {
+        await this.core.replaying(() => applyLog(this.core, ops, this.path, {
           yields: false,
           applied: (after) => {
             this.position = after;
@@ -126,7 +124,7 @@ export class IndexReader implements Journal {
           fresh.close();
           throw new MemvecError('CLOSED', `the index at ${this.path} was closed during refresh`);
         }
-        this.access.adopt(this.index, fresh);
+        this.core.adopt(fresh);
         this.header = header;
         this.position = { length: header.logLength, records: header.logRecords, crc: header.logCrc };
       }
@@ -141,7 +139,7 @@ export class IndexReader implements Journal {
    */
   private newRecords(file: StorageFile, header: IndexHeader): LoggedOp[] | null {
     try {
-      return readLog(file, this.path, header, this.position, this.index.dimension);
+      return readLog(file, this.path, header, this.position, this.core.config.dimension);
     } catch (err) {
       if (!isMemvecError(err, 'CORRUPT_FILE')) throw err;
       // A writer racing us (the retry sees the header move) or another file's log: a reload settles both.

@@ -11,10 +11,11 @@ import { crc32 } from '../format/crc32.js';
 import { corrupt } from '../format/file-errors.js';
 import type { IndexHeader } from '../format/hnsw-file-header.js';
 import { decodeRecordBody, decodeRecordHeader, type LogOp, MIN_RECORD_BYTES, RECORD_HEADER_BYTES } from '../format/hnsw-log-record.js';
-import type { HnswIndex } from '../hnsw-index.js';
 import type { StorageFile } from '../storage/types.js';
 import { checkSignal } from '../validate.js';
+import type { IndexCore } from './index-core.js';
 import { now, YIELD_MS, yieldToEventLoop } from './time.js';
+import { batchInsert, deleteMany, insert, updateMetadata } from './writes.js';
 
 /** How far into a header's log an index has applied: a prefix of whole records. */
 export interface LogPosition {
@@ -77,12 +78,12 @@ export interface ApplyOptions {
   applied?: (after: LogPosition) => void;
 }
 
-/** Replays checked records through the calls the writer made (so the result is the writer's index). */
-export async function applyLog(index: HnswIndex, ops: readonly LoggedOp[], path: string, opts: ApplyOptions): Promise<void> {
+/** Replays checked records through the writes the writer made (writes.ts: so the result is the writer's index). */
+export async function applyLog(core: IndexCore, ops: readonly LoggedOp[], path: string, opts: ApplyOptions): Promise<void> {
   let lastYield = now();
   for (const { op, after } of ops) {
     checkSignal(opts.signal);
-    await applyOne(index, op, path, after.records - 1);
+    await applyOne(core, op, path, after.records - 1);
     opts.applied?.(after);
     opts.onBytes?.(after.length);
     if (opts.yields && now() - lastYield > YIELD_MS) {
@@ -94,21 +95,21 @@ export async function applyLog(index: HnswIndex, ops: readonly LoggedOp[], path:
 }
 
 /** Replays one record. Input the writer would have refused is corruption. */
-async function applyOne(index: HnswIndex, op: LogOp, path: string, n: number): Promise<void> {
+async function applyOne(core: IndexCore, op: LogOp, path: string, n: number): Promise<void> {
   try {
     if (op.type === 'delete') {
       // Written by delete (one key) or deleteMany (its distinct keys, all held): all must be there.
-      for (const key of op.keys) if (!index.has(key)) throw corrupt(path, `log record ${n} deletes a key the index does not hold`);
-      index.deleteMany(op.keys);
+      for (const key of op.keys) if (!core.has(key)) throw corrupt(path, `log record ${n} deletes a key the index does not hold`);
+      deleteMany(core, op.keys);
       return;
     }
     if (op.type === 'meta') {
-      index.updateMetadata(op.key, op.metaJson === undefined ? undefined : JSON.parse(op.metaJson) as unknown);
+      updateMetadata(core, op.key, op.metaJson === undefined ? undefined : JSON.parse(op.metaJson) as unknown);
       return;
     }
     const metas = op.metaJson.map((json) => (json === undefined ? undefined : JSON.parse(json) as unknown));
-    if (op.type === 'insert') index.insert(op.keys[0]!, op.data, metas[0]);
-    else await index.batchInsert(op.data, op.keys, metas);
+    if (op.type === 'insert') insert(core, op.keys[0]!, op.data, metas[0]);
+    else await batchInsert(core, op.data, op.keys, metas);
   } catch (err) {
     const refused = err instanceof SyntaxError || isMemvecError(err, 'INVALID_ARGUMENT') || isMemvecError(err, 'INVALID_VECTOR')
       || isMemvecError(err, 'DIMENSION_MISMATCH') || isMemvecError(err, 'UNKNOWN_ID');

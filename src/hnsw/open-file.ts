@@ -1,7 +1,7 @@
 /**
  * HnswIndex.open: creates a persistent index file, or opens one: picks the newest valid header slot,
  * loads the embedded snapshot through the same validating reader as HnswIndex.load, and replays the
- * committed log through the same HnswIndex calls the writer made (so the result is the writer's index,
+ * committed log through the same writes the writer made (writes.ts; so the result is the writer's index,
  * exactly; log-replay.ts). Every offset and length is checked against the file size before it is
  * used; anything damaged is CORRUPT_FILE, a newer format UNSUPPORTED_VERSION. A writer gets an
  * IndexFile (index-file.ts); a reader gets an IndexReader (index-reader.ts), whose refresh() comes back
@@ -16,54 +16,26 @@ import {
 } from '../format/hnsw-file-header.js';
 import { racedACommit, readSlots } from '../format/header-slots.js';
 import { type HnswSnapshotHeader, readHeader as readSnapshotHeader } from '../format/hnsw-snapshot.js';
-import type { HnswIndex, HnswIndexOptions, HnswMetric, HnswProgressOptions } from '../hnsw-index.js';
 import { openOrCreate } from '../storage/open-or-create.js';
-import { type BackendChoice, resolveBackend } from '../storage/select.js';
-import type { BackendName, StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
+import { resolveBackend } from '../storage/select.js';
+import type { StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
 import { checkInt, checkOptionKeys, checkSignal, describe, optionNames } from '../validate.js';
 import { METRIC_IDS, metricName } from '../engine/metrics.js';
-import { IndexFile, type IndexFileHooks, type Journal } from './index-file.js';
+import { IndexCore } from './index-core.js';
+import { IndexFile } from './index-file.js';
 import { IndexReader } from './index-reader.js';
+import type { Journal } from './journal.js';
 import { applyLog, LOG_START, readLog } from './log-replay.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
+import type { HnswIndexOptions, HnswMetric, HnswOpenOptions, HnswProgressOptions } from './types.js';
 import { checkOptions, checkProgress } from './validate.js';
 import { COMPACT_SUFFIX, writeWholeIndexFile } from './whole-file.js';
 import { replaceFile, replacementPath } from '../storage/replace-file.js';
 
-export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
-  /** A storage backend or its name; default: the one for this runtime. */
-  backend?: BackendChoice;
-  /** Open without writing: no lock is taken, and every write throws READ_ONLY. */
-  readOnly?: boolean;
-  /**
-   * Checkpoint (fold the log into a fresh snapshot) whenever the log passes this many bytes, and on no
-   * other rule: 0 checkpoints after every write, Infinity only when checkpoint() is called. Default:
-   * automatic, so that replaying the log on open never takes much longer than loading the snapshot.
-   */
-  checkpointLogBytes?: number;
-  /** Aborts opening (ABORTED): nothing is written, and the file and its lock are released. */
-  signal?: AbortSignal;
-  /** Progress of loading the snapshot, then replaying the log: bytes done and total. */
-  onProgress?: (done: number, total: number) => void;
-}
+export type { HnswOpenOptions };
 
 type Config = Required<HnswIndexOptions>;
-
-/** What the file needs of HnswIndex internals; built inside the class by HnswIndex.open. */
-export interface IndexAccess {
-  create(config: Config): Promise<HnswIndex>;
-  load(file: StorageFile, opts: HnswProgressOptions): Promise<HnswIndex>;
-  snapshot(index: HnswIndex): ReturnType<IndexFileHooks['snapshot']>;
-  orderedSlots(index: HnswIndex): number;
-  setOrderedSlots(index: HnswIndex, slots: number): void;
-  attach(index: HnswIndex, journal: Journal, backend: BackendName): void;
-  fail(index: HnswIndex, err: unknown): void;
-  /** Runs `replay` with the index's journal detached, so replayed writes are not refused or logged. */
-  replaying(index: HnswIndex, replay: () => Promise<void>): Promise<void>;
-  /** Moves `fresh`'s engine and entries into `index` (whose old ones are released), closing `fresh`. */
-  adopt(index: HnswIndex, fresh: HnswIndex): void;
-}
 
 const CONFIG_KEYS = ['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed'] as const;
 const OPEN_OPTIONS = optionNames<HnswOpenOptions>()([...CONFIG_KEYS, 'backend', 'readOnly', 'checkpointLogBytes', 'signal', 'onProgress']);
@@ -75,7 +47,8 @@ function withPath(path: string, err: unknown): unknown {
   return err instanceof MemvecError ? new MemvecError(err.code, `${path}: ${err.message}`, { cause: err }) : err;
 }
 
-export async function openIndexFile<M>(path: unknown, options: unknown, access: IndexAccess): Promise<HnswIndex<M>> {
+/** HnswIndex.open, on a core: the index at `path` (created if missing), its file attached as its journal. */
+export async function openIndexFile(path: unknown, options: unknown): Promise<IndexCore> {
   if (typeof path !== 'string' || path.length === 0) throw new MemvecError('INVALID_ARGUMENT', `path must be a non-empty string, got ${describe(path)}`);
   const opts = checkOptionKeys(options as HnswOpenOptions | undefined, OPEN_OPTIONS, 'HnswIndex.open options');
   const readOnly = opts.readOnly ?? false;
@@ -93,48 +66,38 @@ export async function openIndexFile<M>(path: unknown, options: unknown, access: 
   const backend = await resolveBackend(opts.backend);
   const create = async (lock: WriterLock): Promise<void> => {
     if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
-    await createIndexFile(backend, lock, config, access);
+    await createIndexFile(backend, lock, config);
   };
   return openOrCreate(backend, path, readOnly, create, async (lock) => {
     const progress = { signal: opts.signal, onProgress: opts.onProgress };
-    // The metadata type is the caller's claim about what the file holds (it cannot be checked).
-    return await readCommitted<HnswIndex<M>>(backend, path, readOnly, lock, async (file, header, slot) => {
-      const { index, snapshotMs, replayMs } = await loadCommitted(file, path, header, given, access, progress);
+    return await readCommitted<IndexCore>(backend, path, readOnly, lock, async (file, header, slot) => {
+      const { index, snapshotMs, replayMs } = await loadCommitted(file, path, header, given, progress);
       try {
         let journal: Journal;
         if (lock === null) {
           // A reader keeps no file open (and never held a lock): refresh() reopens the path.
-          journal = new IndexReader(path, header, file.size(), index, access, {
+          journal = new IndexReader(path, header, file.size(), index, {
             backend,
-            load: (f, h) => loadCommitted(f, path, h, { ...given, ...configOf(index) }, access, {}).then((r) => r.index),
+            load: (f, h) => loadCommitted(f, path, h, { ...given, ...index.config }, {}).then((r) => r.index),
             retry: (run) => readCommitted(backend, path, true, null, run),
           });
           file.close();
         } else {
-          const hooks: IndexFileHooks = {
-            snapshot: () => access.snapshot(index),
-            orderedSlots: () => access.orderedSlots(index),
-            fail: (err) => access.fail(index, err),
-          };
           // What a compaction killed before its rename left beside the file (this writer holds the
           // lock, so no compaction of this path is running). One that cannot be removed now is removed
           // by the next compaction, which starts by removing it: not a reason to refuse the open.
           await backend.remove(replacementPath(path, COMPACT_SUFFIX)).catch(() => undefined);
           // The IndexFile owns the lock from here and releases it when it closes.
-          journal = new IndexFile({ file, backend, path, header, slot, hooks, checkpointLogBytes: logBytes, costs: { snapshotMs, replayMs }, lock });
+          journal = new IndexFile({ file, backend, path, header, slot, core: index, checkpointLogBytes: logBytes, costs: { snapshotMs, replayMs }, lock });
         }
-        access.attach(index, journal, backend.name);
-        return index as HnswIndex<M>;
+        index.attach(journal, backend.name);
+        return index;
       } catch (err) {
         index.close();
         throw err;
       }
     });
   });
-}
-
-function configOf(index: HnswIndex): Partial<Config> {
-  return { dimension: index.dimension, metric: index.metric, M: index.M, efConstruction: index.efConstruction, efSearch: index.efSearch };
 }
 
 /**
@@ -174,8 +137,8 @@ export function readIndexHeader(file: StorageFile, path: string): { header: Inde
  * HnswIndex.load, then its log replayed. Progress counts the snapshot's bytes, then the log's.
  */
 async function loadCommitted(
-  file: StorageFile, path: string, header: IndexHeader, given: Partial<Config>, access: IndexAccess, progress: HnswProgressOptions,
-): Promise<{ index: HnswIndex; snapshotMs: number; replayMs: number }> {
+  file: StorageFile, path: string, header: IndexHeader, given: Partial<Config>, progress: HnswProgressOptions,
+): Promise<{ index: IndexCore; snapshotMs: number; replayMs: number }> {
   const snapshotFile = new RangeFile(file, header.snapshotOffset, header.snapshotLength);
   let snapshot: HnswSnapshotHeader;
   try {
@@ -193,7 +156,7 @@ async function loadCommitted(
     onProgress(done, total + header.logLength);
   };
   let started = now();
-  const index = await access.load(snapshotFile, { signal, onProgress: snapshotProgress }).catch((err: unknown) => {
+  const index = await IndexCore.load(snapshotFile, { signal, onProgress: snapshotProgress }).catch((err: unknown) => {
     throw withPath(path, err);
   });
   const snapshotMs = now() - started;
@@ -201,7 +164,7 @@ async function loadCommitted(
     // The header load() validated the sections against is the one the index header points to: not a
     // newer snapshot a writer put in the same place meanwhile (a reader does not hold the lock).
     if (crc32(snapshotFile.headBytes) !== header.snapshotCrc) throw corrupt(path, 'the snapshot is not the one the header points to');
-    access.setOrderedSlots(index, header.orderedSlots);
+    index.slots.orderedSlots = header.orderedSlots;
     started = now();
     const ops = readLog(file, path, header, LOG_START, snapshot.dimension);
     const total = snapshotBytes + header.logLength;
@@ -236,10 +199,10 @@ function checkConfig(path: string, given: Partial<Config>, s: HnswSnapshotHeader
  * Creates an empty index at the path of `lock` (which the caller holds, so no other writer creates it
  * at the same time), written beside it and renamed into place, so the path never holds a half-made file.
  */
-async function createIndexFile(backend: StorageBackend, lock: WriterLock, config: Config, access: IndexAccess): Promise<void> {
-  const index = await access.create(config);
+async function createIndexFile(backend: StorageBackend, lock: WriterLock, config: Config): Promise<void> {
+  const index = await IndexCore.create(config);
   try {
-    const snap = access.snapshot(index);
+    const snap = index.snapshot();
     await replaceFile(backend, lock, 'create.tmp', {
       write: (tmp) => {
         writeWholeIndexFile(tmp, snap, { sequence: 1, orderedSlots: 0, seed: config.seed });

@@ -4,7 +4,7 @@
  */
 import { MemvecError } from '../errors.js';
 import type { LoggedRows } from '../format/hnsw-log-record.js';
-import type { HnswEntry, HnswMetric, HnswProgressOptions } from '../hnsw-index.js';
+import type { HnswEntry, HnswMetric, HnswProgressOptions } from './types.js';
 import { checkNonZero, checkOptionKeys, checkSignal, toBatch, toVector } from '../validate.js';
 import { checkKey, checkProgress, PROGRESS_OPTIONS, toStoredMetadata } from './validate.js';
 

@@ -4,11 +4,11 @@
  * shares the preparation and the shaping, and makes one engine call for all its queries.
  */
 import type { HnswEngine } from '../engine/hnsw-engine.js';
-import type { FilterColumns } from '../filter/columns.js';
 import { FILTER } from '../filter/program-codes.js';
-import type { HnswMetric, HnswSearchResult } from '../hnsw-index.js';
 import { installProgram } from './entry-filter.js';
+import type { IndexCore } from './index-core.js';
 import type { SlotTable } from './slot-table.js';
+import type { HnswMetric, HnswSearchResult } from './types.js';
 import type { SearchParams } from './validate.js';
 
 export const I32_MAX = 0x7fffffff;
@@ -21,20 +21,16 @@ export interface PreparedSearch {
 }
 
 /**
- * Installs the search's filter: an object filter as a program over the index's filter columns, a
+ * Installs the search's filter: an object filter as a program over the core's filter columns, a
  * function filter as the engine's host callback (answering false for a slot no longer live). The
- * engine evaluates either only for the slots the search reaches. The caller runs the search and then
- * finishSearch, whatever happens; a function filter must not write to or search the index meanwhile
- * (HnswIndex refuses it), and if it closes the index, `live` says so when the search returns.
+ * engine evaluates either only for the slots the search reaches. Run the search with runFiltered.
  */
-export function prepareSearch(
-  live: () => HnswEngine, table: SlotTable, filter: SearchParams['filter'], columns: (e: HnswEngine) => FilterColumns,
-): PreparedSearch | null {
+export function prepareSearch(core: IndexCore, table: SlotTable, filter: SearchParams['filter']): PreparedSearch | null {
   if (table.keyToSlot.size === 0) return null;
-  const engine = live();
+  const engine = core.live();
   if (filter === undefined) return { engine, filtered: FILTER.NONE };
   if (filter.kind === 'object') {
-    installProgram(engine, columns(engine), filter.node);
+    installProgram(engine, core.columnsFor(engine), filter.node);
     return { engine, filtered: FILTER.PROGRAM };
   }
   const { accepts } = filter;
@@ -45,29 +41,38 @@ export function prepareSearch(
   return { engine, filtered: FILTER.HOST };
 }
 
-/** After a prepared search, whatever happened: the host callback is dropped (it holds the filter). */
-export function finishSearch(prepared: PreparedSearch): void {
-  if (prepared.filtered === FILTER.HOST) prepared.engine.setHostFilter(null);
+/**
+ * Runs a prepared search. With a function filter, which the engine calls back mid-search, the core
+ * refuses writes and searches from inside it (LOCKED), and the callback is dropped afterwards, whatever
+ * happened; if the filter closed the index, that is CLOSED once the search returns.
+ */
+export function runFiltered<T>(core: IndexCore, prepared: PreparedSearch, run: (engine: HnswEngine, filtered: number) => T): T {
+  const host = prepared.filtered === FILTER.HOST;
+  if (host) core.inFilter = true;
+  let result: T;
+  try {
+    result = run(prepared.engine, prepared.filtered);
+  } finally {
+    if (host) {
+      core.inFilter = false;
+      prepared.engine.setHostFilter(null);
+    }
+  }
+  core.live();
+  return result;
 }
 
 /**
  * The k nearest live entries to `query` that pass the filter, best first.
  */
-export function searchGraph(
-  live: () => HnswEngine, table: SlotTable, metric: HnswMetric, query: Float32Array, k: number, params: SearchParams,
-  columns: (e: HnswEngine) => FilterColumns,
-): HnswSearchResult[] {
-  const prepared = prepareSearch(live, table, params.filter, columns);
+export function searchGraph(core: IndexCore, query: Float32Array, k: number, params: SearchParams): HnswSearchResult[] {
+  core.notInFilter('search');
+  const table = core.slots;
+  const prepared = prepareSearch(core, table, params.filter);
   if (prepared === null) return [];
-  const { engine, filtered } = prepared;
-  let n: number;
-  try {
-    n = engine.search(query, Math.min(k, I32_MAX), Math.min(params.ef, I32_MAX), filtered);
-  } finally {
-    finishSearch(prepared);
-  }
-  live(); // CLOSED if a function filter closed the index
-  return toResults(engine, table, metric, engine.resultIdsAt, engine.resultDistsAt, n, params.minScore);
+  const n = runFiltered(core, prepared, (engine, filtered) => engine.search(query, Math.min(k, I32_MAX), Math.min(params.ef, I32_MAX), filtered));
+  const { engine } = prepared;
+  return toResults(engine, table, core.config.metric, engine.resultIdsAt, engine.resultDistsAt, n, params.minScore);
 }
 
 /** `n` engine results (u32 ids at u32 index `idAt`, f32 distances at f32 index `distAt`) as search results. */

@@ -10,7 +10,7 @@ import {
   SECTION_COUNT, snapshotLength, type SnapshotFields, writeSnapshot,
 } from '../format/hnsw-snapshot.js';
 import { corrupt } from '../format/file-errors.js';
-import type { HnswProgressOptions } from '../hnsw-index.js';
+import type { HnswProgressOptions } from './types.js';
 import { replaceFile } from '../storage/replace-file.js';
 import type { StorageBackend, StorageFile } from '../storage/types.js';
 import { checkSignal } from '../validate.js';

@@ -4,7 +4,7 @@
  */
 import { vectorBytes } from '../engine/element-type.js';
 import type { HnswEngine } from '../engine/hnsw-engine.js';
-import type { HnswIndexStats } from '../hnsw-index.js';
+import type { HnswIndexStats } from './types.js';
 import type { SlotTable } from './slot-table.js';
 
 /** Per-slot arrays outside the two big ones (hnsw-store.ts FLAT_BYTES_PER_SLOT). */

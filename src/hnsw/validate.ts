@@ -6,7 +6,7 @@
 import { MemvecError } from '../errors.js';
 import type {
   HnswIndexOptions, HnswLoadOptions, HnswMetric, HnswProgressOptions, HnswSaveOptions, HnswSearchOptions,
-} from '../hnsw-index.js';
+} from './types.js';
 import { checkInt, checkNumber, checkOptionKeys, describe, optionNames } from '../validate.js';
 import { METRIC_IDS } from '../engine/metrics.js';
 import { MAX_DIMENSION, MAX_EF, MAX_M, MIN_M } from '../limits.js';

@@ -3,8 +3,8 @@
 // batch of changes must equal the index's live entries, exactly (keys, vectors, metadata).
 import { afterAll, describe, expect, it } from 'vitest';
 import { HnswIndex, type HnswChanges } from '../../src/hnsw-index.js';
-import { expectCode, expectCodeAsync } from '../helpers/expect-code.js';
-import { clusteredVectors } from '../helpers/random.js';
+import { expectCode, expectCodeAsync } from '../support/expect-code.js';
+import { clusteredVectors } from '../support/random.js';
 import type { BackendTarget } from '../support/backends.js';
 
 const DIM = 6;

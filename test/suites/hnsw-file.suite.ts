@@ -13,24 +13,21 @@ import { HnswIndex, type HnswEntry, type HnswIndexOptions } from '../../src/hnsw
 import { MemMapVector } from '../../src/memmap-vector.js';
 import { MemoryBackend } from '../../src/storage/memory.js';
 import type { StorageBackend } from '../../src/storage/types.js';
-import { expectCode, expectCodeAsync } from '../helpers/expect-code.js';
-import { clusteredVectors, rng } from '../helpers/random.js';
+import { expectCode, expectCodeAsync } from '../support/expect-code.js';
+import { clusteredVectors, rng } from '../support/random.js';
 import type { BackendTarget } from '../support/backends.js';
 import { FailingBackend } from '../support/failing-backend.js';
 import { fileBytes, wrapBackend, wrapFile } from '../support/wrap-backend.js';
+import { row } from '../support/rows.js';
 
 const DIM = 12;
 const CONFIG: HnswIndexOptions = { dimension: DIM, M: 8, efConstruction: 40, efSearch: 30, seed: 5 };
 const QUERIES = clusteredVectors(12, DIM, 6, 902);
 
-function row(data: Float32Array, i: number, dim = DIM): Float32Array {
-  return data.subarray(i * dim, (i + 1) * dim);
-}
-
 /** Everything a caller can observe through a few queries: keys, scores, metadata, vectors. */
 function observe(index: HnswIndex, queries = QUERIES, dim = DIM): unknown {
   const n = queries.length / dim;
-  const results = Array.from({ length: n }, (_, i) => index.search(row(queries, i, dim), 8, { ef: 40 }));
+  const results = Array.from({ length: n }, (_, i) => index.search(row(queries, dim, i), 8, { ef: 40 }));
   const keys = [...new Set(results.flat().map((r) => r.key))].sort();
   return { size: index.size(), results, got: keys.map((k) => index.get(k)) };
 }
@@ -40,7 +37,7 @@ type Step = (index: HnswIndex) => unknown;
 
 function entries(n: number, prefix: string, seed: number): HnswEntry[] {
   const data = clusteredVectors(n, DIM, 6, seed);
-  return Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, vector: row(data, i), metadata: i % 4 === 0 ? undefined : { i, tag: `${prefix}✓` } }));
+  return Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, vector: row(data, DIM, i), metadata: i % 4 === 0 ? undefined : { i, tag: `${prefix}✓` } }));
 }
 
 /** A history with every kind of write: batches (entries and flat), inserts, upserts, deletes. */
@@ -49,8 +46,8 @@ function history(seed: number): Step[] {
   const flat = clusteredVectors(40, DIM, 6, seed + 2);
   const steps: Step[] = [(x) => x.batchInsert(entries(150, 'a', seed))];
   for (let i = 0; i < 60; i++) {
-    steps.push((x) => x.insert(`s${i}`, row(more, i), i % 3 === 0 ? null : [i, 'meta']));
-    if (i % 5 === 0) steps.push((x) => x.insert(`a${i}`, row(more, 59 - i), { upserted: i }));
+    steps.push((x) => x.insert(`s${i}`, row(more, DIM, i), i % 3 === 0 ? null : [i, 'meta']));
+    if (i % 5 === 0) steps.push((x) => x.insert(`a${i}`, row(more, DIM, 59 - i), { upserted: i }));
     if (i % 4 === 1) steps.push((x) => x.delete(`a${i * 2}`));
     if (i % 7 === 3) steps.push((x) => x.delete(`s${i - 1}`));
   }
@@ -168,7 +165,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       const keys = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `r${from + i}`);
       const steps: Step[] = [
         (x) => x.batchInsert(data.subarray(0, 9000 * dim), keys(0, 9000)),
-        ...Array.from({ length: 1000 }, (_, i): Step => (x) => x.insert(`r${9000 + i}`, row(data, 9000 + i, dim))),
+        ...Array.from({ length: 1000 }, (_, i): Step => (x) => x.insert(`r${9000 + i}`, row(data, dim, 9000 + i))),
       ];
       const path = target.path('renumber');
       const index = await open(path, { ...config, checkpointLogBytes: Infinity });
@@ -204,7 +201,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       expect(await backend.exists(missing)).toBe(false);
       // The two file kinds are told apart, with a hint.
       const snapshotPath = target.path('snapshot');
-      const plain = await twinOf([(x) => x.insert('a', row(QUERIES, 0))]);
+      const plain = await twinOf([(x) => x.insert('a', row(QUERIES, DIM, 0))]);
       await plain.save(snapshotPath, { backend });
       plain.close();
       await expect(open(snapshotPath)).rejects.toThrow(/HnswIndex\.load/);
@@ -219,9 +216,9 @@ export function hnswFileSuite(target: BackendTarget): void {
       const reader = await open(path, { readOnly: true });
       expect(observe(reader)).toEqual(observe(writer));
       const seen = observe(reader);
-      writer.insert('later', row(QUERIES, 1));
+      writer.insert('later', row(QUERIES, DIM, 1));
       expect(observe(reader)).toEqual(seen);
-      expectCode(() => reader.insert('x', row(QUERIES, 2)), 'READ_ONLY');
+      expectCode(() => reader.insert('x', row(QUERIES, DIM, 2)), 'READ_ONLY');
       expectCode(() => reader.delete('w1'), 'READ_ONLY');
       await expectCodeAsync(() => reader.batchInsert(entries(2, 'r', 6)), 'READ_ONLY');
       await expectCodeAsync(() => reader.checkpoint(), 'READ_ONLY');
@@ -242,7 +239,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       const next = await open(path);
       expect(next.size()).toBe(41);
       next.close();
-      await expectCodeAsync(() => next.search(row(QUERIES, 0), 1), 'CLOSED');
+      await expectCodeAsync(() => next.search(row(QUERIES, DIM, 0), 1), 'CLOSED');
     });
 
     it('checkpoints fold the log into a fresh snapshot; the file stays bounded; reopening is exact', async () => {
@@ -254,7 +251,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       let checkpoints = 0;
       let previous = await headerOf(backend, path);
       for (let i = 0; i < 900; i++) {
-        const step: Step = i % 6 === 5 ? (x) => x.delete(`c${i - 3}`) : (x) => x.insert(`c${i}`, row(data, i), { i });
+        const step: Step = i % 6 === 5 ? (x) => x.delete(`c${i - 3}`) : (x) => x.insert(`c${i}`, row(data, DIM, i), { i });
         step(index);
         step(twin);
         const h = await headerOf(backend, path);
@@ -273,8 +270,8 @@ export function hnswFileSuite(target: BackendTarget): void {
       const again = await open(path, { checkpointLogBytes: Infinity });
       expect(observe(again)).toEqual(observe(twin));
       // Explicit checkpoints: only when there is a log to fold in.
-      again.insert('x1', row(data, 1));
-      twin.insert('x1', row(data, 1));
+      again.insert('x1', row(data, DIM, 1));
+      twin.insert('x1', row(data, DIM, 1));
       expect((await headerOf(backend, path)).logRecords).toBe(previous.logRecords + 1);
       await again.checkpoint();
       const h = await headerOf(backend, path);
@@ -301,7 +298,7 @@ export function hnswFileSuite(target: BackendTarget): void {
           const data = clusteredVectors(60, DIM, 6, 71 + round);
           const keys = Array.from({ length: 60 }, (_, i) => `c${(i * 7 + round) % 60}`);
           steps.push((x) => x.batchInsert(data, keys, keys.map((_, i) => (i % 5 === 0 ? undefined : { round, i }))));
-          steps.push((x) => x.insert(`c${round}`, row(data, round), { single: round }));
+          steps.push((x) => x.insert(`c${round}`, row(data, DIM, round), { single: round }));
           if (round % 5 === 4) steps.push((x) => x.delete(`c${round * 2}`));
         }
         return steps;
@@ -347,13 +344,13 @@ export function hnswFileSuite(target: BackendTarget): void {
 
         // Writes, checkpoints and a second compaction carry on in the new file, and survive a reopen.
         const more: Step[] = [
-          (x) => x.insert('n1', row(QUERIES, 1), { n: 1 }),
+          (x) => x.insert('n1', row(QUERIES, DIM, 1), { n: 1 }),
           (x) => x.delete('c3'),
           (x) => x.batchInsert(entries(20, 'c', 72)),
           (x) => x.checkpoint(),
-          (x) => x.insert('n2', row(QUERIES, 2)),
+          (x) => x.insert('n2', row(QUERIES, DIM, 2)),
           (x) => x.compact(),
-          (x) => x.insert('n3', row(QUERIES, 3)),
+          (x) => x.insert('n3', row(QUERIES, DIM, 3)),
         ];
         await run(index, more);
         await run(twin, more);
@@ -445,7 +442,7 @@ export function hnswFileSuite(target: BackendTarget): void {
         }), 'ABORTED');
         expect(await fileBytes(backend, path)).toEqual(bytes);
         expect(await backend.exists(`${path}.compact.tmp`)).toBe(false);
-        index.insert('still', row(QUERIES, 0));
+        index.insert('still', row(QUERIES, DIM, 0));
         index.close();
 
         // Aborted while the new file is being made (the last moment an abort is honoured: the rename
@@ -606,7 +603,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       await index.checkpoint();
       const bytes = await fileBytes(backend, path);
       const seen = observe(index);
-      const good = row(QUERIES, 0);
+      const good = row(QUERIES, DIM, 0);
       const calls: Array<[() => unknown, string]> = [
         [() => index.insert('n', new Float32Array(DIM + 1)), 'DIMENSION_MISMATCH'],
         [() => index.insert('n', [...good.slice(1), NaN]), 'INVALID_VECTOR'],
@@ -663,15 +660,15 @@ export function hnswFileSuite(target: BackendTarget): void {
       /** Which calls fail (compaction also opens, removes and renames files) and when (see FailingBackend). */
       type Mode = { countOpens: boolean; afterCall: boolean };
       const cases: Array<[string, Step, number, Mode?]> = [
-        ['insert', (x) => x.insert('new', row(more, 0), { n: 1 }), Infinity],
-        ['upsert', (x) => x.insert('a3', row(more, 1)), Infinity],
+        ['insert', (x) => x.insert('new', row(more, DIM, 0), { n: 1 }), Infinity],
+        ['upsert', (x) => x.insert('a3', row(more, DIM, 1)), Infinity],
         ['batchInsert', (x) => x.batchInsert(more, Array.from({ length: 30 }, (_, i) => (i === 4 ? 'a1' : `n${i}`))), Infinity],
         ['delete', (x) => x.delete('a5'), Infinity],
         ['deleteMany', (x) => x.deleteMany(['a5', 'a7', 'missing', 'a5', 's3']), Infinity],
         ['deleteMany(filter)', (x) => x.deleteMany({ tag: 'a✓', i: { $lt: 40 } }), Infinity],
         ['updateMetadata', (x) => x.updateMetadata('a7', { changed: [1, 2] }), Infinity],
         ['checkpoint', (x) => x.checkpoint(), Infinity],
-        ['insert then an automatic checkpoint', (x) => x.insert('new', row(more, 2)), 0],
+        ['insert then an automatic checkpoint', (x) => x.insert('new', row(more, DIM, 2)), 0],
         ['delete then an automatic checkpoint', (x) => x.delete('a6'), 0],
         ['deleteMany then an automatic checkpoint', (x) => x.deleteMany(['a6', 'a7']), 0],
         ['updateMetadata then an automatic checkpoint', (x) => x.updateMetadata('a6', null), 0],
@@ -719,10 +716,10 @@ export function hnswFileSuite(target: BackendTarget): void {
             if (!closed) {
               // Still open: memory agrees with the file, and the index takes the next write.
               expect(observe(index)).toEqual(error === undefined ? want.after : want.before);
-              index.insert('next', row(more, 8));
+              index.insert('next', row(more, DIM, 8));
             } else {
               // The index closed itself: every call says so, and why.
-              await expectCodeAsync(() => index.insert('next', row(more, 8)), 'CLOSED');
+              await expectCodeAsync(() => index.insert('next', row(more, DIM, 8)), 'CLOSED');
               expect(() => index.size()).toThrow(/closed itself after a failed write/);
             }
             index.close();
@@ -763,10 +760,10 @@ export function hnswFileSuite(target: BackendTarget): void {
       const writerMoves = (): void => {
         moved = true;
         for (let round = 0; round < 2; round++) {
-          for (let i = 0; i < 5; i++) writer.insert(`m${round}-${i}`, row(more, round * 5 + i));
+          for (let i = 0; i < 5; i++) writer.insert(`m${round}-${i}`, row(more, DIM, round * 5 + i));
           void writer.checkpoint();
         }
-        writer.insert('last', row(more, 19));
+        writer.insert('last', row(more, DIM, 19));
       };
       let readerOpens = 0;
       const racing = wrapBackend(inner, {
@@ -933,7 +930,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       const index = await open(path, { ...CONFIG, checkpointLogBytes: Infinity });
       await index.batchInsert(entries(300, 'p', 63));
       await index.checkpoint();
-      for (let i = 0; i < 40; i++) index.insert(`q${i}`, row(QUERIES, i % 12), { i });
+      for (let i = 0; i < 40; i++) index.insert(`q${i}`, row(QUERIES, DIM, i % 12), { i });
       const want = observe(index);
       index.close();
       const h = await headerOf(backend, path);
@@ -1009,12 +1006,12 @@ export function hnswFileSuite(target: BackendTarget): void {
 
       // New records: replayed alone (far fewer bytes than the snapshot), every kind of write.
       const more = clusteredVectors(30, DIM, 6, 65);
-      writer.insert('n0', row(more, 0), { n: 0 });
+      writer.insert('n0', row(more, DIM, 0), { n: 0 });
       await writer.batchInsert(more.subarray(DIM), Array.from({ length: 29 }, (_, i) => `n${i + 1}`));
       writer.delete('r7');
       writer.deleteMany(['r8', 'r9', 'nope']);
       writer.updateMetadata('r10', { fresh: true });
-      writer.insert('r11', row(more, 3)); // an upsert
+      writer.insert('r11', row(more, DIM, 3)); // an upsert
       readBytesCount = 0;
       expect(reader.has('n0')).toBe(false);
       expect(await reader.refresh()).toBe(true);
@@ -1026,7 +1023,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       expect(await reader.refresh()).toBe(false);
 
       // A checkpoint writes a new snapshot: the reader reloads it whole.
-      writer.insert('after-checkpoint', row(more, 4));
+      writer.insert('after-checkpoint', row(more, DIM, 4));
       await writer.checkpoint();
       writer.delete('r12');
       expect(await reader.refresh()).toBe(true);
@@ -1035,13 +1032,13 @@ export function hnswFileSuite(target: BackendTarget): void {
       expect(reader.has('r12')).toBe(false);
 
       // The reader still refuses writes; the writer has nothing to refresh.
-      expectCode(() => reader.insert('x', row(more, 5)), 'READ_ONLY');
+      expectCode(() => reader.insert('x', row(more, DIM, 5)), 'READ_ONLY');
       expectCode(() => reader.deleteMany(['r1']), 'READ_ONLY');
       expectCode(() => reader.updateMetadata('r1', 1), 'READ_ONLY');
       expect(await writer.refresh()).toBe(false);
       expect(await reader.refresh()).toBe(false);
       // Concurrent refreshes share one.
-      writer.insert('concurrent', row(more, 6));
+      writer.insert('concurrent', row(more, DIM, 6));
       const [a, b] = await Promise.all([reader.refresh(), reader.refresh()]);
       expect([a, b]).toEqual([true, true]);
       expect(reader.has('concurrent')).toBe(true);
@@ -1056,7 +1053,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       while (!settled && second === undefined) {
         await new Promise((resolve) => setTimeout(resolve, 0));
         try {
-          reader.insert('x', row(more, 5));
+          reader.insert('x', row(more, DIM, 5));
         } catch (err) {
           if ((err as MemvecError).code === 'LOCKED') second = reader.refresh();
         }
@@ -1073,7 +1070,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       expect(reader.stats().deletedSlots).toBe(0);
       expect(await reader.refresh()).toBe(false);
       // And follows the compacted file's later commits, record by record.
-      writer.insert('after-compact', row(more, 7));
+      writer.insert('after-compact', row(more, DIM, 7));
       readBytesCount = 0;
       expect(await reader.refresh()).toBe(true);
       expect(readBytesCount).toBeLessThan(snapshotBytes / 4);
@@ -1115,10 +1112,10 @@ export function hnswFileSuite(target: BackendTarget): void {
                 // the second lands where the snapshot the reader is loading was.
                 moved = true;
                 for (let round = 0; round < 2; round++) {
-                  for (let i = 0; i < 5; i++) writer.insert(`m${round}-${i}`, row(more, round * 5 + i));
+                  for (let i = 0; i < 5; i++) writer.insert(`m${round}-${i}`, row(more, DIM, round * 5 + i));
                   void writer.checkpoint();
                 }
-                writer.insert('last', row(more, 19));
+                writer.insert('last', row(more, DIM, 19));
               }
               return file.read(offset, into);
             },
@@ -1126,7 +1123,7 @@ export function hnswFileSuite(target: BackendTarget): void {
         },
       });
       const reader = await HnswIndex.open(path, { backend: racing, readOnly: true });
-      writer.insert('first', row(more, 10));
+      writer.insert('first', row(more, DIM, 10));
       await writer.checkpoint();
       armed = true;
       expect(await reader.refresh()).toBe(true);
@@ -1136,7 +1133,7 @@ export function hnswFileSuite(target: BackendTarget): void {
 
       // A storage failure while reloading leaves the reader as it was, and a later refresh succeeds.
       const before = observe(reader);
-      writer.insert('later', row(more, 11));
+      writer.insert('later', row(more, DIM, 11));
       await writer.checkpoint();
       fail = true;
       await expectCodeAsync(() => reader.refresh(), 'IO');
@@ -1153,7 +1150,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       const vectors = target.path('vectors');
       (await MemMapVector.open(vectors, { dimension: DIM, backend })).close();
       const snapshot = target.path('snap');
-      const plain = await twinOf([(x) => x.insert('a', row(QUERIES, 0))]);
+      const plain = await twinOf([(x) => x.insert('a', row(QUERIES, DIM, 0))]);
       await plain.save(snapshot, { backend });
       plain.close();
       const indexPath = target.path('index');
@@ -1208,7 +1205,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       const path = target.path('dispose');
       for (const dispose of [(x: HnswIndex) => x[Symbol.dispose](), (x: HnswIndex) => x[Symbol.asyncDispose]()] as const) {
         const index = await open(path, CONFIG);
-        index.insert(`k${Math.random()}`, row(QUERIES, 0));
+        index.insert(`k${Math.random()}`, row(QUERIES, DIM, 0));
         await dispose(index);
         expectCode(() => index.size(), 'CLOSED');
         // The lock went with it: a new writer gets the file.
@@ -1228,7 +1225,7 @@ export function hnswFileSuite(target: BackendTarget): void {
       const empty = await open(path);
       expect(empty.size()).toBe(0);
       expect(empty.metric).toBe('dot');
-      expect(empty.search(row(QUERIES, 0), 3)).toEqual([]);
+      expect(empty.search(row(QUERIES, DIM, 0), 3)).toEqual([]);
       empty.insert('k', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], { nested: { list: [1, 'two', null] }, '1': 'int-like key' });
       empty.close();
       const again = await open(path);

@@ -7,11 +7,10 @@ import { crc32 } from '../../src/format/crc32.js';
 import type { BackendTarget } from '../support/backends.js';
 import { FailingBackend } from '../support/failing-backend.js';
 import { wrapBackend, wrapFile } from '../support/wrap-backend.js';
-import { expectCode, expectCodeAsync } from '../helpers/expect-code.js';
-import { randomVectors } from '../helpers/random.js';
-import { refCosineTopK } from '../helpers/reference.js';
-
-
+import { expectCode, expectCodeAsync } from '../support/expect-code.js';
+import { randomVectors } from '../support/random.js';
+import { refCosineTopK } from '../support/reference.js';
+import { withDeleted } from '../support/rows.js';
 
 /** Everything observable about a store, to prove an operation changed nothing. */
 function snapshot(db: MemMapVector, queries: Float32Array, dim: number) {
@@ -22,13 +21,6 @@ function snapshot(db: MemMapVector, queries: Float32Array, dim: number) {
   for (let q = 0; q < queries.length / dim; q++) results.push(db.cosineSearch(queries.subarray(q * dim, (q + 1) * dim), { topK: 5, minScore: -1 }));
   const vectors = Array.from({ length: db.getTotalVectors() }, (_, id) => db.getVectorByVectorId(id));
   return { stat, results, vectors };
-}
-
-/** Reference data with deletions applied the way the store applies them: deleted rows read as zero. */
-function withDeleted(data: Float32Array, dim: number, deleted: Iterable<number>): Float32Array {
-  const out = data.slice();
-  for (const id of deleted) out.fill(0, id * dim, (id + 1) * dim);
-  return out;
 }
 
 export function memMapVectorSuite(target: BackendTarget): void {

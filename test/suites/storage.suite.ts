@@ -3,8 +3,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { statSync } from 'node:fs';
 import type { StorageBackend, StorageFile } from '../../src/storage/types.js';
-import { rng } from '../helpers/random.js';
-import { expectCode } from '../helpers/expect-code.js';
+import { rng } from '../support/random.js';
+import { expectCode } from '../support/expect-code.js';
 
 export interface StorageTarget {
   /** How the suite is labelled, e.g. 'mmap (64 KiB windows)'. */

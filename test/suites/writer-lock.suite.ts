@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HnswIndex } from '../../src/hnsw-index.js';
 import { MemMapVector } from '../../src/memmap-vector.js';
-import { expectCodeAsync } from '../helpers/expect-code.js';
+import { expectCodeAsync } from '../support/expect-code.js';
 import type { BackendTarget } from '../support/backends.js';
 import { FailingBackend } from '../support/failing-backend.js';
 import { fileBytes, wrapBackend } from '../support/wrap-backend.js';

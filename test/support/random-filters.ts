@@ -3,7 +3,7 @@
 // mix present, null and missing fields, arrays (of scalars and of objects), nested objects, and entries
 // whose metadata is no object at all; filters use every operator, nested up to three levels.
 import type { MetadataFilter } from '../../src/filter/filter.js';
-import { rng } from '../helpers/random.js';
+import { rng } from './random.js';
 
 const VALUES = ['a', 'b', 'c', 1, 2, 3, true, false, null, '1'];
 const FIELDS = ['x', 'y', 'n.z'];

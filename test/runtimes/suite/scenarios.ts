@@ -9,9 +9,10 @@
  */
 // The published types (dist/index.d.ts through the package's own exports): what users compile against.
 import type * as Memvec from 'memvec';
-import { clusteredVectors, randomVectors } from '../../helpers/random.js';
-import { refCosine, refCosineTopK } from '../../helpers/reference.js';
+import { clusteredVectors, randomVectors } from '../../support/random.js';
+import { refCosine, refCosineTopK } from '../../support/reference.js';
 import { close, equal, ok, throwsCode } from './check.js';
+import { row, withDeleted } from '../../support/rows.js';
 
 export type MemvecModule = typeof Memvec;
 type EngineInfo = Awaited<ReturnType<MemvecModule['engineInfo']>>;
@@ -71,17 +72,6 @@ export const FIXTURE = {
   querySeed: 9,
   queryCount: 5,
 } as const;
-
-function row(data: Float32Array, dim: number, i: number): Float32Array {
-  return data.subarray(i * dim, (i + 1) * dim);
-}
-
-/** Deleted rows read as zeros in the exact store, and the reference skips all-zero rows. */
-function withDeleted(data: Float32Array, dim: number, deleted: readonly number[]): Float32Array {
-  const out = data.slice();
-  for (const id of deleted) out.fill(0, id * dim, (id + 1) * dim);
-  return out;
-}
 
 /** Brute-force cosine top-k over keyed rows, best first: the answer HNSW must give when ef covers the index. */
 function refKeyTopK(data: Float32Array, dim: number, keys: Array<string | null>, query: ArrayLike<number>, k: number): Array<[string, number]> {

@@ -1,0 +1,114 @@
+/**
+ * HnswIndex's public types, apart from the class (src/hnsw-index.ts) and what names it (HnswChanges):
+ * options, results, entries, filters and stats. In a module of their own so that the helpers in
+ * src/hnsw/ can name them without importing the facade that imports them.
+ */
+import type { MetricName } from '../engine/metrics.js';
+import type { MetadataFilter } from '../filter/filter.js';
+import type { LongWorkOptions } from '../long-work.js';
+import type { BackendChoice } from '../storage/select.js';
+import type { VectorInput } from '../validate.js';
+
+export type HnswMetric = MetricName;
+
+export interface HnswIndexOptions {
+  dimension: number;
+  /** Default 'cosine'. */
+  metric?: HnswMetric;
+  /** Links per node on the upper layers (2·M on layer 0), in [2, 128]. Default 16. */
+  M?: number;
+  /** Candidate list size while inserting, in [1, 2^20]. Default 200. */
+  efConstruction?: number;
+  /** Default candidate list size while searching, in [1, 2^20]. Default 50. */
+  efSearch?: number;
+  /** Seeds the level generator, so the same inserts build the same graph. Default 100. */
+  seed?: number;
+}
+
+/**
+ * Metadata as `get` and `search` return it: the JSON value it serialized to, frozen all the way down
+ * (so M should be a JSON shape: a Date comes back as a string, a Map as {}).
+ */
+export type DeepReadonly<T> = T extends readonly (infer R)[]
+  ? ReadonlyArray<DeepReadonly<R>>
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** One entry of batchInsert. The metadata may be left out only when M allows undefined (as unknown does). */
+export type HnswEntry<M = unknown> = { key: string; vector: VectorInput } & (undefined extends M ? { metadata?: M } : { metadata: M });
+
+/** The same options as MemMapVector's long work (src/long-work.ts), under the name HnswIndex's API has used. */
+export type HnswProgressOptions = LongWorkOptions;
+
+export interface HnswSearchOptions<M = unknown> {
+  /** Candidate list size for this query; raised to k when smaller. Default: the index's efSearch. */
+  ef?: number;
+  /** Drop results whose score is below this. */
+  minScore?: number;
+  /**
+   * Only entries that pass it are returned: a function of (key, metadata), or an object filter such as
+   * `{ lang: 'en', year: { $gte: 2020 } }` (MetadataFilter: MongoDB's rules, see src/filter/filter.ts).
+   * The engine's traversal admits only those entries, so k results come back whenever k entries match.
+   * Cost today: the filter is evaluated in JS once per live entry per search (O(n)), before the traversal.
+   */
+  filter?: HnswFilter<M>;
+}
+
+/**
+ * A filter of search, searchBatch, count and deleteMany: a function of an entry's key and metadata, or
+ * an object filter (checked and compiled once per call; a malformed one is INVALID_ARGUMENT).
+ */
+export type HnswFilter<M = unknown> = ((key: string, metadata: DeepReadonly<M>) => boolean) | MetadataFilter;
+
+export interface HnswSearchResult<M = unknown> {
+  key: string;
+  /** Higher is better: cosine similarity, dot product, or negative L2 distance. */
+  score: number;
+  /** The metric's distance: 1 - cosine similarity, L2 distance, or 1 - dot product. */
+  distance: number;
+  metadata: DeepReadonly<M>;
+}
+
+/** What stats() reports. */
+export interface HnswIndexStats {
+  /** Live entries (size()). */
+  entries: number;
+  /** Slots of deleted or replaced entries, still in the graph as waypoints. */
+  deletedSlots: number;
+  /** Bytes of the engine's WASM linear memory (vectors, graph, scratch). */
+  wasmBytes: number;
+  /**
+   * A persistent index: bytes of its file (a writer: now; a reader: at open or the last refresh).
+   * An index from create() or load() has no file: undefined.
+   */
+  fileBytes: number | undefined;
+  /** About how many more vectors fit before inserts fail with CAPACITY (see src/hnsw/stats.ts). */
+  capacityLeft: number;
+}
+
+export interface HnswSaveOptions {
+  /** A storage backend or its name; default: the one for this runtime. */
+  backend?: BackendChoice;
+}
+
+export interface HnswLoadOptions extends HnswProgressOptions {
+  backend?: BackendChoice;
+}
+
+export interface HnswOpenOptions extends Partial<HnswIndexOptions> {
+  /** A storage backend or its name; default: the one for this runtime. */
+  backend?: BackendChoice;
+  /** Open without writing: no lock is taken, and every write throws READ_ONLY. */
+  readOnly?: boolean;
+  /**
+   * Checkpoint (fold the log into a fresh snapshot) whenever the log passes this many bytes, and on no
+   * other rule: 0 checkpoints after every write, Infinity only when checkpoint() is called. Default:
+   * automatic, so that replaying the log on open never takes much longer than loading the snapshot.
+   */
+  checkpointLogBytes?: number;
+  /** Aborts opening (ABORTED): nothing is written, and the file and its lock are released. */
+  signal?: AbortSignal;
+  /** Progress of loading the snapshot, then replaying the log: bytes done and total. */
+  onProgress?: (done: number, total: number) => void;
+}
