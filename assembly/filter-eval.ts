@@ -2,17 +2,15 @@
 // (src/filter/columns.ts lays them out, src/filter/program.ts compiles a filter against them). No JS
 // runs per entry: a search's traversal asks filterMatches(slot) only of the slots it reaches.
 //
-// A column is one field path. Per slot, `head` (u32) indexes the column's f64 `pool` at the slot's
-// entry, 0 meaning none yet (the field is missing):
-//   pool[e]              flags + 4·n: flag 1 the path is missing on some branch, flag 2 it has a value
-//   pool[e + 1 + 2i]     candidate i's tag (TAG_*)
-//   pool[e + 2 + 2i]     candidate i's value: the number, or the string's dictionary id
+// A column is one field path: a 16-byte record per slot (its one value inline, or where its several
+// values start in the column's pool) and the pool; layout in src/filter/columns.ts. Values are a tag
+// (TAG_*) and an f64: the number, or the string's dictionary id.
 // A program is instruction records (RECORD_BYTES each) in postfix order, then the value lists they
 // point into; evaluating it leaves one boolean on a stack of bytes:
 //   OP_ALL                 true
 //   OP_AND n, OP_OR n      pops n, pushes their conjunction / disjunction
 //   OP_NOT                 negates the top
-//   OP_EXISTS head pool    some branch has a value
+//   OP_EXISTS              some branch has a value
 //   OP_MATCH               (matchLeaf) true when (bits & 1) and the path is missing somewhere, or some
 //                          candidate is null (bits & 2), false (bits & 4), true (bits & 8), a number in
 //                          its sorted list or its range (lo, hi) (incl: 1 lo included, 2 hi included),
@@ -73,8 +71,7 @@ export function filterUse(prog: usize, count: i32, stack: usize): void {
 /** A leaf record (OP_MATCH or OP_EXISTS) for `slot`. */
 @inline function leaf(rec: usize, slot: u32): bool {
   if (load<i32>(rec) == OP_MATCH) return matchLeaf(rec, slot);
-  const e = <usize>load<u32>(<usize>load<u32>(rec, 8) + (<usize>slot << 2));
-  return e != 0 && (<i32>load<f64>(<usize>load<u32>(rec, 12) + (e << 3)) & 2) != 0;
+  return (load<u32>(slotRecord(rec, slot), 8) & PRESENT) != 0;
 }
 
 /** Instructions of the installed program. */
@@ -111,38 +108,50 @@ function inSortedI32(at: usize, n: i32, x: i32): bool {
 }
 
 /**
- * An OP_MATCH record for `slot`. Record: 0 op, 4 n, 8 head, 12 pool, 16 bits, 20 nNum, 24 numOff,
- * 28 nStr, 32 strOff, 36 hasRange, 40 incl, 48 lo f64, 56 hi f64 (offsets of the value lists from the
- * program's start; numbers f64, string ids i32, both ascending).
+ * Whether one value (tag, v) satisfies an OP_MATCH record. Record: 0 op, 4 n, 8 slots, 12 pool,
+ * 16 bits, 20 nNum, 24 numOff, 28 nStr, 32 strOff, 36 hasRange, 40 incl, 48 lo f64, 56 hi f64 (the
+ * value lists at offsets from the program's start; numbers f64, string ids i32, both ascending).
  */
+@inline function candidate(rec: usize, tag: i32, v: f64): bool {
+  if (tag == TAG_NUMBER) {
+    const nNum = load<i32>(rec, 20);
+    if (nNum > 0 && inSortedF64(progPtr + <usize>load<i32>(rec, 24), nNum, v)) return true;
+    if (load<i32>(rec, 36) == 0) return false;
+    const incl = load<i32>(rec, 40);
+    return ((incl & 1) != 0 ? v >= load<f64>(rec, 48) : v > load<f64>(rec, 48))
+      && ((incl & 2) != 0 ? v <= load<f64>(rec, 56) : v < load<f64>(rec, 56));
+  }
+  if (tag == TAG_STRING) {
+    const nStr = load<i32>(rec, 28);
+    return nStr > 0 && inSortedI32(progPtr + <usize>load<i32>(rec, 32), nStr, <i32>v);
+  }
+  // TAG_NULL, TAG_FALSE, TAG_TRUE are 1, 2, 3: bits 2, 4, 8.
+  return (load<i32>(rec, 16) & (1 << tag)) != 0;
+}
+
+// A column's per-slot record (src/filter/columns.ts): f64 value, u32 meta, u32 pool index.
+const HAS_ENTRY: u32 = 1;
+const MISSING: u32 = 2;
+const PRESENT: u32 = 4;
+
+/** The 16-byte record of `slot` in the column an instruction names. */
+@inline function slotRecord(rec: usize, slot: u32): usize {
+  return <usize>load<u32>(rec, 8) + (<usize>slot << 4);
+}
+
+/** An OP_MATCH record for `slot`. */
 function matchLeaf(rec: usize, slot: u32): bool {
-  const e = <usize>load<u32>(<usize>load<u32>(rec, 8) + (<usize>slot << 2));
+  const s = slotRecord(rec, slot);
+  const meta = load<u32>(s, 8);
   const bits = load<i32>(rec, 16);
-  if (e == 0) return (bits & 1) != 0; // no entry: missing, nothing else
-  const entry = <usize>load<u32>(rec, 12) + (e << 3);
-  const meta = <i32>load<f64>(entry);
-  if ((bits & 1) != 0 && (meta & 1) != 0) return true;
-  const n = meta >> 2;
-  for (let i = 0; i < n; i++) {
-    const c = entry + 8 + (<usize>i << 4);
-    const tag = <i32>load<f64>(c);
-    if (tag == TAG_NUMBER) {
-      const v = load<f64>(c, 8);
-      const nNum = load<i32>(rec, 20);
-      if (nNum > 0 && inSortedF64(progPtr + <usize>load<i32>(rec, 24), nNum, v)) return true;
-      if (load<i32>(rec, 36) != 0) {
-        const incl = load<i32>(rec, 40);
-        const lo = load<f64>(rec, 48);
-        const hi = load<f64>(rec, 56);
-        if (((incl & 1) != 0 ? v >= lo : v > lo) && ((incl & 2) != 0 ? v <= hi : v < hi)) return true;
-      }
-    } else if (tag == TAG_STRING) {
-      const nStr = load<i32>(rec, 28);
-      if (nStr > 0 && inSortedI32(progPtr + <usize>load<i32>(rec, 32), nStr, <i32>load<f64>(c, 8))) return true;
-    } else if ((bits & (1 << tag)) != 0) {
-      // TAG_NULL, TAG_FALSE, TAG_TRUE are 1, 2, 3: bits 2, 4, 8.
-      return true;
-    }
+  if ((meta & HAS_ENTRY) == 0) return (bits & 1) != 0; // no entry: missing, nothing else
+  if ((bits & 1) != 0 && (meta & MISSING) != 0) return true;
+  const n = meta >> 6;
+  if (n == 1) return candidate(rec, <i32>((meta >> 3) & 7), load<f64>(s));
+  const values = <usize>load<u32>(rec, 12) + (<usize>load<u32>(s, 12) << 3);
+  for (let i: u32 = 0; i < n; i++) {
+    const c = values + (<usize>i << 4);
+    if (candidate(rec, <i32>load<f64>(c), load<f64>(c, 8))) return true;
   }
   return false;
 }

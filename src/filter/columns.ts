@@ -3,13 +3,20 @@
  * filter has used, so the engine evaluates object filters with no JS per entry (layout and evaluator:
  * assembly/filter-eval.ts). A column is built over every slot the first time a filter names its path
  * (one pass over the metadata), then kept current: the slot table records which slots' metadata
- * changed (slot-table.ts), and sync() re-encodes just those before the next evaluation. Strings are
+ * changed (slot-table.ts), and update() re-encodes just those before the next evaluation. Strings are
  * dictionary-encoded, one dictionary per index. Nothing is stored in files: columns are derived from
  * the metadata, which is, so they survive save/load and reopening by being rebuilt when first used.
  *
  * Why columns per used path rather than per declared or per top-level field: any path a filter can
  * name (dotted, through arrays) works with no declaration, and an index pays memory only for the
- * fields its filters use.
+ * fields its filters use: 16 bytes per slot, plus 16 per value for the slots holding several.
+ *
+ * Layout of a column (what filter-eval.ts reads):
+ *   slots: 16 bytes per slot: f64 value, u32 meta, u32 pool index. meta: bit 0 the slot has an entry
+ *          (a slot without one is missing the path), bit 1 the path is missing on some branch, bit 2 it
+ *          has a value on some branch, bits 3-5 the tag of the one value held inline, bits 6+ how many
+ *          values. One value lives inline; several live in the pool, from the pool index.
+ *   pool:  f64 words, (tag, value) per value; word 0 unused.
  */
 import { fieldValues } from './filter.js';
 import { TAG } from './program-codes.js';
@@ -28,18 +35,25 @@ export interface MetadataSource {
 }
 
 export interface Column {
-  /** u32 per slot: the slot's entry in `pool` (f64 index), 0 for none (the path is missing). */
-  headPtr: number;
-  headCap: number;
-  /** f64 words of entries; word 0 is never used, so 0 can mean none. */
+  /** SLOT_BYTES per slot, zero (no entry) until put. */
+  slotsPtr: number;
+  slotsCap: number;
+  /** f64 words of the values of slots holding several. */
   poolPtr: number;
   poolCap: number;
   poolUsed: number;
-  /** Words of the entries heads point to: the rest is garbage, dropped when the pool is rebuilt. */
+  /** Words slots point to: the rest is garbage, dropped when the column is rebuilt. */
   liveWords: number;
 }
 
-const HEAD_MIN = 1024;
+const SLOT_BYTES = 16;
+const SLOTS_MIN = 1024;
+const POOL_MIN = 1024;
+const HAS_ENTRY = 1;
+const MISSING = 2;
+const PRESENT = 4;
+const TAG_SHIFT = 3;
+const COUNT_SHIFT = 6;
 
 export class FilterColumns {
   private readonly ids = new Map<string, number>();
@@ -80,63 +94,70 @@ export class FilterColumns {
   }
 
   private release(c: Column): void {
-    if (c.headPtr !== 0) this.mem.free(c.headPtr);
+    if (c.slotsPtr !== 0) this.mem.free(c.slotsPtr);
     if (c.poolPtr !== 0) this.mem.free(c.poolPtr);
-    c.headPtr = c.poolPtr = 0;
+    c.slotsPtr = c.poolPtr = 0;
   }
 
   /** A column over every slot; `old` (if any) is freed once the new one is made. */
   private build(path: readonly string[], old: Column | null): Column {
     const slots = this.source.slotMeta.length;
-    const headCap = Math.max(HEAD_MIN, slots);
-    const poolCap = Math.max(1024, (old?.liveWords ?? 0) * 2 + 1, slots * 3 + 1);
-    const headPtr = this.mem.alloc(headCap * 4, 'a filter column');
+    const slotsCap = Math.max(SLOTS_MIN, slots);
+    const poolCap = Math.max(POOL_MIN, (old?.liveWords ?? 0) * 2 + 1);
+    const slotsPtr = this.mem.alloc(slotsCap * SLOT_BYTES, 'a filter column');
     let poolPtr: number;
     try {
       poolPtr = this.mem.alloc(poolCap * 8, 'a filter column');
     } catch (err) {
-      this.mem.free(headPtr);
+      this.mem.free(slotsPtr);
       throw err;
     }
     if (old !== null) this.release(old);
-    const c: Column = { headPtr, headCap, poolPtr, poolCap, poolUsed: 1, liveWords: 0 };
-    this.mem.u32.fill(0, headPtr >>> 2, (headPtr >>> 2) + headCap);
+    const c: Column = { slotsPtr, slotsCap, poolPtr, poolCap, poolUsed: 1, liveWords: 0 };
+    this.mem.u32.fill(0, slotsPtr >>> 2, (slotsPtr + slotsCap * SLOT_BYTES) >>> 2);
     for (let slot = 0; slot < slots; slot++) this.put(c, path, slot);
     return c;
   }
 
-  /** Writes `slot`'s entry (its head stays 0 when the path is simply missing). */
+  /** Encodes `slot`'s values at `path` (a slot without metadata keeps no entry: it is missing the path). */
   private put(c: Column, path: readonly string[], slot: number): void {
-    if (slot >= c.headCap) this.growHead(c, slot + 1);
-    const u32 = this.mem.u32;
-    const headAt = (c.headPtr >>> 2) + slot;
-    const old = u32[headAt]!;
-    if (old !== 0) c.liveWords -= 1 + 2 * (this.mem.f64[(c.poolPtr >>> 3) + old]! >> 2);
-    u32[headAt] = 0;
+    if (slot >= c.slotsCap) this.growSlots(c, slot + 1);
+    const at = (c.slotsPtr >>> 2) + slot * (SLOT_BYTES / 4);
+    const oldMeta = this.mem.u32[at + 2]!;
+    if (oldMeta >>> COUNT_SHIFT > 1) c.liveWords -= 2 * (oldMeta >>> COUNT_SHIFT);
+    this.mem.u32.fill(0, at, at + SLOT_BYTES / 4);
     const meta = this.source.slotMeta[slot];
     if (meta === undefined) return;
     const fv = fieldValues(meta, path);
-    const words: number[] = [];
+    const values: number[] = [];
     for (const v of fv.candidates) {
-      if (v === null) words.push(TAG.NULL, 0);
-      else if (v === false) words.push(TAG.FALSE, 0);
-      else if (v === true) words.push(TAG.TRUE, 0);
-      else if (typeof v === 'number') words.push(TAG.NUMBER, v);
-      else if (typeof v === 'string') words.push(TAG.STRING, this.intern(v));
+      if (v === null) values.push(TAG.NULL, 0);
+      else if (v === false) values.push(TAG.FALSE, 0);
+      else if (v === true) values.push(TAG.TRUE, 0);
+      else if (typeof v === 'number') values.push(TAG.NUMBER, v);
+      else if (typeof v === 'string') values.push(TAG.STRING, this.intern(v));
       // Objects and arrays inside arrays equal no filter value: they are left out.
     }
-    if (!fv.present && words.length === 0) return; // missing: what no entry means
-    const need = 1 + words.length;
-    // A rebuilt column has encoded this slot already.
-    if (c.poolUsed + need > c.poolCap && this.growPool(c, path, need)) return;
-    const at = c.poolUsed;
-    const f64 = this.mem.f64;
-    const base = (c.poolPtr >>> 3) + at;
-    f64[base] = (fv.missing ? 1 : 0) + (fv.present ? 2 : 0) + 4 * (words.length / 2);
-    for (let i = 0; i < words.length; i++) f64[base + 1 + i] = words[i]!;
-    c.poolUsed += need;
-    c.liveWords += need;
-    this.mem.u32[(c.headPtr >>> 2) + slot] = at;
+    const n = values.length / 2;
+    let word = HAS_ENTRY | (fv.missing ? MISSING : 0) | (fv.present ? PRESENT : 0) | (n << COUNT_SHIFT);
+    let inline = 0;
+    let poolIndex = 0;
+    if (n === 1) {
+      word |= values[0]! << TAG_SHIFT;
+      inline = values[1]!;
+    } else if (n > 1) {
+      // A rebuilt column has encoded this slot already.
+      if (c.poolUsed + values.length > c.poolCap && this.growPool(c, path, values.length)) return;
+      poolIndex = c.poolUsed;
+      this.mem.f64.set(values, (c.poolPtr >>> 3) + poolIndex);
+      c.poolUsed += values.length;
+      c.liveWords += values.length;
+    }
+    const base = (c.slotsPtr >>> 2) + slot * (SLOT_BYTES / 4);
+    this.mem.f64[base >>> 1] = inline;
+    const u32 = this.mem.u32;
+    u32[base + 2] = word >>> 0;
+    u32[base + 3] = poolIndex;
   }
 
   private intern(s: string): number {
@@ -149,15 +170,15 @@ export class FilterColumns {
     return id;
   }
 
-  private growHead(c: Column, slots: number): void {
-    const cap = Math.max(slots, c.headCap * 2);
-    const ptr = this.mem.alloc(cap * 4, 'a filter column');
+  private growSlots(c: Column, slots: number): void {
+    const cap = Math.max(slots, c.slotsCap * 2);
+    const ptr = this.mem.alloc(cap * SLOT_BYTES, 'a filter column');
     const u32 = this.mem.u32;
-    u32.copyWithin(ptr >>> 2, c.headPtr >>> 2, (c.headPtr >>> 2) + c.headCap);
-    u32.fill(0, (ptr >>> 2) + c.headCap, (ptr >>> 2) + cap);
-    this.mem.free(c.headPtr);
-    c.headPtr = ptr;
-    c.headCap = cap;
+    u32.copyWithin(ptr >>> 2, c.slotsPtr >>> 2, (c.slotsPtr + c.slotsCap * SLOT_BYTES) >>> 2);
+    u32.fill(0, (ptr + c.slotsCap * SLOT_BYTES) >>> 2, (ptr + cap * SLOT_BYTES) >>> 2);
+    this.mem.free(c.slotsPtr);
+    c.slotsPtr = ptr;
+    c.slotsCap = cap;
   }
 
   /**

@@ -116,7 +116,7 @@ function layOut(code: Instruction[]): FilterProgram {
     const { numOff, strOff } = lists[i]!;
     view.setInt32(at, ins.op, true);
     view.setInt32(at + 4, ins.n ?? 0, true);
-    view.setUint32(at + 8, ins.column?.headPtr ?? 0, true);
+    view.setUint32(at + 8, ins.column?.slotsPtr ?? 0, true);
     view.setUint32(at + 12, ins.column?.poolPtr ?? 0, true);
     view.setInt32(at + 16, ins.bits ?? 0, true);
     view.setInt32(at + 20, ins.nums?.length ?? 0, true);
