@@ -363,6 +363,8 @@ describe('exit codes and errors', () => {
     const zero = await cli(['import', 'zero.npy', '--into', 'zero.mvi']);
     expectFailure(zero, 'INVALID_VECTOR');
     expect(zero.stderr).toContain('zero.npy, row 2');
+    // It failed in its first batch: the store it was creating is gone, not left behind empty.
+    expect(existsSync(join(DIR, 'zero.mvi'))).toBe(false);
 
     // .npy other than float32, 2-D, C order: refused, saying what it holds.
     writeNpy(join(DIR, 'f64.npy'), '<f8', [2, 3], new Float64Array(6).fill(1));

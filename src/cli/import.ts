@@ -4,6 +4,8 @@
  * all-or-nothing commit (one batchInsert or addVectors), so Ctrl-C or a bad row midway leaves the
  * store at the last whole batch, and the error says how many rows that is.
  */
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { HnswIndex, type HnswMetric, isMemvecError, MemMapVector, MemvecError } from '../index.js';
 import { choiceOption, intOption, rejectWith, UsageError } from './args.js';
 import type { Command } from './command.js';
@@ -152,10 +154,13 @@ export const importCommand: Command = {
       },
     };
     let stored: Stored;
+    const existed = existsSync(into);
     try {
       stored = values.exact ? await intoExactStore(into, rows) : await intoIndex(into, rows, { metric, M, efConstruction });
     } catch (err) {
       progress.stop(committed, `${count(committed)} committed`);
+      // A store this import created and committed nothing to is removed: a failed first batch leaves no empty store behind.
+      if (!existed && committed === 0) await rm(into, { force: true }).catch(() => undefined);
       if (isMemvecError(err, 'ABORTED') && signal.aborted) {
         throw new MemvecError(
           'ABORTED',
