@@ -79,27 +79,13 @@ export function programSize(): i32 {
   return progCount;
 }
 
-/** Whether `x` is among `n` ascending f64 at `at`. */
-function inSortedF64(at: usize, n: i32, x: f64): bool {
+/** Whether `x` is among `n` ascending values of type T at `at` (f64 numbers, i32 string ids). */
+function inSorted<T>(at: usize, n: i32, x: T): bool {
   let lo = 0;
   let hi = n - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const v = load<f64>(at + (<usize>mid << 3));
-    if (v == x) return true;
-    if (v < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
-/** Whether `x` is among `n` ascending i32 at `at`. */
-function inSortedI32(at: usize, n: i32, x: i32): bool {
-  let lo = 0;
-  let hi = n - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = load<i32>(at + (<usize>mid << 2));
+    const v = load<T>(at + <usize>mid * sizeof<T>());
     if (v == x) return true;
     if (v < x) lo = mid + 1;
     else hi = mid - 1;
@@ -115,7 +101,7 @@ function inSortedI32(at: usize, n: i32, x: i32): bool {
 @inline function candidate(rec: usize, tag: i32, v: f64): bool {
   if (tag == TAG_NUMBER) {
     const nNum = load<i32>(rec, 20);
-    if (nNum > 0 && inSortedF64(progPtr + <usize>load<i32>(rec, 24), nNum, v)) return true;
+    if (nNum > 0 && inSorted<f64>(progPtr + <usize>load<i32>(rec, 24), nNum, v)) return true;
     if (load<i32>(rec, 36) == 0) return false;
     const incl = load<i32>(rec, 40);
     return ((incl & 1) != 0 ? v >= load<f64>(rec, 48) : v > load<f64>(rec, 48))
@@ -123,7 +109,7 @@ function inSortedI32(at: usize, n: i32, x: i32): bool {
   }
   if (tag == TAG_STRING) {
     const nStr = load<i32>(rec, 28);
-    return nStr > 0 && inSortedI32(progPtr + <usize>load<i32>(rec, 32), nStr, <i32>v);
+    return nStr > 0 && inSorted<i32>(progPtr + <usize>load<i32>(rec, 32), nStr, <i32>v);
   }
   // TAG_NULL, TAG_FALSE, TAG_TRUE are 1, 2, 3: bits 2, 4, 8.
   return (load<i32>(rec, 16) & (1 << tag)) != 0;
