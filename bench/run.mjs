@@ -3,7 +3,7 @@
 // data in one run. Prints markdown tables to stdout (progress goes to stderr) and writes them to
 // bench/results/<date>-<machine>.md and bench/results/latest.md.
 //   --quick            smaller sizes for development and smoke runs (~1 minute); writes latest-quick.md
-//   --only=a,b         run some sections only: kernel, exact, hnsw, storage, compact, postgres (writes no latest*.md)
+//   --only=a,b         run some sections only: kernel, exact, hnsw, storage, compact, postgres, filter (writes no latest*.md)
 //   --libs=a,b         load only these libraries: memvec, hnswlib, usearch (the others show as n/a);
 //                      `--quick --only=hnsw --libs=memvec` is the quick way to the searchBatch table
 import { execFileSync } from 'node:child_process';
@@ -19,6 +19,7 @@ import * as usearch from './peers/usearch.mjs';
 import { exactGroundtruth } from './plain-js.mjs';
 import { compactSection } from './sections/compact.mjs';
 import { exactSection } from './sections/exact.mjs';
+import { filterSection } from './sections/filter.mjs';
 import { hnswSection } from './sections/hnsw.mjs';
 import { kernelSection } from './sections/kernel.mjs';
 import { postgresSection } from './sections/postgres.mjs';
@@ -27,7 +28,7 @@ import { num, secs, table } from './table.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const K = 10;
-const SECTIONS = ['kernel', 'exact', 'hnsw', 'storage', 'compact', 'postgres'];
+const SECTIONS = ['kernel', 'exact', 'hnsw', 'storage', 'compact', 'postgres', 'filter'];
 const LIBS = ['memvec', 'hnswlib', 'usearch'];
 
 const SIZES = {
@@ -38,6 +39,8 @@ const SIZES = {
     storage: { n: 1_000_000, dim: 128 }, storageMinMs: 2000,
     compact: { lives: [100, 1_000, 10_000], dim: 128, queries: 200 },
     postgres: { n: 20_000, dim: 384 },
+    // ef 128 too doubles the section: 29 min for both on 2 shared cores with the O(n) filters of today's dist/.
+    filterEfs: [64],
   },
   quick: {
     kernelN: 20_000, kernelDims: [768, 128], kernelMinMs: 200,
@@ -46,6 +49,7 @@ const SIZES = {
     storage: { n: 100_000, dim: 128 }, storageMinMs: 300,
     compact: { lives: [100, 1_000, 5_000], dim: 128, queries: 100 },
     postgres: { n: 2_000, dim: 384 },
+    filterEfs: [64, 128],
   },
 };
 
@@ -62,7 +66,7 @@ function parseArgs(argv) {
       const bad = args.libs.filter((s) => !LIBS.includes(s));
       if (bad.length) throw new Error(`unknown librar(ies) ${bad.join(', ')}; known: ${LIBS.join(', ')}`);
     } else if (a === '--help' || a === '-h') {
-      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw,storage,compact,postgres] [--libs=memvec,hnswlib,usearch]');
+      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw,storage,compact,postgres,filter] [--libs=memvec,hnswlib,usearch]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -141,7 +145,8 @@ async function main() {
   };
 
   let datasets = [];
-  if (args.only.includes('exact') || args.only.includes('hnsw')) {
+  // Sections 2, 3 and 7 search the same clustered sets (7 also uses their unfiltered groundtruth).
+  if (args.only.includes('exact') || args.only.includes('hnsw') || args.only.includes('filter')) {
     const rows = [];
     for (const spec of sizes.datasets) {
       log(`data: ${fmtCount(spec.n)} × ${spec.dim} (+${sizes.queries} queries)`);
@@ -183,6 +188,7 @@ async function main() {
     else await section((c) => compactSection({ ...c, api: peers.memvec.lib }));
   }
   if (args.only.includes('postgres')) await section(postgresSection);
+  if (args.only.includes('filter')) await section(filterSection);
 
   const footer = `---\nTotal wall time ${secs(performance.now() - started)}; load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`;
   console.log(footer);

@@ -27,7 +27,8 @@ export async function buildHnsw({ lib }, ds, { M, efConstruction, seed }) {
     note: 'addPoint loop, 1 thread',
     setEf(ef) { index.setEf(ef); },
     prepare(query) { return Array.from(query); },
-    search(prepared, k) { return index.searchKnn(prepared, k); },
+    /** `filter`: hnswlib-node's filter callback, (label) => boolean, if any. */
+    search(prepared, k, filter) { return filter === undefined ? index.searchKnn(prepared, k) : index.searchKnn(prepared, k, filter); },
     /** searchKnn returns neighbours in no guaranteed order; recall only needs the set. */
     ids(result) { return result.neighbors; },
     close() {},

@@ -63,21 +63,28 @@ export async function openExact({ lib }, ds, { batchSize } = {}) {
   };
 }
 
-export async function buildHnsw({ lib }, ds, { M, efConstruction, seed }) {
+/**
+ * `metadata(i)`, when given, is row i's metadata: the index is then built from batchInsert of entries
+ * { key, vector, metadata } (the filter section's way) instead of the flat form.
+ */
+export async function buildHnsw({ lib }, ds, { M, efConstruction, seed }, { metadata } = {}) {
   if (!lib.HnswIndex) throw new Error('dist has no HnswIndex export yet');
   const { n, dim, base } = ds;
   const keys = Array.from({ length: n }, (_, i) => String(i));
+  const entries = metadata && keys.map((key, i) => ({ key, vector: base.subarray(i * dim, (i + 1) * dim), metadata: metadata(i) }));
   const t0 = performance.now();
   const index = await lib.HnswIndex.create({ dimension: dim, metric: 'cosine', M, efConstruction, efSearch: 50, seed });
-  await index.batchInsert(base, keys);
+  if (entries) await index.batchInsert(entries);
+  else await index.batchInsert(base, keys);
   const buildMs = performance.now() - t0;
   let ef = 50;
   return {
     buildMs,
-    note: 'batchInsert(flat, keys), WASM, 1 thread',
+    note: `batchInsert(${entries ? 'entries' : 'flat, keys'}), WASM, 1 thread`,
     setEf(e) { ef = e; },
     prepare(query) { return query; },
-    search(query, k) { return index.search(query, k, { ef }); },
+    /** `filter`: search's filter option (an object filter or a function of key and metadata), if any. */
+    search(query, k, filter) { return index.search(query, k, filter === undefined ? { ef } : { ef, filter }); },
     // Full results (keys and scores), for comparing searchBatch with a loop of search().
     searchRaw(query, k) { return index.search(query, k, { ef }); },
     ...(typeof index.searchBatch === 'function' ? { searchBatch: (flat, k) => index.searchBatch(flat, k, { ef }) } : {}),
