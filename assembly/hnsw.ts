@@ -450,7 +450,7 @@ function estimateMatches(limit: u32, live: f64): f64 {
 /**
  * Whether an exact scan of a lazy filter's matches should beat the graph search, in units of one
  * distance: the scan evaluates the filter for every live slot and measures the matches; the graph
- * search reaches about ef·M0 / selectivity nodes (at most all of them), measuring and evaluating each.
+ * search reaches about ef·M0 / (2·selectivity) nodes (at most all of them), measuring and evaluating each.
  * Measured here (bench/ section filter): a distance costs about 2 + dim/8 ns, a program about 3 ns
  * per instruction, a call back to JS about 30 ns.
  */
@@ -460,7 +460,8 @@ function planFilteredScan(limit: u32, e: i32): bool {
   const matches = estimateMatches(limit, live);
   const distanceNs: f64 = 2 + <f64>dim / 8;
   const cf: f64 = (lazyKind == FILTER_PROGRAM ? 3 * <f64>programSize() : 30) / distanceNs;
-  const reached = matches < 1 ? live : Math.min(live, (<f64>e * <f64>M0 * live) / matches);
+  // About half of ef·M0 / selectivity: neighbours already visited cost nothing (measured in bench/ section filter).
+  const reached = matches < 1 ? live : Math.min(live, (0.5 * <f64>e * <f64>M0 * live) / matches);
   return live * cf + matches <= reached * (1 + cf);
 }
 
