@@ -449,7 +449,8 @@ function estimateMatches(limit: u32, live: f64): f64 {
 
 /**
  * Whether an exact scan of a lazy filter's matches should beat the graph search, in units of one
- * distance: the scan evaluates the filter for every live slot and measures the matches; the graph
+ * distance: the scan evaluates the filter for every live slot and measures the matches (each about two
+ * distances' worth, see below); the graph
  * search reaches about ef·M0 / (2·selectivity) nodes (at most all of them), measuring and evaluating each.
  * Measured here (bench/ section filter): a distance costs about 2 + dim/8 ns, a program about 3 ns
  * per instruction, a call back to JS about 30 ns.
@@ -462,7 +463,9 @@ function planFilteredScan(limit: u32, e: i32): bool {
   const cf: f64 = (lazyKind == FILTER_PROGRAM ? 3 * <f64>programSize() : 30) / distanceNs;
   // About half of ef·M0 / selectivity: neighbours already visited cost nothing (measured in bench/ section filter).
   const reached = matches < 1 ? live : Math.min(live, (0.5 * <f64>e * <f64>M0 * live) / matches);
-  return live * cf + matches <= reached * (1 + cf);
+  // A scan's distances cost about twice a traversal's: its matches are scattered over all of memory,
+  // where the traversal's neighbours tend to sit near each other (bench section 7, 50k × 768 at 10 %).
+  return live * cf + 2 * matches <= reached * (1 + cf);
 }
 
 /** The result heap size a search with these k and ef uses (searchInto clamps the same way). */
