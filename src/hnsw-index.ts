@@ -140,8 +140,8 @@ export class HnswIndex<M = unknown> {
 
   /**
    * Live entries that pass `filter` (an object filter or a function, as search takes); all of them
-   * (size()) without one. The filter is evaluated in JS once per live entry. A malformed object filter
-   * is INVALID_ARGUMENT.
+   * (size()) without one. An object filter is evaluated in the engine, a function once per live entry.
+   * A malformed object filter is INVALID_ARGUMENT.
    */
   count(filter?: HnswFilter<M>): number {
     const core = this.core;
@@ -228,7 +228,8 @@ export class HnswIndex<M = unknown> {
   /**
    * Removes every live entry that passes `filter` (an object filter, or a function as search takes) as
    * ONE commit, exactly as deleteMany(keys) of the matching keys. A malformed object filter is
-   * INVALID_ARGUMENT and nothing is deleted. The filter is evaluated in JS once per live entry.
+   * INVALID_ARGUMENT and nothing is deleted. An object filter is evaluated in the engine, a function once
+   * per live entry.
    */
   deleteMany(filter: HnswFilter<M>): number;
   deleteMany(keysOrFilter: readonly string[] | HnswFilter<M>): number {
@@ -246,8 +247,8 @@ export class HnswIndex<M = unknown> {
    * The k nearest entries to each query, as search() would return them, in ONE call into the engine.
    * `queries`: a flat Float32Array (or Float64Array) of n·dimension values, or an array of vectors.
    * Every query is checked before any is searched. A `filter` (object or function, as search takes)
-   * runs once per live entry for the whole batch (it sees key and metadata, never the query), not once
-   * per query as a loop of search() would.
+   * is evaluated at most once per entry for the whole batch (it sees key and metadata, never the
+   * query), only for entries some query's traversal reaches.
    */
   searchBatch(
     queries: Float32Array | Float64Array | readonly VectorInput[], k: number, options?: HnswSearchOptions<M>,

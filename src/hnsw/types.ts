@@ -49,8 +49,10 @@ export interface HnswSearchOptions<M = unknown> {
   /**
    * Only entries that pass it are returned: a function of (key, metadata), or an object filter such as
    * `{ lang: 'en', year: { $gte: 2020 } }` (MetadataFilter: MongoDB's rules, see src/filter/filter.ts).
-   * The engine's traversal admits only those entries, so k results come back whenever k entries match.
-   * Cost today: the filter is evaluated in JS once per live entry per search (O(n)), before the traversal.
+   * The engine evaluates it only for the entries its traversal reaches (an object filter in WASM over
+   * columns of the metadata; a function called back, at most once per entry per search) and admits
+   * only matches, so k results come back whenever k entries match. A function filter may read the
+   * index but not write to it or search it (LOCKED).
    */
   filter?: HnswFilter<M>;
 }
