@@ -5,7 +5,7 @@ import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from './kernels';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MAX_TOP_K, MIN_M } from './limits';
 import { ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK } from './hnsw-store';
 import {
-  FILTER_HOST, FILTER_NONE, FILTER_PROGRAM, OP_ALL, OP_AND, OP_EXISTS, OP_MATCH, OP_NOT, OP_OR,
+  FILTER_HOST, FILTER_NONE, FILTER_PROGRAM, RECORD_BYTES, OP_ALL, OP_AND, OP_EXISTS, OP_MATCH, OP_NOT, OP_OR,
   TAG_FALSE, TAG_NULL, TAG_NUMBER, TAG_STRING, TAG_TRUE,
 } from './filter-eval';
 
@@ -39,6 +39,7 @@ export function abiConstant(id: i32): i32 {
     case 25: return FILTER_NONE;
     case 26: return FILTER_PROGRAM;
     case 27: return FILTER_HOST;
+    case 28: return RECORD_BYTES;
     default: return i32.MIN_VALUE;
   }
 }

@@ -47,6 +47,11 @@ let shape = 0;
 /** Bytes of one instruction record (src/filter/program.ts writes them). */
 export const RECORD_BYTES: i32 = 64;
 
+/** The address of instruction `i` of the program at `prog`. */
+@inline function recordAt(prog: usize, i: i32): usize {
+  return prog + <usize>i * <usize>RECORD_BYTES;
+}
+
 /**
  * Installs a program of `count` instruction records at `prog` (RECORD_BYTES each, then the value
  * lists they point into) and its evaluation stack (one byte per instruction, at least).
@@ -58,12 +63,12 @@ export function filterUse(prog: usize, count: i32, stack: usize): void {
   shape = 0;
   let leaves = true;
   for (let i = 0; i < count - 1; i++) {
-    const op = load<i32>(prog + (<usize>i << 6));
+    const op = load<i32>(recordAt(prog, i));
     if (op != OP_MATCH && op != OP_EXISTS) leaves = false;
   }
-  const last = count > 0 ? load<i32>(prog + (<usize>(count - 1) << 6)) : 0;
+  const last = count > 0 ? load<i32>(recordAt(prog, count - 1)) : 0;
   if (count == 1 && (last == OP_MATCH || last == OP_EXISTS)) shape = 1;
-  else if (count > 1 && leaves && (last == OP_AND || last == OP_OR) && load<i32>(prog + (<usize>(count - 1) << 6), 4) == count - 1) {
+  else if (count > 1 && leaves && (last == OP_AND || last == OP_OR) && load<i32>(recordAt(prog, count - 1), 4) == count - 1) {
     shape = last == OP_AND ? 2 : 3;
   }
 }
@@ -148,12 +153,12 @@ export function filterMatches(slot: u32): bool {
   if (shape >= 2) {
     const and = shape == 2;
     const n = progCount - 1;
-    for (let i = 0; i < n; i++) if (leaf(progPtr + (<usize>i << 6), slot) != and) return !and;
+    for (let i = 0; i < n; i++) if (leaf(recordAt(progPtr, i), slot) != and) return !and;
     return and;
   }
   let sp: usize = 0;
   for (let i = 0; i < progCount; i++) {
-    const rec = progPtr + (<usize>i << 6);
+    const rec = recordAt(progPtr, i);
     const op = load<i32>(rec);
     let result: bool;
     if (op == OP_MATCH || op == OP_EXISTS) result = leaf(rec, slot);

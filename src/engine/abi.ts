@@ -8,7 +8,7 @@ import { F32 } from './element-type.js';
 import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from './metrics.js';
 import { ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK } from './status.js';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MAX_TOP_K, MIN_M } from '../limits.js';
-import { FILTER, OP, TAG } from '../filter/program-codes.js';
+import { FILTER, OP, RECORD_BYTES, TAG } from '../filter/program-codes.js';
 
 export interface EngineExports {
   readonly memory: WebAssembly.Memory;
@@ -183,4 +183,5 @@ export const ABI_CONSTANTS: ReadonlyArray<{ id: number; name: string; value: num
   ...Object.entries(OP).map(([name, value], i) => ({ id: 14 + i, name: `OP_${name}`, value })),
   ...Object.entries(TAG).map(([name, value], i) => ({ id: 20 + i, name: `TAG_${name}`, value })),
   ...Object.entries(FILTER).map(([name, value], i) => ({ id: 25 + i, name: `FILTER_${name}`, value })),
+  { id: 28, name: 'FILTER_RECORD_BYTES', value: RECORD_BYTES },
 ];

@@ -8,3 +8,5 @@ export const TAG = { NULL: 1, FALSE: 2, TRUE: 3, NUMBER: 4, STRING: 5 } as const
 export const MATCH_BITS = { MISSING: 1, NULL: 2, FALSE: 4, TRUE: 8 } as const;
 /** What a filtered search runs (hnswSearch's `filtered`): none, a program, a JS callback. */
 export const FILTER = { NONE: 0, PROGRAM: 1, HOST: 2 } as const;
+/** Bytes of one instruction record of a filter program (layout: assembly/filter-eval.ts). */
+export const RECORD_BYTES = 64;

@@ -7,7 +7,7 @@
  */
 import type { Column, FilterColumns } from './columns.js';
 import type { CompareOp, FilterNode, FilterScalar } from './filter.js';
-import { MATCH_BITS, OP } from './program-codes.js';
+import { MATCH_BITS, OP, RECORD_BYTES } from './program-codes.js';
 
 export interface FilterProgram {
   /** Instruction records, then the value lists they point into (layout: assembly/filter-eval.ts). */
@@ -28,8 +28,6 @@ interface Instruction {
   strs?: number[];
   range?: { lo: number; hi: number; incl: number };
 }
-
-export const RECORD_BYTES = 64;
 
 const ascending = (a: number, b: number): number => a - b;
 
