@@ -128,10 +128,7 @@ export async function ensureVectorExtension(s: Session): Promise<void> {
 /** Copies every live entry of `source` into `options.table` and builds its HNSW index, all or nothing. */
 export async function exportToPostgres(source: HnswIndex<any> | MemMapVector, options: ExportOptions): Promise<ExportSummary> {
   const o = checkOptionKeys(options, EXPORT_OPTIONS, 'exportToPostgres options');
-  const t = tableName(o.table);
-  const batchSize = checkInt(o.batchSize ?? 500, 'batchSize', 1, MAX_BATCH);
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new MemvecError('INVALID_ARGUMENT', 'onProgress must be a function');
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new MemvecError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
+  const { t, batchSize } = checkCopyOptions(o);
   const src = sourceOf(source, o.keyOf);
   checkSignal(o.signal);
 
@@ -144,6 +141,18 @@ export async function exportToPostgres(source: HnswIndex<any> | MemMapVector, op
     checkSignal(o.signal);
     return { table: displayName(t), copied, dimension: src.dimension, metric: src.metric, m, efConstruction };
   });
+}
+
+/**
+ * The options export and sync share, checked before a connection is opened: the table name (quoted),
+ * rows per statement, and that onProgress and signal are what they claim.
+ */
+export function checkCopyOptions(o: { table?: unknown; batchSize?: unknown; onProgress?: unknown; signal?: unknown }): { t: TableName; batchSize: number } {
+  const t = tableName(o.table);
+  const batchSize = checkInt(o.batchSize ?? 500, 'batchSize', 1, MAX_BATCH);
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new MemvecError('INVALID_ARGUMENT', 'onProgress must be a function');
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new MemvecError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
+  return { t, batchSize };
 }
 
 export const displayName = (t: TableName): string => (t.schema ? `${t.schema}.${t.table}` : t.table);

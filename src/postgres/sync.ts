@@ -13,10 +13,10 @@
  * deletes the rows of keys the index no longer holds: more work, the same result.
  */
 import { type HnswChange, HnswIndex, MemvecError } from 'memvec';
-import { checkInt, checkOptionKeys, checkSignal, describe, optionNames } from '../validate.js';
+import { checkOptionKeys, checkSignal, describe, optionNames } from '../validate.js';
 import { inTransaction, type PgConnection, run, type Session } from './connection.js';
-import { copyRows, createHnswIndex, displayName, ensureVectorExtension, insertBatch, metadataJson } from './export.js';
-import { tableName, type TableName } from './identifiers.js';
+import { checkCopyOptions, copyRows, createHnswIndex, displayName, ensureVectorExtension, insertBatch, metadataJson } from './export.js';
+import type { TableName } from './identifiers.js';
 import { createTable, inspectTable } from './table.js';
 
 export interface SyncOptions {
@@ -44,8 +44,10 @@ export interface SyncSummary {
   updated: number;
 }
 
+/** A summary before the table's name is put in. */
+type Counts = Omit<SyncSummary, 'table'>;
+
 const SYNC_OPTIONS = optionNames<SyncOptions>()(['connection', 'table', 'batchSize', 'signal', 'onProgress']);
-const MAX_BATCH = 10_000;
 const STATE_TABLE = 'memvec_sync';
 
 const stateTable = (t: TableName): string => (t.schema ? `"${t.schema}"."${STATE_TABLE}"` : `"${STATE_TABLE}"`);
@@ -54,10 +56,7 @@ const stateTable = (t: TableName): string => (t.schema ? `"${t.schema}"."${STATE
 export async function syncToPostgres(index: HnswIndex<any>, options: SyncOptions): Promise<SyncSummary> {
   if (!(index instanceof HnswIndex)) throw new MemvecError('INVALID_ARGUMENT', `syncToPostgres syncs a persistent HnswIndex, got ${describe(index)}`);
   const o = checkOptionKeys(options, SYNC_OPTIONS, 'syncToPostgres options');
-  const t = tableName(o.table);
-  const batchSize = checkInt(o.batchSize ?? 500, 'batchSize', 1, MAX_BATCH);
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new MemvecError('INVALID_ARGUMENT', 'onProgress must be a function');
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new MemvecError('INVALID_ARGUMENT', 'signal must be an AbortSignal');
+  const { t, batchSize } = checkCopyOptions(o);
   if (index.backend === null) throw new MemvecError('INVALID_ARGUMENT', 'syncToPostgres follows the file of a persistent index (HnswIndex.open); this one lives in memory: use exportToPostgres');
   checkSignal(o.signal);
   const progress = (done: number, total: number) => o.onProgress?.({ done, total });
@@ -80,7 +79,7 @@ export async function syncToPostgres(index: HnswIndex<any>, options: SyncOptions
     // A cursor whose table was dropped since: start over.
     const feed = await index.changesSince(table.exists ? cursor : undefined);
     try {
-      let summary: SyncSummary;
+      let summary: Counts;
       if (feed.reset) {
         if (!table.exists) await createTable(s, t, index.dimension);
         summary = await copyAll(s, t, feed.reset, batchSize, o.signal, progress);
@@ -106,7 +105,7 @@ export async function syncToPostgres(index: HnswIndex<any>, options: SyncOptions
 async function copyAll(
   s: Session, t: TableName, state: HnswIndex<any>, batchSize: number, signal: AbortSignal | undefined,
   progress: (done: number, total: number) => void,
-): Promise<SyncSummary> {
+): Promise<Counts> {
   const total = state.size();
   const upserted = await copyRows(s, t, state.entries(), batchSize, signal, (n) => progress(n, total));
   // The keys to keep, in a temporary table dropped at commit; then one anti-join delete.
@@ -117,7 +116,7 @@ async function copyAll(
     await run(s, 'insert into memvec_sync_keep select unnest($1::text[])', [keys.slice(i, i + batchSize)]);
   }
   const gone = await run(s, `delete from ${t.sql} d where not exists (select 1 from memvec_sync_keep k where k.key = d.key) returning 1`);
-  return { table: '', mode: 'full', upserted, deleted: gone.length, updated: 0 };
+  return { mode: 'full', upserted, deleted: gone.length, updated: 0 };
 }
 
 /**
@@ -128,8 +127,8 @@ async function copyAll(
 async function applyChanges(
   s: Session, t: TableName, changes: readonly HnswChange[], batchSize: number, signal: AbortSignal | undefined,
   progress: (done: number, total: number) => void,
-): Promise<SyncSummary> {
-  const summary: SyncSummary = { table: '', mode: 'incremental', upserted: 0, deleted: 0, updated: 0 };
+): Promise<Counts> {
+  const summary: Counts = { mode: 'incremental', upserted: 0, deleted: 0, updated: 0 };
   let i = 0;
   while (i < changes.length) {
     checkSignal(signal);
