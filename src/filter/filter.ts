@@ -193,7 +193,8 @@ export function fieldValues(doc: unknown, p: readonly string[]): FieldValues {
   return { missing: found.length < values.length, present: found.length > 0, candidates: [...candidates(found)] };
 }
 
-function compare(a: unknown, op: CompareOp, b: number | string): boolean {
+/** `a op b`, false across types: the one comparison every evaluator uses (program.ts for strings). */
+export function compare(a: unknown, op: CompareOp, b: number | string): boolean {
   if (typeof a !== typeof b) return false;
   const x = a as number | string;
   switch (op) {

@@ -6,7 +6,7 @@
  * dictionary's strings that satisfy it, compared here in JS exactly as matchesFilter compares.
  */
 import type { Column, FilterColumns } from './columns.js';
-import type { CompareOp, FilterNode, FilterScalar } from './filter.js';
+import { compare, type CompareOp, type FilterNode, type FilterScalar } from './filter.js';
 import { MATCH_BITS, OP, RECORD_BYTES } from './program-codes.js';
 
 export interface FilterProgram {
@@ -35,8 +35,7 @@ function stringsSatisfying(columns: FilterColumns, op: CompareOp, value: string)
   const ids: number[] = [];
   const strings = columns.strings;
   for (let id = 1; id < strings.length; id++) {
-    const s = strings[id]!;
-    if (op === 'gt' ? s > value : op === 'gte' ? s >= value : op === 'lt' ? s < value : s <= value) ids.push(id);
+    if (compare(strings[id], op, value)) ids.push(id);
   }
   return ids;
 }
