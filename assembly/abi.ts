@@ -1,6 +1,6 @@
 // The constants the facade must agree with, by id: src/engine/abi.ts ABI_CONSTANTS lists the same ids,
 // and src/engine/abi-check.ts compares each value once per instance, when it loads.
-import { ELEMENT_F32, bytesPerElement } from './element';
+import { ELEMENT_F16, ELEMENT_F32, ELEMENT_I8, I8_HEADER_BYTES, bytesPerElement } from './element';
 import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from './kernels';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MAX_TOP_K, MIN_M } from './limits';
 import { ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK } from './hnsw-store';
@@ -40,6 +40,10 @@ export function abiConstant(id: i32): i32 {
     case 26: return FILTER_PROGRAM;
     case 27: return FILTER_HOST;
     case 28: return RECORD_BYTES;
+    case 29: return ELEMENT_F32;
+    case 30: return ELEMENT_F16;
+    case 31: return ELEMENT_I8;
+    case 32: return I8_HEADER_BYTES;
     default: return i32.MIN_VALUE;
   }
 }

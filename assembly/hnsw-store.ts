@@ -4,17 +4,19 @@
 // scratch is not: it lives in a SearchContext.
 //
 // Layout (struct of arrays, fixed-size lists, so a snapshot is a straight copy):
-// - vectors: `dim` f32 per slot; layer-0 lists: (1 + 2M) u32 per slot, [count, ids...]. These two are
+// - vectors: one code per slot (element.ts: `dim` f32, f16, or an i8 header and codes); layer-0 lists: (1 + 2M) u32 per slot, [count, ids...]. These two are
 //   the big ones, so they live in chunks of at most 64 MiB (one chunk covers 2^chunkShift slots):
 //   TLSF cannot hand out a block past 1 GiB, and growing by appending a chunk copies nothing.
 // - per slot: norm f32, level u8, upper-pool offset u32, flags u8 (deleted / replaced), filter memo
 //   u8, undo stamp u32, and the default context's visited epoch u16 and candidate-heap entry u64.
 // - upper layers: a pool of blocks of (1 + M) u32; a node of level L owns L consecutive blocks
 //   starting at its offset, block i holding its list at layer i + 1.
-import { ELEMENT_F32, ELEMENT_KIND, vectorBytes } from './element';
+import { ELEMENT_F16, ELEMENT_F32, ELEMENT_I8, codeBytes, vectorBytes } from './element';
 import { MAX_LEVEL } from './limits';
 import { SearchContext } from './search-context';
 import { METRIC_EUCLIDEAN, dotInline, l2sqInline } from './kernels';
+import { dotF16Inline, encodeF16, l2sqF16Inline } from './kernels-f16';
+import { dotI8Inline, encodeI8, l2sqI8Inline } from './kernels-i8';
 
 export const ST_OK: i32 = 0;
 export const ST_CAPACITY: i32 = -1;
@@ -43,7 +45,15 @@ export let M: i32 = 0;
 export let M0: i32 = 0;
 export let efConstruction: i32 = 0;
 export let levelMult: f64 = 0;
+/** The element kind of the stored codes (element.ts), fixed at init. */
+export let kind: i32 = ELEMENT_F32;
+/** Bytes of one stored code. */
 export let vecBytes: usize = 0;
+/**
+ * Where the facade writes a vector to insert (f32): the slot itself for f32, else this buffer, which
+ * insertNode normalizes (cosine) and encodes into the slot.
+ */
+export let stageBuf: usize = 0;
 export let link0Bytes: usize = 0;
 export let blockBytes: usize = 0;
 
@@ -110,16 +120,37 @@ export let defaultContext: SearchContext = changetype<SearchContext>(0);
   return load<u8>(flags + <usize>id);
 }
 
-/** The metric's distance, lower is nearer: squared L2, or 1 - dot (cosine runs on unit vectors). */
+/**
+ * The metric's distance between two codes, lower is nearer: squared L2, or 1 - dot (cosine runs on
+ * unit vectors). The kind is the same every call, so its branch predicts perfectly.
+ */
 // @ts-ignore: decorator
 @inline export function distance(a: usize, b: usize): f32 {
-  // Kernels chosen by element kind (a compile-time constant: the switch folds away).
-  switch (ELEMENT_KIND) {
-    case ELEMENT_F32:
-    default:
-      if (metric == METRIC_EUCLIDEAN) return l2sqInline(a, b, dim);
-      return <f32>1 - dotInline(a, b, dim);
+  if (kind == ELEMENT_F32) return f32Distance(a, b);
+  return codeDistance(a, b);
+}
+
+/** distance() for the quantized kinds: a call, so the f32 path inlined at every site stays as small as before. */
+function codeDistance(a: usize, b: usize): f32 {
+  if (kind == ELEMENT_I8) {
+    if (metric == METRIC_EUCLIDEAN) return l2sqI8Inline(a, b, dim);
+    return <f32>1 - dotI8Inline(a, b, dim);
   }
+  if (metric == METRIC_EUCLIDEAN) return l2sqF16Inline(a, b, dim);
+  return <f32>1 - dotF16Inline(a, b, dim);
+}
+
+/** distance() for two f32 vectors whatever the kind: exact rescoring with the originals. */
+// @ts-ignore: decorator
+@inline export function f32Distance(a: usize, b: usize): f32 {
+  if (metric == METRIC_EUCLIDEAN) return l2sqInline(a, b, dim);
+  return <f32>1 - dotInline(a, b, dim);
+}
+
+/** Encodes the f32 vector at `src` as a code of this index's kind at `dst` (not for f32). */
+export function encodeCode(src: usize, dst: usize): void {
+  if (kind == ELEMENT_I8) encodeI8(src, dst, dim);
+  else if (kind == ELEMENT_F16) encodeF16(src, dst, dim);
 }
 
 /** The slots a context's per-slot arrays cover (for clearing its visited epochs). */
@@ -144,14 +175,15 @@ function grow(ptr: usize, oldBytes: usize, newBytes: usize): usize {
 
 const FLAT_BYTES_PER_SLOT: u64 = 4 + 1 + 4 + 1 + 1 + 2 + 4 + 8;
 
-export function configure(d: i32, m: i32, mm: i32, efc: i32, seedLo: u32, seedHi: u32): void {
+export function configure(d: i32, m: i32, mm: i32, efc: i32, seedLo: u32, seedHi: u32, k: i32): void {
   dim = d;
+  kind = k;
   metric = m;
   M = mm;
   M0 = 2 * mm;
   efConstruction = efc;
   levelMult = 1.0 / Math.log(<f64>mm);
-  vecBytes = vectorBytes(d);
+  vecBytes = codeBytes(k, d);
   link0Bytes = <usize>(1 + M0) << 2;
   blockBytes = <usize>(1 + mm) << 2;
   const largest = vecBytes > link0Bytes ? vecBytes : link0Bytes;
@@ -236,11 +268,16 @@ export function reservePool(need: u64): i32 {
  * its fixed-size buffers; per-slot arrays come with reserveSlots, result room with reserveResults.
  */
 export function createDefaultContext(): i32 {
-  const bytes: u64 = <u64>offsetof<SearchContext>() + (<u64>vecBytes + 16) + (<u64>M0 + 2) * 16;
+  const f32Bytes = vectorBytes(dim);
+  const quantized = kind != ELEMENT_F32;
+  const codeRoom: u64 = quantized ? (<u64>vecBytes + 16) + (<u64>f32Bytes + 16) : 0;
+  const bytes: u64 = <u64>offsetof<SearchContext>() + (<u64>f32Bytes + 16) + codeRoom + (<u64>M0 + 2) * 16;
   if (!roomFor(bytes)) return ST_CAPACITY;
   const ctx = changetype<SearchContext>(heap.alloc(offsetof<SearchContext>()));
   memory.fill(changetype<usize>(ctx), 0, offsetof<SearchContext>());
-  ctx.query = heap.alloc(vecBytes + 16);
+  ctx.query = heap.alloc(f32Bytes + 16);
+  ctx.queryCode = quantized ? heap.alloc(vecBytes + 16) : ctx.query;
+  if (quantized) stageBuf = heap.alloc(f32Bytes + 16);
   ctx.nbrBuf = heap.alloc(<usize>(M0 + 2) << 3);
   ctx.batchBuf = heap.alloc(<usize>(M0 + 2) << 3);
   defaultContext = ctx;

@@ -12,7 +12,10 @@ import {
   drawLevel, efConstruction, entry, flags, flagsOf, levelOf, levels, link0Ptr, listPtr, M, M0, maxLevel, metric, norms,
   pool, poolUsed, reservePool, reserveResults, reserveSlots, rngState, setCount, setDeletedCount, setEntry,
   setPoolUsed, setRngState, upperOff, upperPtr, vecPtr, cap, chunkShift, memLimitPages, setMemoryLimitPages, vecBytes,
+  kind, stageBuf, encodeCode,
 } from './hnsw-store';
+import { ELEMENT_F32, ELEMENT_I8, vectorBytes } from './element';
+import { validCode } from './hnsw-codes';
 import { SearchContext, nextVisitEpoch } from './search-context';
 import { inTx, txBase, txBegin, txCommit, txRollback, txSaveNode } from './hnsw-tx';
 import { reorder, reorderMap, reorderRelease } from './hnsw-reorder';
@@ -252,12 +255,13 @@ function connect(ctx: SearchContext, id: u32, layer: i32, n: i32): i64 {
 // Exports
 
 /** Sets up an empty index. Returns ST_OK or ST_INVALID (bad parameters) or ST_CAPACITY. */
-export function hnswInit(d: i32, m: i32, mm: i32, efc: i32, seedLo: u32, seedHi: u32): i32 {
+export function hnswInit(d: i32, m: i32, mm: i32, efc: i32, seedLo: u32, seedHi: u32, k: i32): i32 {
   if (vecBytes != 0) return ST_INVALID; // one index per instance
   if (d < 1 || d > MAX_DIMENSION || m < METRIC_COSINE || m > METRIC_DOT || mm < MIN_M || mm > MAX_M || efc < 1 || efc > MAX_EF) {
     return ST_INVALID;
   }
-  configure(d, m, mm, efc < mm ? mm : efc, seedLo, seedHi);
+  if (k < ELEMENT_F32 || k > ELEMENT_I8) return ST_INVALID;
+  configure(d, m, mm, efc < mm ? mm : efc, seedLo, seedHi, k);
   const st = createDefaultContext();
   return st != ST_OK ? st : reserveResults(defaultContext, efConstruction);
 }
@@ -290,7 +294,10 @@ function insertNode(stored: bool, storedNorm: f32): i32 {
   const id = count;
   const v = vecPtr(id);
   const rngBefore = rngState;
-  const norm: f32 = stored ? storedNorm : metric == METRIC_COSINE ? normalize(v, dim) : Mathf.sqrt(dotInline(v, v, dim));
+  // The facade wrote an f32 vector at hnswStagePtr (the slot itself for f32), or a stored code at the slot.
+  const staged = kind == ELEMENT_F32 ? v : stageBuf;
+  const norm: f32 = stored ? storedNorm : metric == METRIC_COSINE ? normalize(staged, dim) : Mathf.sqrt(dotInline(staged, staged, dim));
+  if (!stored && kind != ELEMENT_F32) encodeCode(staged, v);
   const level = drawLevel();
   if (level > 0 && reservePool(<u64>poolUsed + <u64>level) != ST_OK) {
     setRngState(rngBefore);
@@ -505,8 +512,9 @@ export function hnswSearchBatch(
   const ctx = defaultContext;
   const query = ctx.query;
   const stride = <usize>k << 2;
+  const queryBytes = vectorBytes(dim);
   for (let i: u32 = 0; i < n; i++) {
-    memory.copy(query, queries + <usize>i * vecBytes, vecBytes);
+    memory.copy(query, queries + <usize>i * queryBytes, queryBytes);
     const r = searchInto(ctx, query, k, ef, filtered, idsOut + <usize>i * stride, distsOut + <usize>i * stride);
     if (r < 0) return r;
     store<u32>(countsOut + (<usize>i << 2), <u32>r);
@@ -537,6 +545,11 @@ function searchInto(
   const sortBuf = ctx.sortBuf;
 
   if (metric == METRIC_COSINE) normalize(q, dim);
+  // The traversal measures codes against codes; the f32 query stays for an exact rescore (hnswRescore).
+  if (kind != ELEMENT_F32) {
+    encodeCode(q, ctx.queryCode);
+    q = ctx.queryCode;
+  }
   let n = 0;
   const lazy = filtered != FILTER_NONE;
   const mode = lazy ? MODE_LAZY : deletedCount == 0 && !inTx ? MODE_ALL : MODE_LIVE;
@@ -596,11 +609,7 @@ export function hnswLoadFinish(n: u32, used: u32, ep: u32, maxLvl: i32, rngLo: u
     if (level > maxLvl) return ST_CORRUPT;
     const norm = load<f32>(norms + (<usize>id << 2));
     if (!(norm >= 0) || norm == Infinity) return ST_CORRUPT;
-    const v = vecPtr(id);
-    for (let j = 0; j < dim; j++) {
-      const x = load<f32>(v + (<usize>j << 2));
-      if (x - x != 0) return ST_CORRUPT;
-    }
+    if (!validCode(vecPtr(id))) return ST_CORRUPT;
     const l0 = link0Ptr(id);
     const c0 = load<u32>(l0);
     if (c0 > <u32>M0) return ST_CORRUPT;

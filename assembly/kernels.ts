@@ -164,6 +164,12 @@ export const METRIC_DOT: i32 = 2;
 /** Set by dotAndNormSqInline: the squared norm of its second argument (AS has no multi-value returns). */
 export let lastNormSq: f32 = 0;
 
+/** For the other kinds' kernels (an imported binding cannot be assigned). */
+// @ts-ignore: decorator
+@inline export function setLastNormSq(n: f32): void {
+  lastNormSq = n;
+}
+
 // One pass that yields both a·b and |b|²: the exact store scans raw (unnormalized) vectors, and reading
 // each vector once instead of twice keeps the scan memory-bound rather than twice memory-bound.
 // @ts-ignore: decorator

@@ -8,8 +8,10 @@
 
 // @ts-ignore: decorator
 @unmanaged export class SearchContext {
-  /** One vector plus 16 bytes: the query the facade writes (hnswQueryPtr), normalized here for cosine. */
+  /** One f32 vector plus 16 bytes: the query the facade writes (hnswQueryPtr), normalized here for cosine. */
   query: usize;
+  /** The query encoded as the index's kind (for f32: `query` itself), what the traversal measures. */
+  queryCode: usize;
   /** u16 per slot: the epoch of the traversal that last visited it (never cleared per search). */
   visited: usize;
   visitEpoch: u32;

@@ -4,7 +4,7 @@
  * status codes, never throw: the facade turns statuses into MemvecErrors.
  */
 
-import { F32 } from './element-type.js';
+import { F16, F32, I8 } from './element-type.js';
 import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from './metrics.js';
 import { ST_CAPACITY, ST_CORRUPT, ST_INVALID, ST_OK } from './status.js';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MAX_TOP_K, MIN_M } from '../limits.js';
@@ -52,7 +52,7 @@ export interface EngineExports {
   // Statuses (src/engine/status.ts): 0 ok, -1 CAPACITY, -2 invalid argument, -3 corrupt.
   // u32 results (ids, counts, pointers) arrive as signed i32: read them with `>>> 0`.
   /** Configures an empty index; call once per instance. Limits: src/limits.ts. */
-  hnswInit(dim: number, metric: number, M: number, efConstruction: number, seedLo: number, seedHi: number): number;
+  hnswInit(dim: number, metric: number, M: number, efConstruction: number, seedLo: number, seedHi: number, kind: number): number;
   /** Room for `n` more slots, so vectors can be written at hnswVecPtr(count ...). */
   hnswReserve(n: number): number;
   /** Inserts the vector written at slot hnswCount(); returns its slot or a negative status. Call inside a transaction. */
@@ -131,6 +131,33 @@ export interface EngineExports {
    */
   hnswFilterAll(): number;
 
+  // assembly/hnsw-codes.ts: the index's codes (element kinds: element-type.ts).
+  /** The element kind the index was created with. */
+  hnswKind(): number;
+  /** Where to write the f32 vector to insert into reserved slot `slot` (the slot itself for f32); 0 if not reserved. */
+  hnswStagePtr(slot: number): number;
+  /** Decodes slot `slot`'s stored code to `dim` f32 at `dst`. */
+  hnswDecode(slot: number, dst: number): void;
+  /** Exact distances from the last search's f32 query to `n` f32 vectors at `vectors` (stored form), to `out`. */
+  hnswRescore(vectors: number, n: number, out: number): void;
+
+  // assembly/kernels-f16.ts and kernels-i8.ts: the quantized kinds' conversions and kernels.
+  encodeF16(src: number, dst: number, dim: number): void;
+  decodeF16(src: number, dst: number, dim: number): void;
+  dotF16(a: number, b: number, dim: number): number;
+  l2sqF16(a: number, b: number, dim: number): number;
+  /** a (f32) · b (f16); |b|² is then lastNormSqOut(). */
+  dotAndNormSqF32F16(a: number, b: number, dim: number): number;
+  lastNormSqOut(): number;
+  /** Writes the 16-byte header and `dim` codes. */
+  encodeI8(src: number, dst: number, dim: number): void;
+  decodeI8(src: number, dst: number, dim: number): void;
+  /** Dot product / squared L2 of the reconstructions of two i8 codes. */
+  dotI8(a: number, b: number, dim: number): number;
+  l2sqI8(a: number, b: number, dim: number): number;
+  /** |reconstruction|² of the i8 code at `a` (from its header). */
+  codeNormSqI8(a: number): number;
+
   // assembly/filter-eval.ts
   /** Installs a filter program (`count` instruction records at `prog`) and its evaluation stack (a byte per instruction). */
   filterUse(prog: number, count: number, stack: number): void;
@@ -149,7 +176,8 @@ export const EXPORTED_FUNCTIONS = exportNames([
   'hnswRngHi', 'hnswChunkSlots', 'hnswVecPtr', 'hnswLink0Ptr', 'hnswNormsPtr', 'hnswLevelsPtr', 'hnswUpperOffsetsPtr',
   'hnswPoolPtr', 'hnswFlagsPtr', 'hnswAllowPtr', 'hnswQueryPtr', 'hnswOutIdsPtr', 'hnswOutDistsPtr',
   'hnswMemoryLimitPages', 'hnswSetMemoryLimitPages', 'hnswReorder', 'hnswReorderMapPtr', 'hnswReorderRelease',
-  'hnswFilterAll', 'filterUse', 'abiConstant',
+  'hnswFilterAll', 'hnswKind', 'hnswStagePtr', 'hnswDecode', 'hnswRescore', 'encodeF16', 'decodeF16', 'dotF16', 'l2sqF16',
+  'dotAndNormSqF32F16', 'lastNormSqOut', 'encodeI8', 'decodeI8', 'dotI8', 'l2sqI8', 'codeNormSqI8', 'filterUse', 'abiConstant',
 ]);
 
 type FunctionName = Exclude<keyof EngineExports, 'memory'>;
@@ -184,4 +212,8 @@ export const ABI_CONSTANTS: ReadonlyArray<{ id: number; name: string; value: num
   ...Object.entries(TAG).map(([name, value], i) => ({ id: 20 + i, name: `TAG_${name}`, value })),
   ...Object.entries(FILTER).map(([name, value], i) => ({ id: 25 + i, name: `FILTER_${name}`, value })),
   { id: 28, name: 'FILTER_RECORD_BYTES', value: RECORD_BYTES },
+  { id: 29, name: 'ELEMENT_F32', value: F32.id },
+  { id: 30, name: 'ELEMENT_F16', value: F16.id },
+  { id: 31, name: 'ELEMENT_I8', value: I8.id },
+  { id: 32, name: 'I8_HEADER_BYTES', value: I8.headerBytes },
 ];

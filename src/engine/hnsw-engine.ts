@@ -9,7 +9,7 @@
  * fields instead of a returned object.
  */
 import type { EngineExports } from './abi.js';
-import { vectorBytes } from './element-type.js';
+import { type ElementType, F32, vectorBytes } from './element-type.js';
 import { Engine } from './engine.js';
 import { WasmBuffer } from './wasm-buffer.js';
 import { check, statusError } from './status.js';
@@ -22,6 +22,8 @@ export interface HnswEngineConfig {
   efConstruction: number;
   seedLo: number;
   seedHi: number;
+  /** How vectors are stored (default f32). */
+  element?: ElementType;
 }
 
 /** The graph's counters, as a snapshot stores them and a load restores them. */
@@ -76,8 +78,8 @@ export class HnswEngine {
   /** A fresh engine instance holding an empty index; `what` names the call in errors. */
   static async create(config: HnswEngineConfig, what: string): Promise<HnswEngine> {
     const engine = await Engine.create();
-    const { dimension, metric, M, efConstruction, seedLo, seedHi } = config;
-    check(engine.exports.hnswInit(dimension, metric, M, efConstruction, seedLo, seedHi), what);
+    const { dimension, metric, M, efConstruction, seedLo, seedHi, element = F32 } = config;
+    check(engine.exports.hnswInit(dimension, metric, M, efConstruction, seedLo, seedHi, element.id), what);
     return new HnswEngine(engine, dimension);
   }
 
