@@ -4,7 +4,8 @@
 import { ELEMENT_F16, ELEMENT_F32, I8_HEADER_BYTES } from './element';
 import { decodeF16 } from './kernels-f16';
 import { decodeI8 } from './kernels-i8';
-import { cap, defaultContext, dim, f32Distance, kind, stageBuf, vecPtr } from './hnsw-store';
+import { METRIC_COSINE, normalize } from './kernels';
+import { cap, defaultContext, dim, f32Distance, kind, metric, stageBuf, vecPtr } from './hnsw-store';
 
 /** The element kind the index was created with (element.ts). */
 export function hnswKind(): i32 {
@@ -26,11 +27,16 @@ export function hnswDecode(slot: u32, dst: usize): void {
 }
 
 /**
- * Exact distances from the last search's query (the f32 query, normalized for cosine) to `n` f32
- * vectors at `vectors` (as the index stores originals: unit length for cosine), written to `out`.
+ * Exact distances from a query to `n` f32 vectors at `vectors` (as the index keeps originals: unit
+ * length for cosine), written to `out`. The query is the last search's (already normalized) when
+ * `query` is 0, else the `dim` f32 at `query`, copied to the query scratch and normalized for cosine.
  */
-export function hnswRescore(vectors: usize, n: i32, out: usize): void {
+export function hnswRescore(query: usize, vectors: usize, n: i32, out: usize): void {
   const q = defaultContext.query;
+  if (query != 0) {
+    memory.copy(q, query, <usize>dim << 2);
+    if (metric == METRIC_COSINE) normalize(q, dim);
+  }
   const bytes = <usize>dim << 2;
   for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), f32Distance(q, vectors + <usize>i * bytes));
 }

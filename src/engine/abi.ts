@@ -138,8 +138,8 @@ export interface EngineExports {
   hnswStagePtr(slot: number): number;
   /** Decodes slot `slot`'s stored code to `dim` f32 at `dst`. */
   hnswDecode(slot: number, dst: number): void;
-  /** Exact distances from the last search's f32 query to `n` f32 vectors at `vectors` (stored form), to `out`. */
-  hnswRescore(vectors: number, n: number, out: number): void;
+  /** Exact distances from a query (0: the last search's) to `n` f32 vectors at `vectors` (stored form), to `out`. */
+  hnswRescore(query: number, vectors: number, n: number, out: number): void;
 
   // assembly/kernels-f16.ts and kernels-i8.ts: the quantized kinds' conversions and kernels.
   encodeF16(src: number, dst: number, dim: number): void;
