@@ -101,9 +101,9 @@ function perVectorSym(x, off, dim, codes, params, p) {
   params[3 * p] = scale; params[3 * p + 1] = 0; params[3 * p + 2] = 0;
 }
 
-function perVectorScheme(name, fn) {
+function perVectorScheme(id, name, fn) {
   return {
-    name,
+    id, name,
     integerDot: true,
     quantize(base, n, dim) {
       const codes = new Int8Array(n * dim);
@@ -130,9 +130,9 @@ function perVectorScheme(name, fn) {
 }
 
 /** C / C′: per-dimension asymmetric, ranges from the base set (min/max or percentiles); clamps outside. */
-function perDimScheme(name, pLo) {
+function perDimScheme(id, name, pLo) {
   return {
-    name,
+    id, name,
     integerDot: false,
     quantize(base, n, dim) {
       const lo = new Float64Array(dim), scale = new Float64Array(dim);
@@ -167,6 +167,7 @@ function perDimScheme(name, pLo) {
 }
 
 const F16 = {
+  id: 'D',
   name: 'D f16',
   integerDot: false,
   quantize(base, n, dim) {
@@ -184,10 +185,10 @@ const F16 = {
 };
 
 const SCHEMES = [
-  perVectorScheme('A per-vector asym', perVectorAsym),
-  perVectorScheme('B per-vector sym', perVectorSym),
-  perDimScheme('C per-dim min/max', 0),
-  perDimScheme('C′ per-dim 0.1–99.9 %', 0.001),
+  perVectorScheme('A', 'A per-vector asym', perVectorAsym),
+  perVectorScheme('B', 'B per-vector sym', perVectorSym),
+  perDimScheme('C', 'C per-dim min/max', 0),
+  perDimScheme('C′', 'C′ per-dim 0.1–99.9 %', 0.001),
   F16,
 ];
 
@@ -441,9 +442,61 @@ function anisotropy(ds) {
 
 // ---------------------------------------------------------------------------------------------------------
 
+/** The smallest R whose rerank reaches `target` (Infinity when none of RERANKS does). */
+function rFor(rerank, target) {
+  const i = rerank.findIndex((x) => x >= target);
+  return i < 0 ? Infinity : RERANKS[i];
+}
+
 function firstR(rerank, target) {
   const i = rerank.findIndex((x) => x >= target);
   return i < 0 ? `> ${MAX_R}` : String(RERANKS[i]);
+}
+
+/**
+ * The conclusion paragraph: the reasoning is fixed, every number in it comes from this run's `summary`.
+ */
+function conclusion(summary) {
+  const of = (id) => summary.filter((r) => r.id === id);
+  const sets = [...new Set(summary.map((r) => r.set))];
+  const get = (set, id) => summary.find((r) => r.set === set && r.id === id);
+  const rNeeded = (id) => Math.max(...of(id).map((r) => rFor(r.rerank, 0.99)));
+  const fmtR = (r) => (Number.isFinite(r) ? String(r) : `> ${MAX_R}`);
+  const i8 = ['A', 'B', 'C', 'C′'];
+  const spread = Math.max(...sets.map((s) => {
+    const rs = i8.map((id) => get(s, id).recall);
+    return Math.max(...rs) - Math.min(...rs);
+  }));
+  const gapAC = Math.max(...sets.map((s) => Math.abs(get(s, 'A').recall - get(s, 'C').recall)));
+  const se = Math.max(...of('A').map((r) => Math.sqrt((r.recall * (1 - r.recall)) / (r.set.q * K))));
+  const rA = rNeeded('A');
+  const at = (id, R) => Math.min(...of(id).map((r) => r.rerank[RERANKS.indexOf(R)]));
+  const worstA = Math.max(...of('A').map((r) => r.worst));
+  const worstErr = (id) => of(id).reduce((m, r) => (r.err > m.err ? r : m));
+  const aErr = worstErr('A');
+  const cOnThat = get(aErr.set, 'C');
+  const clipNoBetter = sets.filter((s) => get(s, 'C′').recall <= get(s, 'C').recall).length;
+  const sift = sets.find((s) => s.metric === 'l2');
+  const bOverA = get(sift, 'B').err / get(sift, 'A').err;
+  return (
+    `**Conclusion: calibrate i8 per vector, asymmetric (A).** Before rerank the four i8 schemes differ by at most ` +
+    `${fixed(spread, 3)} in recall@${K} on any set (A vs C: at most ${fixed(gapAC, 3)}; one binomial standard error ` +
+    `here is up to ${fixed(se, 3)}), so recall does not separate per-vector from per-dimension ranges. After an exact ` +
+    `rerank, A reaches ≥ 0.99 on every set with R = ${fmtR(rA)} (its lowest recall at R = ${Math.min(rA, MAX_R)}: ` +
+    `${fixed(at('A', Math.min(rA, MAX_R)), 3)}; the deepest true top-${K} neighbour in A's ranking was at position ` +
+    `${worstA}). Per-dimension ranges win only on reconstruction error where a few dimensions dominate the norm ` +
+    `(${aErr.set.name}: err ${num(aErr.err, 2)} for A, ${num(cOnThat.err, 2)} for C), and the rerank takes that away; ` +
+    `percentile clipping (C′) does not help (recall ≤ C's on ${clipNoBetter} of ${sets.length} sets), since it clamps ` +
+    `the extreme coordinates that tell vectors apart. What decides is everything else: A needs no calibration pass ` +
+    `over data an incrementally built index does not have yet, its ranges cannot go stale or clamp later inserts, ` +
+    `each vector is self-contained (scale, offset, Σq beside its codes: upserts, deletes and compaction touch ` +
+    `nothing global), and its hot loop is one pure i8·i8 integer dot (\`i32x4.dot_i16x8_s\`) plus four scalar ` +
+    `terms, where C must weight every product by its dimension's scale. Symmetric B drops those terms but wastes ` +
+    `half its code range on one-signed data (siftsmall: ${num(bOverA, 2)}× A's error). Default rerank factor: ` +
+    `R = ${fmtR(rA)} for i8 (B: ${fmtR(rNeeded('B'))}, C: ${fmtR(rNeeded('C'))}); R = ${fmtR(rNeeded('D'))} for f16 ` +
+    `(f16's recall with no extra candidates is ≥ ${fixed(at('D', 1), 3)}: its rerank only makes the scores exact). ` +
+    `These are brute-force scans of ≤ 20k vectors; the issue's HNSW and 1M × 512 benchmarks must confirm R at scale.`
+  );
 }
 
 const t0 = performance.now();
@@ -464,7 +517,7 @@ for (const make of datasets()) {
       ...res.quantQ.rerank.map((x) => fixed(x, 3)), firstR(res.quantQ.rerank, 0.99),
       Number.isFinite(res.quantQ.worst) ? String(res.quantQ.worst) : `> ${K * MAX_R}`,
     ]);
-    summary.push({ set: set.name, scheme: scheme.name, r99: firstR(res.quantQ.rerank, 0.99) });
+    summary.push({ set, id: scheme.id, err: res.err, ...res.quantQ });
   }
 }
 
@@ -483,4 +536,5 @@ console.log(
 console.log(table(
   ['set', 'scheme', '>err', '>q f32', '>q quant', ...RERANKS.map((R) => `>rerank ${R}`), '>R for ≥ 0.99', '>worst rank'], rows,
 ));
+console.log(`\n${conclusion(summary)}`);
 console.log(`\n(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
