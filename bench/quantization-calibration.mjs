@@ -3,7 +3,7 @@
 // base by the quantized scores, and recall@10 is measured against exact f32 groundtruth, before and after an
 // exact rerank of the best 10 × R candidates with the f32 originals. f16 is the reference point.
 //
-//   node bench/quantization-calibration.mjs        (≈ 1 min on 2 cores; progress on stderr)
+//   node bench/quantization-calibration.mjs        (≈ 1.5 min on 2 cores under load; progress on stderr)
 //
 // Cosine sets are L2-normalized first, because HnswIndex stores cosine vectors at unit length; their
 // quantized score is the cosine of the reconstructions (q̂·x̂ / |x̂|, |x̂| stored per vector like today's norm).
