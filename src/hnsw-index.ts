@@ -30,6 +30,7 @@
  * (open-file.ts, index-file.ts, index-reader.ts, log-replay.ts). The public types are in
  * src/hnsw/types.ts; nothing in src/hnsw/ imports this file.
  */
+import type { Quantization } from './engine/element-type.js';
 import { MemvecError } from './errors.js';
 import { checkFileKind } from './format/file-kind.js';
 import { readChanges } from './hnsw/change-feed.js';
@@ -93,6 +94,10 @@ export class HnswIndex<M = unknown> {
   readonly M: number;
   readonly efConstruction: number;
   readonly efSearch: number;
+  /** How the engine stores vectors: 'f32', 'f16' or 'i8'. */
+  readonly quantization: Quantization;
+  /** The rerank factor of a quantized index that keeps its f32 originals; false when it keeps none; 1 for f32 (exact already). */
+  readonly rerank: number | false;
 
   /** The index's state; the helpers in src/hnsw/ take it (index-core.ts). */
   private readonly core: IndexCore;
@@ -105,6 +110,8 @@ export class HnswIndex<M = unknown> {
     this.M = config.M;
     this.efConstruction = config.efConstruction;
     this.efSearch = config.efSearch;
+    this.quantization = config.quantization;
+    this.rerank = config.quantization === 'f32' ? 1 : config.rerank === 0 ? false : config.rerank;
   }
 
   /** A new, empty index. */
@@ -258,7 +265,7 @@ export class HnswIndex<M = unknown> {
     // As search(): a cosine query needs a direction.
     if (this.metric === 'cosine') checkNonZero(data, this.dimension, (i) => `queries[${i}]`);
     checkInt(k, 'k', 1);
-    const params = checkSearchOptions(options as HnswSearchOptions | undefined, this.efSearch);
+    const params = checkSearchOptions(options as HnswSearchOptions | undefined, this.core.config);
     return searchGraphBatch(this.core, data, count, k, params) as HnswSearchResult<M>[][];
   }
 
@@ -331,7 +338,7 @@ export class HnswIndex<M = unknown> {
     core.live();
     const q = queryRow(query, this.dimension, this.metric);
     checkInt(k, 'k', 1);
-    const params = checkSearchOptions(options as HnswSearchOptions | undefined, this.efSearch);
+    const params = checkSearchOptions(options as HnswSearchOptions | undefined, this.core.config);
     return searchGraph(core, q, k, params) as HnswSearchResult<M>[];
   }
 

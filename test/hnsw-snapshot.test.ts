@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../src/format/crc32.js';
+import { HNSW_FORMAT_VERSION } from '../src/format/hnsw-snapshot.js';
 import { HnswIndex } from '../src/hnsw-index.js';
 import { MemoryBackend } from '../src/storage/memory.js';
 import { expectCodeAsync } from './support/expect-code.js';
@@ -156,7 +157,7 @@ describe('HnswIndex snapshots', () => {
 
     it('a newer format version is UNSUPPORTED_VERSION', async () => {
       const newer = good.slice();
-      new DataView(newer.buffer).setUint32(8, 2, true);
+      new DataView(newer.buffer).setUint32(8, HNSW_FORMAT_VERSION + 1, true);
       fixCrcs(newer, 0);
       await expectCodeAsync(() => load(newer), 'UNSUPPORTED_VERSION');
     });

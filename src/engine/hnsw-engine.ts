@@ -11,6 +11,7 @@
 import type { EngineExports } from './abi.js';
 import { type ElementType, F32, vectorBytes } from './element-type.js';
 import { Engine } from './engine.js';
+import { Originals } from './originals.js';
 import { WasmBuffer } from './wasm-buffer.js';
 import { check, statusError } from './status.js';
 
@@ -24,6 +25,8 @@ export interface HnswEngineConfig {
   seedHi: number;
   /** How vectors are stored (default f32). */
   element?: ElementType;
+  /** Keep the f32 originals of a quantized index (originals.ts), for the exact rerank and get(). */
+  originals?: boolean;
 }
 
 /** The graph's counters, as a snapshot stores them and a load restores them. */
@@ -63,16 +66,28 @@ export class HnswEngine {
   /** The installed filter program and its evaluation stack (useProgram): reused, only grown. */
   private readonly programBuffer: WasmBuffer;
   private readonly stackBuffer: WasmBuffer;
+  /** Bytes of one stored code. */
+  private readonly codeBytes: number;
+  /** The original a stored insert (writeStored) hands to insert(). */
+  private pendingOriginal: Float32Array | null = null;
+  /** Where originals are copied in for a rescore, and where a decoded code lands: reused, only grown. */
+  private readonly rescoreBuffer: WasmBuffer;
 
   private constructor(
     /** The instance and its memory views (for WasmBuffers and reading results). */
     readonly engine: Engine,
     readonly dimension: number,
+    /** How the engine stores vectors. */
+    readonly element: ElementType,
+    /** The f32 originals of a quantized index, outside engine memory; null for f32 or without rerank. */
+    readonly originals: Originals | null,
   ) {
     this.x = engine.exports;
     this.queryAt = (this.x.hnswQueryPtr() >>> 0) >>> 2;
     this.programBuffer = new WasmBuffer(engine, 'a filter program');
     this.stackBuffer = new WasmBuffer(engine, 'a filter program');
+    this.rescoreBuffer = new WasmBuffer(engine, 'the rerank candidates');
+    this.codeBytes = vectorBytes(dimension, element);
   }
 
   /** A fresh engine instance holding an empty index; `what` names the call in errors. */
@@ -80,7 +95,8 @@ export class HnswEngine {
     const engine = await Engine.create();
     const { dimension, metric, M, efConstruction, seedLo, seedHi, element = F32 } = config;
     check(engine.exports.hnswInit(dimension, metric, M, efConstruction, seedLo, seedHi, element.id), what);
-    return new HnswEngine(engine, dimension);
+    const originals = element !== F32 && config.originals === true ? new Originals(dimension) : null;
+    return new HnswEngine(engine, dimension, element, originals);
   }
 
   /** Bytes of linear memory in use now. */
@@ -129,22 +145,21 @@ export class HnswEngine {
 
   // ---- vectors -----------------------------------------------------------------------------------
 
-  private vectorAt(slot: number): number {
-    return (this.x.hnswVecPtr(slot) >>> 0) >>> 2;
-  }
-
-  /** A copy of the vector stored at `slot` (for cosine: unit length). */
+  /**
+   * A copy of the vector at `slot` as an f32 index stores it (for cosine: unit length): the original
+   * where the index keeps originals, else its code decoded.
+   */
   readVector(slot: number): Float32Array {
-    const at = this.vectorAt(slot);
-    return this.engine.f32.slice(at, at + this.dimension);
+    if (this.originals !== null) return this.originals.get(slot).slice();
+    const dst = this.rescoreBuffer.ensure(this.dimension * 4);
+    this.x.hnswDecode(slot, dst);
+    return this.engine.f32.slice(dst >>> 2, (dst >>> 2) + this.dimension);
   }
 
-  /** Copies the vector at `slot` into `out` at element `offset`; returns its stored norm. */
-  copyStored(slot: number, out: Float32Array, offset: number): number {
-    const at = this.vectorAt(slot);
-    const f32 = this.engine.f32;
-    out.set(f32.subarray(at, at + this.dimension), offset);
-    return f32[((this.x.hnswNormsPtr() >>> 0) >>> 2) + slot]!;
+  /** A copy of the code stored at `slot`, exactly as the engine holds it. */
+  storedCode(slot: number): Uint8Array {
+    const at = this.x.hnswVecPtr(slot) >>> 0;
+    return this.engine.u8.slice(at, at + this.codeBytes);
   }
 
   /** The norm stored with `slot`'s vector (its length before cosine normalized it). */
@@ -177,20 +192,43 @@ export class HnswEngine {
     this.x.hnswTxRollback();
   }
 
-  /** Writes `vector` into the next free slot (reserved first) and returns that slot. */
+  /** Writes `vector` (f32) for the next free slot (reserved first), for insert(); returns that slot. */
   writeNext(vector: Float32Array): number {
     const slot = this.count();
-    this.engine.f32.set(vector, this.vectorAt(slot));
+    this.engine.f32.set(vector, (this.x.hnswStagePtr(slot) >>> 0) >>> 2);
     return slot;
   }
 
   /**
-   * Links the vector written by writeNext into the graph (normalizing it for cosine), or, with a
-   * `storedNorm`, one already as the engine stores it. Returns its slot; throws CAPACITY.
+   * Writes a code exactly as storedCode gave it into the next free slot (reserved first), with its
+   * original where the index keeps them, for insert() with its stored norm; returns that slot.
+   */
+  writeStored(code: Uint8Array, original: Float32Array | null): number {
+    const slot = this.count();
+    this.engine.u8.set(code, this.x.hnswVecPtr(slot) >>> 0);
+    this.pendingOriginal = original;
+    return slot;
+  }
+
+  /**
+   * Links the vector written by writeNext into the graph (normalizing it for cosine and encoding it),
+   * or, with a `storedNorm`, the code written by writeStored. Returns its slot; throws CAPACITY.
    */
   insert(what: string, storedNorm?: number): number {
     const got = storedNorm === undefined ? this.x.hnswInsert() : this.x.hnswInsertStored(storedNorm);
     if (got < 0) throw statusError(got, what);
+    const originals = this.originals;
+    if (originals !== null) {
+      if (storedNorm !== undefined) {
+        if (this.pendingOriginal === null) throw new RangeError('a stored insert into an index with originals needs its original');
+        originals.set(got, this.pendingOriginal);
+      } else {
+        // The engine left the vector it encoded (normalized for cosine) where writeNext put it.
+        const at = (this.x.hnswStagePtr(got) >>> 0) >>> 2;
+        originals.set(got, this.engine.f32.subarray(at, at + this.dimension));
+      }
+    }
+    this.pendingOriginal = null;
     return got;
   }
 
@@ -213,6 +251,7 @@ export class HnswEngine {
     const at = (x.hnswReorderMapPtr() >>> 0) >>> 2;
     const map = this.engine.u32.slice(at, at + this.count() - base);
     x.hnswReorderRelease();
+    this.originals?.permute(base, map);
     return map;
   }
 
@@ -271,7 +310,7 @@ export class HnswEngine {
    */
   searchBatch(
     data: Float32Array, n: number, k: number, ef: number, filtered: number, buffers: BatchBufferSet,
-  ): { idsAt: number; distsAt: number; countsAt: number } {
+  ): { idsAt: number; distsAt: number; countsAt: number; queriesPtr: number } {
     // Every buffer is sized first: each may grow memory, and the views below must come after.
     this.reserveSearch(k, ef);
     const queries = buffers.queries.ensure(data.byteLength);
@@ -281,7 +320,7 @@ export class HnswEngine {
     this.engine.f32.set(data, queries >>> 2);
     const st = this.x.hnswSearchBatch(queries, n, k, ef, filtered, ids, dists, counts);
     if (st < 0) throw statusError(st, `searching ${n} queries`);
-    return { idsAt: ids >>> 2, distsAt: dists >>> 2, countsAt: counts >>> 2 };
+    return { idsAt: ids >>> 2, distsAt: dists >>> 2, countsAt: counts >>> 2, queriesPtr: queries };
   }
 
   /**
@@ -294,6 +333,23 @@ export class HnswEngine {
     const room = this.x.hnswReserveSearch(k, ef);
     if (room < 0) throw statusError(room, 'searching');
     this.searchRoom = room;
+  }
+
+  /**
+   * Rescores `n` results (u32 slots at index `idsAt`, f32 distances at index `distsAt`) exactly with
+   * the originals, in place: each distance becomes the f32 distance from the query (0: the last
+   * search's; else the f32 query at byte `queryPtr`) to the slot's original. Needs originals.
+   */
+  rescore(queryPtr: number, idsAt: number, distsAt: number, n: number): void {
+    const originals = this.originals;
+    if (originals === null || n === 0) return;
+    const dim = this.dimension;
+    const buf = this.rescoreBuffer.ensure(n * dim * 4);
+    // Views after the ensure, which may have grown memory.
+    const f32 = this.engine.f32;
+    const u32 = this.engine.u32;
+    for (let i = 0; i < n; i++) f32.set(originals.get(u32[idsAt + i]!), (buf >>> 2) + i * dim);
+    this.x.hnswRescore(queryPtr, buf, n, distsAt * 4);
   }
 
   // ---- snapshots ---------------------------------------------------------------------------------
@@ -323,7 +379,7 @@ export class HnswEngine {
    */
   *chunkedBytes(array: ChunkedArray, slots: number, M: number): Generator<Uint8Array> {
     const x = this.x;
-    const bytesPerSlot = array === 'vectors' ? vectorBytes(this.dimension) : (1 + 2 * M) * 4;
+    const bytesPerSlot = array === 'vectors' ? this.codeBytes : (1 + 2 * M) * 4;
     const chunk = this.chunkSlots();
     for (let s = 0; s < slots; ) {
       const run = Math.min(slots - s, chunk - (s % chunk));

@@ -1,10 +1,13 @@
 /**
- * The HNSW snapshot file: one fixed 320-byte header, then nine sections, each 8-byte aligned.
+ * The HNSW snapshot file: one fixed 320-byte header, then nine sections (ten in version 2), each
+ * 8-byte aligned. Version 1 is an f32 index; version 2 a quantized one (f16 or i8), which an older
+ * memvec refuses as UNSUPPORTED_VERSION rather than misreading. An f32 index is still written as
+ * version 1, byte for byte as before.
  *
  * ```
  * offset size  header field (little-endian)
  *   0     8    magic "MEMVECH1"
- *   8     4    format version (1)
+ *   8     4    format version (1: f32, 2: quantized)
  *  12     4    header size (320)
  *  16     4    dimension
  *  20     4    metric: 0 cosine, 1 euclidean, 2 dot
@@ -18,19 +21,28 @@
  *  52     4    max level (i32, -1 when empty)
  *  56     8    level RNG state (low u32, high u32)
  *  64   9×24   per section: offset u64, length u64, CRC-32 u32, reserved u32
+ * version 1:
  * 280    36    reserved, zero
+ * version 2:
+ * 280    24    the tenth section (originals)
+ * 304     4    element kind: 1 f16, 2 i8 (src/engine/element-type.ts)
+ * 308     4    rerank factor (0: the index keeps no originals)
+ * 312     4    reserved, zero
+ * both:
  * 316     4    CRC-32 of bytes 0..316
  * ```
- * Sections, in this order: vectors (slots·dim f32: unit vectors for cosine), norms (slots f32),
+ * Sections, in this order: vectors (slots codes: dim f32, unit vectors for cosine; or the kind's
+ * codes, assembly/element.ts), norms (slots f32),
  * levels (slots u8), layer-0 lists (slots·(1+2M) u32: [count, ids...]), upper offsets (slots u32:
  * first pool block of each node), upper pool (blocks·(1+M) u32), flags (slots u8: 1 = deleted),
  * keys (per slot: u32 byte length + UTF-8; empty for deleted slots), metadata (per slot: u32 byte
- * length + JSON as UTF-8; length 0 = no metadata).
+ * length + JSON as UTF-8; length 0 = no metadata); version 2 only: originals (slots·dim f32 as an
+ * f32 index stores them, or empty when the index keeps none).
  *
  * Every length and offset is checked against the file size before anything is allocated or read, and
  * every section has a CRC-32, so a torn, truncated or foreign file is CORRUPT_FILE, never a crash.
  */
-import { vectorBytes } from '../engine/element-type.js';
+import { ELEMENT_TYPES, elementType, F32, vectorBytes } from '../engine/element-type.js';
 import { metricName } from '../engine/metrics.js';
 import { MemvecError } from '../errors.js';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from '../limits.js';
@@ -40,7 +52,9 @@ import { HNSW_MAGIC, INDEX_MAGIC } from './magic.js';
 import { corrupt, internalFault } from './file-errors.js';
 
 export { HNSW_MAGIC };
-export const HNSW_FORMAT_VERSION = 1;
+export const HNSW_FORMAT_VERSION = 2;
+/** The version an f32 index is written with: unchanged since version 1. */
+const F32_FORMAT_VERSION = 1;
 export const HNSW_HEADER_BYTES = 320;
 export const NO_ENTRY = 0xffffffff;
 
@@ -54,9 +68,14 @@ export const SECTION = {
   FLAGS: 6,
   KEYS: 7,
   METADATA: 8,
+  ORIGINALS: 9,
 } as const;
-export const SECTION_COUNT = 9;
-const SECTION_NAMES = ['vectors', 'norms', 'levels', 'layer-0 links', 'upper offsets', 'upper pool', 'flags', 'keys', 'metadata'];
+/** Sections of the newest version; an f32 snapshot (version 1) has all but the last. */
+export const SECTION_COUNT = 10;
+const SECTION_NAMES = ['vectors', 'norms', 'levels', 'layer-0 links', 'upper offsets', 'upper pool', 'flags', 'keys', 'metadata', 'originals'];
+const ELEMENT_AT = 304;
+const RERANK_AT = 308;
+const MAX_RERANK_FIELD = 100;
 
 const SECTIONS_AT = 64;
 const SECTION_ENTRY = 24;
@@ -83,6 +102,10 @@ export interface HnswSnapshotHeader {
   maxLevel: number;
   rngLo: number;
   rngHi: number;
+  /** The element kind's engine id (element-type.ts): 0 f32, 1 f16, 2 i8. */
+  element: number;
+  /** A quantized index's rerank factor; 0 when it keeps no originals (and for f32). */
+  rerank: number;
   sections: SectionRef[];
 }
 
@@ -91,10 +114,19 @@ export type SnapshotFields = Omit<HnswSnapshotHeader, 'sections'>;
 /** What a damaged snapshot's errors start with (HnswIndex's reader too, for what it finds inside the sections). */
 export const NOT_A_SNAPSHOT = 'not a valid memvec HNSW snapshot';
 
+/** How many sections a snapshot of this kind has (version 1, f32: no originals section). */
+export function sectionCount(h: Pick<SnapshotFields, 'element'>): number {
+  return h.element === F32.id ? SECTION_COUNT - 1 : SECTION_COUNT;
+}
+
 /** Byte lengths of the fixed-size sections; null for the variable ones (keys, metadata). */
 export function fixedSectionLengths(h: SnapshotFields): Array<number | null> {
   const n = h.slots;
-  return [n * vectorBytes(h.dimension), n * 4, n, n * (1 + 2 * h.M) * 4, n * 4, h.poolBlocks * (1 + h.M) * 4, n, null, null];
+  const lengths = [
+    n * vectorBytes(h.dimension, elementType(h.element)), n * 4, n, n * (1 + 2 * h.M) * 4, n * 4, h.poolBlocks * (1 + h.M) * 4, n, null, null,
+    h.rerank > 0 ? n * vectorBytes(h.dimension) : 0,
+  ];
+  return lengths.slice(0, sectionCount(h));
 }
 
 export function encodeHeader(h: HnswSnapshotHeader): Uint8Array {
@@ -102,7 +134,7 @@ export function encodeHeader(h: HnswSnapshotHeader): Uint8Array {
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < 8; i++) bytes[i] = HNSW_MAGIC.charCodeAt(i);
   const u32s = [
-    HNSW_FORMAT_VERSION, HNSW_HEADER_BYTES, h.dimension, h.metric, h.M, h.efConstruction, h.efSearch, h.slots,
+    h.element === F32.id ? F32_FORMAT_VERSION : HNSW_FORMAT_VERSION, HNSW_HEADER_BYTES, h.dimension, h.metric, h.M, h.efConstruction, h.efSearch, h.slots,
     h.live, h.poolBlocks, h.entryPoint >>> 0, h.maxLevel >>> 0, h.rngLo >>> 0, h.rngHi >>> 0,
   ];
   u32s.forEach((v, i) => view.setUint32(8 + i * 4, v, true));
@@ -114,6 +146,10 @@ export function encodeHeader(h: HnswSnapshotHeader): Uint8Array {
     view.setUint32(at + 12, Math.floor(s.length / 2 ** 32), true);
     view.setUint32(at + 16, s.crc >>> 0, true);
   });
+  if (h.element !== F32.id) {
+    view.setUint32(ELEMENT_AT, h.element, true);
+    view.setUint32(RERANK_AT, h.rerank, true);
+  }
   view.setUint32(HEADER_CRC_AT, crc32(bytes.subarray(0, HEADER_CRC_AT)), true);
   return bytes;
 }
@@ -165,8 +201,16 @@ export function readHeader(file: StorageFile): HnswSnapshotHeader {
     maxLevel: view.getInt32(8 + 11 * 4, true),
     rngLo: u(12),
     rngHi: u(13),
+    element: version === F32_FORMAT_VERSION ? F32.id : view.getUint32(ELEMENT_AT, true),
+    rerank: version === F32_FORMAT_VERSION ? 0 : view.getUint32(RERANK_AT, true),
     sections: [],
   };
+  if (version !== F32_FORMAT_VERSION) {
+    if (h.element === F32.id || !ELEMENT_TYPES.some((t) => t.id === h.element)) throw corrupt(NOT_A_SNAPSHOT, `element kind ${h.element}`);
+    if (h.rerank > MAX_RERANK_FIELD) throw corrupt(NOT_A_SNAPSHOT, `rerank factor ${h.rerank}`);
+  }
+  const count = sectionCount(h);
+  const reservedFrom = version === F32_FORMAT_VERSION ? SECTIONS_AT + count * SECTION_ENTRY : RERANK_AT + 4;
   if (u(1) !== HNSW_HEADER_BYTES) throw corrupt(NOT_A_SNAPSHOT, `header size ${u(1)}`);
   if (h.dimension < 1 || h.dimension > MAX_DIMENSION) throw corrupt(NOT_A_SNAPSHOT, `dimension ${h.dimension}`);
   if (metricName(h.metric) === undefined) throw corrupt(NOT_A_SNAPSHOT, `metric id ${h.metric}`);
@@ -180,12 +224,12 @@ export function readHeader(file: StorageFile): HnswSnapshotHeader {
   }
   if (h.maxLevel < -1 || h.maxLevel > MAX_LEVEL) throw corrupt(NOT_A_SNAPSHOT, `max level ${h.maxLevel}`);
   if (h.poolBlocks > h.slots * Math.max(0, h.maxLevel)) throw corrupt(NOT_A_SNAPSHOT, 'more upper-layer blocks than nodes can own');
-  for (let i = SECTIONS_AT + SECTION_COUNT * SECTION_ENTRY; i < HEADER_CRC_AT; i++) {
+  for (let i = reservedFrom; i < HEADER_CRC_AT; i++) {
     if (bytes[i] !== 0) throw corrupt(NOT_A_SNAPSHOT, 'reserved header bytes are not zero');
   }
 
   const fixed = fixedSectionLengths(h);
-  for (let i = 0; i < SECTION_COUNT; i++) {
+  for (let i = 0; i < count; i++) {
     const at = SECTIONS_AT + i * SECTION_ENTRY;
     const name = SECTION_NAMES[i]!;
     const s: SectionRef = {
@@ -273,7 +317,7 @@ export function snapshotLength(sectionLengths: readonly number[]): number {
  * file. Each section is given as the byte ranges it is made of, in order. Returns the snapshot's length.
  */
 export function writeSnapshot(file: StorageFile, fields: SnapshotFields, sections: Array<() => Iterable<Uint8Array>>): number {
-  if (sections.length !== SECTION_COUNT) throw internalFault('writeSnapshot needs every section');
+  if (sections.length !== sectionCount(fields)) throw internalFault('writeSnapshot needs every section');
   const refs: SectionRef[] = [];
   let pos = HNSW_HEADER_BYTES;
   for (const parts of sections) {

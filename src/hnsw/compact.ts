@@ -25,7 +25,6 @@
  * The price of the rebuild is memory: both engines are alive until the swap.
  */
 import { HnswEngine } from '../engine/hnsw-engine.js';
-import { METRIC_IDS } from '../engine/metrics.js';
 import { MemvecError } from '../errors.js';
 import { internalFault } from '../format/file-errors.js';
 import { checkOptionKeys, checkSignal } from '../validate.js';
@@ -34,25 +33,28 @@ import { IndexCore } from './index-core.js';
 import type { Rows } from './rows.js';
 import type { SlotTable } from './slot-table.js';
 import type { HnswProgressOptions } from './types.js';
-import { checkProgress, PROGRESS_OPTIONS } from './validate.js';
+import { checkProgress, engineConfig, PROGRESS_OPTIONS } from './validate.js';
 
-/** The live entries of `table`, in slot order, as `engine` stores them (vectors and their norms). */
-function liveRows(engine: HnswEngine, table: SlotTable, dimension: number): Rows {
+/** The live entries of `table`, in slot order, as `engine` stores them (codes, norms, originals). */
+function liveRows(engine: HnswEngine, table: SlotTable): Rows {
   const slots = engine.count();
   const n = table.keyToSlot.size;
   const keys: string[] = [];
   const metas: unknown[] = [];
-  const data = new Float32Array(n * dimension);
+  const codes: Uint8Array[] = [];
+  const originals: Float32Array[] = [];
   const norms = new Float32Array(n);
   for (let slot = 0; slot < slots; slot++) {
     const key = table.slotKey[slot];
     if (key === undefined) continue;
-    norms[keys.length] = engine.copyStored(slot, data, keys.length * dimension);
+    norms[keys.length] = engine.storedNorm(slot);
+    codes.push(engine.storedCode(slot));
+    if (engine.originals !== null) originals.push(engine.originals.get(slot).slice());
     keys.push(key);
     metas.push(table.slotMeta[slot]);
   }
   if (keys.length !== n) throw internalFault(`${keys.length} live slots, ${n} live keys`);
-  return { keys, data, metas, norms };
+  return { keys, data: new Float32Array(0), metas, stored: { codes, norms, originals: engine.originals === null ? null : originals } };
 }
 
 /**
@@ -62,12 +64,9 @@ function liveRows(engine: HnswEngine, table: SlotTable, dimension: number): Rows
  */
 async function rebuild(core: IndexCore, engine: HnswEngine, options: HnswProgressOptions): Promise<IndexCore> {
   const { config, seed } = core;
-  const rows = liveRows(engine, core.slots, config.dimension);
+  const rows = liveRows(engine, core.slots);
   const [seedLo, seedHi] = seed === null ? engine.rng() : [seed % 2 ** 32, Math.floor(seed / 2 ** 32)];
-  const fresh = new IndexCore(await HnswEngine.create(
-    { dimension: config.dimension, metric: METRIC_IDS[config.metric], M: config.M, efConstruction: config.efConstruction, seedLo, seedHi },
-    'compacting the index',
-  ), config);
+  const fresh = new IndexCore(await HnswEngine.create(engineConfig(config, seedLo, seedHi), 'compacting the index'), config);
   await runBatch(fresh, 'compact', rows, options, core);
   return fresh;
 }

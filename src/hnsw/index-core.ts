@@ -10,7 +10,6 @@
  * The fields are plain and mutable for those helpers; nothing outside src/hnsw/ and the facade sees a core.
  */
 import { HnswEngine } from '../engine/hnsw-engine.js';
-import { METRIC_IDS } from '../engine/metrics.js';
 import { MemvecError } from '../errors.js';
 import type { BackendName, StorageBackend, StorageFile } from '../storage/types.js';
 import type { FilterColumns } from '../filter/columns.js';
@@ -20,7 +19,7 @@ import type { Journal } from './journal.js';
 import { emptySlotTable, type SlotTable } from './slot-table.js';
 import { readSnapshot, type Snapshot, snapshotOf } from './snapshot-io.js';
 import type { HnswProgressOptions } from './types.js';
-import { checkLookupKey, type Config } from './validate.js';
+import { checkLookupKey, type Config, engineConfig, keptConfig } from './validate.js';
 
 export class IndexCore {
   /** The options the index keeps for its life (a compact or refresh keeps them too). */
@@ -56,17 +55,14 @@ export class IndexCore {
   constructor(engine: HnswEngine, config: Config, slots: SlotTable = emptySlotTable(), seed: number | null = null) {
     this.engine = engine;
     // Only the kept fields: `config` may be checkOptions' result, which carries the seed too.
-    this.config = { dimension: config.dimension, metric: config.metric, M: config.M, efConstruction: config.efConstruction, efSearch: config.efSearch };
+    this.config = keptConfig(config);
     this.slots = slots;
     this.seed = seed;
   }
 
   /** A new, empty index with checked options. */
   static async create(config: Config & { seed: number }): Promise<IndexCore> {
-    const engine = await HnswEngine.create({
-      dimension: config.dimension, metric: METRIC_IDS[config.metric], M: config.M, efConstruction: config.efConstruction,
-      seedLo: config.seed % 2 ** 32, seedHi: Math.floor(config.seed / 2 ** 32),
-    }, 'creating the index');
+    const engine = await HnswEngine.create(engineConfig(config, config.seed % 2 ** 32, Math.floor(config.seed / 2 ** 32)), 'creating the index');
     return new IndexCore(engine, config, emptySlotTable(), config.seed);
   }
 

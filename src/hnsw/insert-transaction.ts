@@ -36,11 +36,13 @@ export class InsertTransaction {
     const { engine, rows } = this;
     const dim = this.dimension;
     const key = rows.keys[i]!;
-    engine.writeNext(rows.data.subarray(i * dim, (i + 1) * dim));
+    const stored = rows.stored;
+    if (stored === undefined) engine.writeNext(rows.data.subarray(i * dim, (i + 1) * dim));
+    else engine.writeStored(stored.codes[i]!, stored.originals?.[i] ?? null);
     const prev = this.byKey.get(key) ?? this.table.keyToSlot.get(key);
     // The slot being replaced must not become a neighbour of its successor (it is about to be deleted).
     if (prev !== undefined && engine.setReplaced(prev, true)) this.replaced.push(prev);
-    const got = engine.insert(`inserting ${rows.keys.length === 1 ? 'a vector' : `row ${i}`}`, rows.norms?.[i]);
+    const got = engine.insert(`inserting ${rows.keys.length === 1 ? 'a vector' : `row ${i}`}`, stored?.norms[i]);
     this.byKey.set(key, got);
     this.slots.push(got);
   }

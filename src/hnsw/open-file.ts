@@ -29,7 +29,8 @@ import { applyLog, LOG_START, readLog } from './log-replay.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
 import type { HnswIndexOptions, HnswMetric, HnswOpenOptions, HnswProgressOptions } from './types.js';
-import { checkOptions, checkProgress } from './validate.js';
+import { checkOptions, checkProgress, checkRerankShape } from './validate.js';
+import { elementType } from '../engine/element-type.js';
 import { COMPACT_SUFFIX, writeWholeIndexFile } from './whole-file.js';
 import { replaceFile, replacementPath } from '../storage/replace-file.js';
 
@@ -37,7 +38,7 @@ export type { HnswOpenOptions };
 
 type Config = Required<HnswIndexOptions>;
 
-const CONFIG_KEYS = ['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed'] as const;
+const CONFIG_KEYS = ['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed', 'quantization', 'rerank'] as const;
 const OPEN_OPTIONS = optionNames<HnswOpenOptions>()([...CONFIG_KEYS, 'backend', 'readOnly', 'checkpointLogBytes', 'signal', 'onProgress']);
 /** A reader racing a writer's checkpoint may read a snapshot as it is overwritten: it tries again. */
 const READER_ATTEMPTS = 4;
@@ -61,12 +62,14 @@ export async function openIndexFile(path: unknown, options: unknown): Promise<In
   // the file's later. Fields left out come from the file.
   const given: Partial<Config> = {};
   for (const key of CONFIG_KEYS) if (opts[key] !== undefined) (given as Record<string, unknown>)[key] = opts[key];
-  const config = checkOptions({ ...given, dimension: given.dimension ?? 1 });
+  // rerank is checked against the quantization it goes with: the given one, or the file's (checkConfig).
+  const config = checkOptions({ ...given, dimension: given.dimension ?? 1, rerank: given.quantization === undefined ? undefined : given.rerank });
+  if (given.quantization === undefined && given.rerank !== undefined) checkRerankShape(given.rerank);
 
   const backend = await resolveBackend(opts.backend);
   const create = async (lock: WriterLock): Promise<void> => {
     if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
-    await createIndexFile(backend, lock, config);
+    await createIndexFile(backend, lock, given.rerank === undefined ? config : checkOptions({ ...given, dimension: given.dimension }));
   };
   return openOrCreate(backend, path, readOnly, create, async (lock) => {
     const progress = { signal: opts.signal, onProgress: opts.onProgress };
@@ -183,6 +186,18 @@ function checkConfig(path: string, given: Partial<Config>, s: HnswSnapshotHeader
   if (given.dimension !== undefined && given.dimension !== s.dimension) {
     throw new MemvecError('DIMENSION_MISMATCH', `${path} holds vectors of dimension ${s.dimension}, not ${given.dimension}`);
   }
+  const quantization = elementType(s.element).kind;
+  if (given.quantization !== undefined && given.quantization !== quantization) {
+    throw new MemvecError('INVALID_ARGUMENT', `${path} holds ${quantization} vectors, not ${given.quantization}`);
+  }
+  if (given.rerank !== undefined) {
+    // false (or 0, a reader's refresh passing its index's config on): no originals.
+    const want = given.rerank === false ? 0 : given.rerank;
+    if (want !== s.rerank) {
+      const has = quantization === 'f32' ? 'an f32 index (no rerank)' : s.rerank === 0 ? 'rerank false' : `rerank ${s.rerank}`;
+      throw new MemvecError('INVALID_ARGUMENT', `${path} was created with ${has}, not rerank ${String(given.rerank)}`);
+    }
+  }
   const file: Record<string, number> = { metric: s.metric, M: s.M, efConstruction: s.efConstruction, efSearch: s.efSearch, seed };
   for (const key of ['metric', 'M', 'efConstruction', 'efSearch', 'seed'] as const) {
     const value = given[key];
@@ -199,7 +214,7 @@ function checkConfig(path: string, given: Partial<Config>, s: HnswSnapshotHeader
  * Creates an empty index at the path of `lock` (which the caller holds, so no other writer creates it
  * at the same time), written beside it and renamed into place, so the path never holds a half-made file.
  */
-async function createIndexFile(backend: StorageBackend, lock: WriterLock, config: Config): Promise<void> {
+async function createIndexFile(backend: StorageBackend, lock: WriterLock, config: ReturnType<typeof checkOptions>): Promise<void> {
   const index = await IndexCore.create(config);
   try {
     const snap = index.snapshot();

@@ -10,10 +10,16 @@ import { checkKey, checkProgress, PROGRESS_OPTIONS, toStoredMetadata } from './v
 
 /**
  * The same shape the log records (a persistent index logs exactly the rows it inserts). Compaction's
- * rows (never logged) also carry each vector's stored norm: their vectors are copied as the engine
- * stores them (src/hnsw/compact.ts).
+ * rows (never logged) carry their entries as the engine stores them instead (src/hnsw/compact.ts).
  */
-export type Rows = LoggedRows & { norms?: Float32Array };
+export type Rows = LoggedRows & { stored?: StoredRows };
+
+/** Entries exactly as an engine stores them: codes, norms, and originals where the index keeps them. */
+export interface StoredRows {
+  codes: Uint8Array[];
+  norms: Float32Array;
+  originals: Float32Array[] | null;
+}
 
 /** insert's one row. */
 export function singleRow(key: unknown, vector: unknown, metadata: unknown, dimension: number, metric: HnswMetric): Rows {

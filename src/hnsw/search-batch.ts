@@ -10,6 +10,7 @@
  */
 import { BatchBuffers } from './batch-buffers.js';
 import type { IndexCore } from './index-core.js';
+import { candidateCount, rerankResults } from './rerank.js';
 import { I32_MAX, prepareSearch, runFiltered, toResults } from './search.js';
 import type { HnswSearchResult } from './types.js';
 import type { SearchParams } from './validate.js';
@@ -28,15 +29,19 @@ export function searchGraphBatch(core: IndexCore, data: Float32Array, count: num
   const { engine } = prepared;
   // The engine never returns more than the slots it holds: size the outputs for that, not for k.
   const kk = Math.min(k, engine.count(), I32_MAX);
+  const kc = Math.min(candidateCount(engine, kk, params.rerank), engine.count());
   if (core.batchBuffers?.engine !== engine) core.batchBuffers = new BatchBuffers(engine);
   const buffers = core.batchBuffers;
-  const { idsAt, distsAt, countsAt } = runFiltered(
-    core, prepared, (e, filtered) => e.searchBatch(data, count, kk, Math.min(params.ef, I32_MAX), filtered, buffers),
+  const { idsAt, distsAt, countsAt, queriesPtr } = runFiltered(
+    core, prepared, (e, filtered) => e.searchBatch(data, count, kc, Math.min(params.ef, I32_MAX), filtered, buffers),
   );
-  const counts = engine.engine.u32;
   const out = new Array<HnswSearchResult[]>(count);
+  const queryBytes = core.config.dimension * 4;
   for (let i = 0; i < count; i++) {
-    out[i] = toResults(engine, table, core.config.metric, idsAt + i * kk, distsAt + i * kk, counts[countsAt + i]!, params.minScore);
+    const at = i * kc;
+    let n = engine.engine.u32[countsAt + i]!;
+    if (engine.originals !== null) n = rerankResults(engine, queriesPtr + i * queryBytes, idsAt + at, distsAt + at, n, kk);
+    out[i] = toResults(engine, table, core.config.metric, idsAt + at, distsAt + at, n, params.minScore);
   }
   return out;
 }

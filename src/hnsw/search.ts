@@ -6,6 +6,7 @@
 import type { HnswEngine } from '../engine/hnsw-engine.js';
 import { FILTER } from '../filter/program-codes.js';
 import { installProgram } from './entry-filter.js';
+import { candidateCount, rerankResults } from './rerank.js';
 import type { IndexCore } from './index-core.js';
 import type { SlotTable } from './slot-table.js';
 import type { HnswMetric, HnswSearchResult } from './types.js';
@@ -73,8 +74,10 @@ export function searchGraph(core: IndexCore, query: Float32Array, k: number, par
   const { engine, filtered } = prepared;
   const kk = Math.min(k, I32_MAX);
   const ef = Math.min(params.ef, I32_MAX);
+  const kc = candidateCount(engine, kk, params.rerank);
   // No filter: straight to the engine (no callback to guard, no closure on the hot path).
-  const n = filtered === FILTER.NONE ? engine.search(query, kk, ef, filtered) : runFiltered(core, prepared, (e, f) => e.search(query, kk, ef, f));
+  let n = filtered === FILTER.NONE ? engine.search(query, kc, ef, filtered) : runFiltered(core, prepared, (e, f) => e.search(query, kc, ef, f));
+  if (engine.originals !== null) n = rerankResults(engine, 0, engine.resultIdsAt, engine.resultDistsAt, n, kk);
   return toResults(engine, table, core.config.metric, engine.resultIdsAt, engine.resultDistsAt, n, params.minScore);
 }
 

@@ -7,7 +7,7 @@ import { type FlatArray, HnswEngine } from '../engine/hnsw-engine.js';
 import { METRIC_IDS, metricName } from '../engine/metrics.js';
 import {
   decodeStrings, NOT_A_SNAPSHOT, encodeStrings, fixedSectionLengths, readHeader, readSection, readSectionBytes, SECTION,
-  SECTION_COUNT, snapshotLength, type SnapshotFields, writeSnapshot,
+  sectionCount, snapshotLength, type SnapshotFields, writeSnapshot,
 } from '../format/hnsw-snapshot.js';
 import { corrupt } from '../format/file-errors.js';
 import type { HnswProgressOptions } from './types.js';
@@ -16,7 +16,8 @@ import type { StorageBackend, StorageFile } from '../storage/types.js';
 import { checkSignal } from '../validate.js';
 import { emptySlotTable, type SlotTable } from './slot-table.js';
 import { now, YIELD_MS, yieldToEventLoop } from './time.js';
-import { checkKey, type Config, deepFreeze, describe } from './validate.js';
+import { checkKey, type Config, deepFreeze, describe, engineConfig } from './validate.js';
+import { elementType } from '../engine/element-type.js';
 
 /** A snapshot of the index as it was when taken: its exact byte length, and the writer (returns the end). */
 export interface Snapshot {
@@ -43,6 +44,8 @@ export function snapshotOf(engine: HnswEngine, config: Config, table: SlotTable)
     efConstruction: config.efConstruction,
     efSearch: config.efSearch,
     live: table.keyToSlot.size,
+    element: elementType(config.quantization).id,
+    rerank: config.rerank,
     ...state,
   };
   // Views are taken now: nothing below calls into the engine, so memory cannot grow under them.
@@ -88,10 +91,16 @@ export async function readSnapshot(
 ): Promise<{ engine: HnswEngine; config: Config; table: SlotTable }> {
   const { signal, onProgress } = opts;
   const h = readHeader(file);
-  const engine = await HnswEngine.create(
-    { dimension: h.dimension, metric: h.metric, M: h.M, efConstruction: h.efConstruction, seedLo: 0, seedHi: 0 },
-    'loading the index',
-  );
+  const config: Config = {
+    dimension: h.dimension,
+    metric: metricName(h.metric)!,
+    M: h.M,
+    efConstruction: h.efConstruction,
+    efSearch: h.efSearch,
+    quantization: elementType(h.element).kind,
+    rerank: h.rerank,
+  };
+  const engine = await HnswEngine.create(engineConfig(config, 0, 0), 'loading the index');
   engine.loadReserve(h.slots, h.poolBlocks);
 
   const total = h.sections.reduce((sum, s) => sum + s.length, 0);
@@ -111,6 +120,7 @@ export async function readSnapshot(
   // No engine call below allocates until hnswLoadFinish, so these views stay valid.
   const sections = engineSections(engine, h);
   for (let s: number = SECTION.VECTORS; s <= SECTION.FLAGS; s++) await readSection(file, h, s, sections[s]!(), onBytes);
+  if (sectionCount(h) > SECTION.ORIGINALS) await readSection(file, h, SECTION.ORIGINALS, sections[SECTION.ORIGINALS]!(), onBytes);
   const keys = decodeStrings(await readSectionBytes(file, h, SECTION.KEYS, onBytes), slots, 'keys');
   const metaJson = decodeStrings(await readSectionBytes(file, h, SECTION.METADATA, onBytes), slots, 'metadata');
 
@@ -118,13 +128,6 @@ export async function readSnapshot(
 
   const table = tableOf(engine, keys, metaJson);
   if (table.keyToSlot.size !== h.live) throw corrupt(NOT_A_SNAPSHOT, `the header counts ${h.live} live entries, the file holds ${table.keyToSlot.size}`);
-  const config: Config = {
-    dimension: h.dimension,
-    metric: metricName(h.metric)!,
-    M: h.M,
-    efConstruction: h.efConstruction,
-    efSearch: h.efSearch,
-  };
   return { engine, config, table };
 }
 
@@ -175,14 +178,14 @@ function tableOf(engine: HnswEngine, keys: Array<string | undefined>, metaJson: 
  * sections live in JS and are left to the caller.
  */
 function engineSections(
-  engine: HnswEngine, shape: Pick<SnapshotFields, 'slots' | 'M' | 'poolBlocks'>,
+  engine: HnswEngine, shape: Pick<SnapshotFields, 'slots' | 'M' | 'poolBlocks' | 'element'>,
 ): Array<() => Iterable<Uint8Array>> {
   const { slots, M } = shape;
   const flat = (array: FlatArray, bytes: number) => {
     const view = engine.flatBytes(array, bytes);
     return () => [view];
   };
-  const sections: Array<() => Iterable<Uint8Array>> = new Array(SECTION_COUNT);
+  const sections: Array<() => Iterable<Uint8Array>> = new Array(sectionCount(shape));
   sections[SECTION.VECTORS] = () => engine.chunkedBytes('vectors', slots, M);
   sections[SECTION.NORMS] = flat('norms', slots * 4);
   sections[SECTION.LEVELS] = flat('levels', slots);
@@ -190,5 +193,10 @@ function engineSections(
   sections[SECTION.UPPER_OFFSETS] = flat('upperOffsets', slots * 4);
   sections[SECTION.UPPER_POOL] = flat('pool', shape.poolBlocks * (1 + M) * 4);
   sections[SECTION.FLAGS] = flat('flags', slots);
+  if (sections.length > SECTION.ORIGINALS) {
+    // The originals live in JS (src/engine/originals.ts), not in engine memory: no view to go stale.
+    const { originals } = engine;
+    sections[SECTION.ORIGINALS] = () => (originals === null ? [] : originals.bytes(slots));
+  }
   return sections;
 }

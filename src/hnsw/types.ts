@@ -3,6 +3,7 @@
  * options, results, entries, filters and stats. In a module of their own so that the helpers in
  * src/hnsw/ can name them without importing the facade that imports them.
  */
+import type { Quantization } from '../engine/element-type.js';
 import type { MetricName } from '../engine/metrics.js';
 import type { MetadataFilter } from '../filter/filter.js';
 import type { LongWorkOptions } from '../long-work.js';
@@ -23,6 +24,19 @@ export interface HnswIndexOptions {
   efSearch?: number;
   /** Seeds the level generator, so the same inserts build the same graph. Default 100. */
   seed?: number;
+  /**
+   * How vectors are stored in engine memory: 'f32' (default), 'f16' (half the bytes) or 'i8' (a
+   * quarter, plus 16 bytes a vector). The graph is built and searched on the quantized vectors; a
+   * quantized index keeps the f32 originals outside engine memory and rescores the best candidates
+   * with them, so scores are exact (see rerank). Fixed for the index's life (saved with it).
+   */
+  quantization?: Quantization;
+  /**
+   * A quantized index's rerank factor: a search rescores its best k × rerank candidates exactly with
+   * the f32 originals. Default 3. `false` keeps no originals: the smallest footprint, with scores and
+   * get() vectors from the quantized values. Only for quantization 'f16' or 'i8'.
+   */
+  rerank?: number | false;
 }
 
 /**
@@ -46,6 +60,8 @@ export interface HnswSearchOptions<M = unknown> {
   ef?: number;
   /** Drop results whose score is below this. */
   minScore?: number;
+  /** This search's rerank factor (a quantized index that keeps its originals only). Default: the index's. */
+  rerank?: number;
   /**
    * Only entries that pass it are returned: a function of (key, metadata), or an object filter such as
    * `{ lang: 'en', year: { $gte: 2020 } }` (MetadataFilter: MongoDB's rules, see src/filter/filter.ts).

@@ -9,12 +9,23 @@ import type {
 } from './types.js';
 import { checkInt, checkNumber, checkOptionKeys, describe, optionNames } from '../validate.js';
 import { METRIC_IDS } from '../engine/metrics.js';
+import { elementType, type Quantization, QUANTIZATIONS } from '../engine/element-type.js';
+import type { HnswEngineConfig } from '../engine/hnsw-engine.js';
 import { MAX_DIMENSION, MAX_EF, MAX_M, MIN_M } from '../limits.js';
 import { type EntryFilter, toEntryFilter } from './entry-filter.js';
 
 /** UTF-16 code units. */
 export const MAX_KEY_LENGTH = 4096;
-const DEFAULTS = { metric: 'cosine' as HnswMetric, M: 16, efConstruction: 200, efSearch: 50, seed: 100 };
+const DEFAULTS = { metric: 'cosine' as HnswMetric, M: 16, efConstruction: 200, efSearch: 50, seed: 100, quantization: 'f32' as Quantization };
+
+/**
+ * A quantized index's default rerank factor: a search rescores its best k × this candidates with the
+ * f32 originals. Measured (bench/quantization-calibration.mjs and bench section quantization): the
+ * smallest factor whose recall@10 is within 0.01 of f32 at the same ef on every bench set.
+ */
+export const DEFAULT_RERANK = 3;
+/** rerank factors above this add nothing a larger ef would not do better. */
+const MAX_RERANK = 100;
 
 /** The options an index keeps for its life (the seed only matters to the engine, at creation). */
 export interface Config {
@@ -23,13 +34,60 @@ export interface Config {
   M: number;
   efConstruction: number;
   efSearch: number;
+  /** How the engine stores vectors. */
+  quantization: Quantization;
+  /** The rerank factor of a quantized index that keeps its f32 originals; 0 when it keeps none (and for f32). */
+  rerank: number;
+}
+
+/** The fields of `config` an index keeps (checkOptions' result also carries the seed). */
+export function keptConfig(config: Config): Config {
+  const { dimension, metric, M, efConstruction, efSearch, quantization, rerank } = config;
+  return { dimension, metric, M, efConstruction, efSearch, quantization, rerank };
+}
+
+/** What HnswEngine.create takes for an index with this config and level-generator seed. */
+export function engineConfig(config: Config, seedLo: number, seedHi: number): HnswEngineConfig {
+  return {
+    dimension: config.dimension, metric: METRIC_IDS[config.metric], M: config.M, efConstruction: config.efConstruction,
+    seedLo, seedHi, element: elementType(config.quantization), originals: config.rerank > 0,
+  };
+}
+
+/** A rerank option's shape alone (a factor or false), before the quantization it goes with is known. */
+export function checkRerankShape(value: unknown): void {
+  if (value !== false) checkInt(value, 'rerank', 1, MAX_RERANK);
+}
+
+/** The rerank option: a factor, or false for an index without originals; only for quantized indexes. */
+function checkRerank(value: unknown, quantization: Quantization): number {
+  if (quantization === 'f32') {
+    if (value !== undefined) {
+      throw new MemvecError('INVALID_ARGUMENT', `rerank applies to quantized indexes (quantization 'f16' or 'i8'), not to f32`);
+    }
+    return 0;
+  }
+  if (value === undefined) return DEFAULT_RERANK;
+  checkRerankShape(value);
+  return value === false ? 0 : (value as number);
+}
+
+/** The quantization option (default f32). */
+export function checkQuantization(value: unknown): Quantization {
+  if (value === undefined) return DEFAULTS.quantization;
+  if (typeof value !== 'string' || !(QUANTIZATIONS as readonly string[]).includes(value)) {
+    throw new MemvecError('INVALID_ARGUMENT', `quantization must be 'f32', 'f16' or 'i8', got ${describe(value)}`);
+  }
+  return value as Quantization;
 }
 
 export { describe };
 
 // Each options object's names, listed once (the compiler checks each list against its interface).
-const CREATE_OPTIONS = optionNames<HnswIndexOptions>()(['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed']);
-const SEARCH_OPTIONS = optionNames<HnswSearchOptions>()(['ef', 'minScore', 'filter']);
+const CREATE_OPTIONS = optionNames<HnswIndexOptions>()([
+  'dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed', 'quantization', 'rerank',
+]);
+const SEARCH_OPTIONS = optionNames<HnswSearchOptions>()(['ef', 'minScore', 'filter', 'rerank']);
 export const SAVE_OPTIONS = optionNames<HnswSaveOptions>()(['backend']);
 export const LOAD_OPTIONS = optionNames<HnswLoadOptions>()(['backend', 'signal', 'onProgress']);
 export const PROGRESS_OPTIONS = optionNames<HnswProgressOptions>()(['signal', 'onProgress']);
@@ -91,6 +149,7 @@ export function checkOptions(options: unknown): Config & { seed: number } {
   if (!Object.prototype.hasOwnProperty.call(METRIC_IDS, metric)) {
     throw new MemvecError('INVALID_ARGUMENT', `metric must be 'cosine', 'euclidean' or 'dot', got ${describe(metric)}`);
   }
+  const quantization = checkQuantization(o.quantization);
   return {
     dimension: checkInt(o.dimension, 'dimension', 1, MAX_DIMENSION),
     metric,
@@ -98,6 +157,8 @@ export function checkOptions(options: unknown): Config & { seed: number } {
     efConstruction: checkInt(o.efConstruction ?? DEFAULTS.efConstruction, 'efConstruction', 1, MAX_EF),
     efSearch: checkInt(o.efSearch ?? DEFAULTS.efSearch, 'efSearch', 1, MAX_EF),
     seed: checkInt(o.seed ?? DEFAULTS.seed, 'seed', 0),
+    quantization,
+    rerank: checkRerank(o.rerank, quantization),
   };
 }
 
@@ -118,18 +179,29 @@ export function checkPath(path: unknown): string {
   return path;
 }
 
-/** Search options with the index's efSearch filled in. */
+/** Search options with the index's efSearch (and rerank factor) filled in. */
 export interface SearchParams {
   ef: number;
+  /** Candidates rescored with the originals per result wanted; 0: no rerank. */
+  rerank: number;
   minScore: number | undefined;
   /** The filter, checked (an object filter compiled once, for this call). */
   filter: EntryFilter | undefined;
 }
 
-export function checkSearchOptions(options: HnswSearchOptions | undefined, efSearch: number): SearchParams {
+export function checkSearchOptions(options: HnswSearchOptions | undefined, config: Config): SearchParams {
   const opts = checkOptionKeys(options, SEARCH_OPTIONS, 'search options');
-  const ef = opts.ef === undefined ? efSearch : checkInt(opts.ef, 'ef', 1);
+  const ef = opts.ef === undefined ? config.efSearch : checkInt(opts.ef, 'ef', 1);
+  let rerank = config.rerank;
+  if (opts.rerank !== undefined) {
+    if (rerank === 0) {
+      throw new MemvecError('INVALID_ARGUMENT', config.quantization === 'f32'
+        ? 'rerank applies to quantized indexes, and this one stores f32'
+        : 'this index was created with rerank: false and keeps no originals to rerank with');
+    }
+    rerank = checkInt(opts.rerank, 'rerank', 1, MAX_RERANK);
+  }
   const minScore = opts.minScore === undefined ? undefined : checkNumber(opts.minScore, 'minScore');
   const filter = opts.filter === undefined ? undefined : toEntryFilter(opts.filter);
-  return { ef, minScore, filter };
+  return { ef, rerank, minScore, filter };
 }

@@ -1,0 +1,119 @@
+// Quantized HNSW indexes (f16, i8): recall against f32 at the same ef, exact scores after the rerank,
+// the originals kept outside engine memory (get, save/load, compact), an index without originals,
+// and bad input.
+import { describe, expect, it } from 'vitest';
+import { loadSiftSmall } from '../data/fvecs.mjs';
+import { HnswIndex, type HnswMetric } from '../src/hnsw-index.js';
+import type { Quantization } from '../src/engine/element-type.js';
+import { expectCode, expectCodeAsync } from './support/expect-code.js';
+import { keysFor, refSearch, tempDirs } from './support/hnsw-fixtures.js';
+import { clusteredVectors } from './support/random.js';
+import { row } from './support/rows.js';
+
+const tmp = tempDirs('memvec-quant-');
+const KINDS: Quantization[] = ['f16', 'i8'];
+
+/** recall@10 of `index` against exact brute force over `data`, and the largest score error of the hits. */
+function measure(index: HnswIndex, metric: HnswMetric, data: Float32Array, queries: Float32Array, dim: number, nq: number, ef: number) {
+  let hits = 0;
+  let worstScoreError = 0;
+  for (let q = 0; q < nq; q++) {
+    const query = row(queries, dim, q);
+    const truth = refSearch(metric, data, dim, query, 10);
+    const exact = new Map(truth.map((t) => [t.id, t.score]));
+    for (const r of index.search(query, 10, { ef })) {
+      const id = Number(r.key.slice(1));
+      const want = exact.get(id);
+      if (want === undefined) continue;
+      hits++;
+      worstScoreError = Math.max(worstScoreError, Math.abs(r.score - want) / Math.max(1, Math.abs(want)));
+    }
+  }
+  return { recall: hits / (nq * 10), worstScoreError };
+}
+
+describe('quantized HnswIndex', () => {
+  const sets = [
+    { name: 'siftsmall (euclidean)', metric: 'euclidean' as HnswMetric, load: () => {
+      const { base, queries } = loadSiftSmall();
+      return { data: base.data.subarray(0, 5000 * base.dim), queries: queries.data, dim: base.dim, nq: 50 };
+    } },
+    { name: 'clustered 128-d (cosine)', metric: 'cosine' as HnswMetric, load: () => {
+      const dim = 128;
+      const all = clusteredVectors(5000 + 50, dim, 50, 11, false);
+      return { data: all.subarray(0, 5000 * dim), queries: all.subarray(5000 * dim), dim, nq: 50 };
+    } },
+  ];
+
+  for (const set of sets) {
+    it(`${set.name}: f16 and i8 recall@10 within 0.01 of f32 at the same ef, with exact scores`, async () => {
+      const { data, queries, dim, nq } = set.load();
+      const ef = 32;
+      const results: Record<string, { recall: number; worstScoreError: number }> = {};
+      for (const quantization of ['f32', ...KINDS] as Quantization[]) {
+        const index = await HnswIndex.create({ dimension: dim, metric: set.metric, M: 12, efConstruction: 100, quantization });
+        await index.batchInsert(data, keysFor(data.length / dim));
+        results[quantization] = measure(index, set.metric, data, queries, dim, nq, ef);
+        index.close();
+      }
+      console.log(`${set.name}: ${JSON.stringify(results)}`);
+      for (const kind of KINDS) {
+        expect(results[kind]!.recall).toBeGreaterThanOrEqual(results.f32!.recall - 0.01);
+        // Reranked with the f32 originals: the scores are the f32 index's (to f32 rounding).
+        expect(results[kind]!.worstScoreError).toBeLessThan(1e-4);
+      }
+    });
+  }
+
+  for (const quantization of KINDS) {
+    it(`${quantization}: get returns the original; save/load, compact and an index without originals`, async () => {
+      const dim = 24;
+      const n = 400;
+      const data = clusteredVectors(n, dim, 8, 3, false);
+      const index = await HnswIndex.create({ dimension: dim, metric: 'euclidean', quantization });
+      await index.batchInsert(data, keysFor(n));
+      expect(index.quantization).toBe(quantization);
+      expect(index.get('k7')!.vector).toEqual(row(data, dim, 7));
+      // Deletes and upserts, then a compaction: the originals follow their entries.
+      for (let i = 0; i < n; i += 3) index.delete(`k${i}`);
+      index.insert('k1', row(data, dim, 2));
+      await index.compact();
+      expect(index.get('k1')!.vector).toEqual(row(data, dim, 2));
+      expect(index.get('k5')!.vector).toEqual(row(data, dim, 5));
+      const q = row(data, dim, 10);
+      const before = index.search(q, 5);
+      const path = `${tmp()}/q.hnsw`;
+      await index.save(path);
+      const loaded = await HnswIndex.load(path);
+      expect(loaded.quantization).toBe(quantization);
+      expect(loaded.search(q, 5)).toEqual(before);
+      expect(loaded.get('k5')!.vector).toEqual(row(data, dim, 5));
+      loaded.close();
+      index.close();
+
+      const bare = await HnswIndex.create({ dimension: dim, metric: 'euclidean', quantization, rerank: false });
+      await bare.batchInsert(data, keysFor(n));
+      expect(bare.rerank).toBe(false);
+      const approx = bare.get('k7')!.vector;
+      const original = row(data, dim, 7);
+      const tolerance = quantization === 'f16' ? 1e-2 : 0.05;
+      for (let j = 0; j < dim; j++) expect(Math.abs(approx[j]! - original[j]!)).toBeLessThan(tolerance * Math.max(1, Math.abs(original[j]!)));
+      const barePath = `${tmp()}/bare.hnsw`;
+      await bare.save(barePath);
+      const bareLoaded = await HnswIndex.load(barePath);
+      expect(bareLoaded.search(q, 5)).toEqual(bare.search(q, 5));
+      bareLoaded.close();
+      bare.close();
+    });
+  }
+
+  it('bad input: unknown quantization, rerank on f32, rerank out of range, rerank on an index without originals', async () => {
+    await expectCodeAsync(() => HnswIndex.create({ dimension: 4, quantization: 'i4' as Quantization }), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => HnswIndex.create({ dimension: 4, rerank: 2 }), 'INVALID_ARGUMENT');
+    await expectCodeAsync(() => HnswIndex.create({ dimension: 4, quantization: 'i8', rerank: 0 }), 'INVALID_ARGUMENT');
+    const bare = await HnswIndex.create({ dimension: 4, quantization: 'i8', rerank: false });
+    await bare.insert('a', [1, 2, 3, 4]);
+    expectCode(() => bare.search([1, 2, 3, 4], 1, { rerank: 2 }), 'INVALID_ARGUMENT');
+    bare.close();
+  });
+});
