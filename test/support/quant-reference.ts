@@ -105,7 +105,7 @@ export function l2sq(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
-/** The spacing of f32 values at magnitude `m` (0 for 0). */
+/** Twice the spacing of f32 values at magnitude `m` (0 for 0): an upper bound on one ulp there. */
 export function ulp32(m: number): number {
   if (m === 0) return 0;
   return 2 ** Math.max(Math.floor(Math.log2(m)) - 23, -149) * 2; // ×2: covers Math.log2 being one low
