@@ -93,8 +93,13 @@ export function encodeI8(src: usize, dst: usize, dim: i32): void {
   let sum: i32 = 0;
   let normSq: f64 = 0;
   for (let i = 0; i < dim; i++) {
-    let q = <i32>nearest<f64>((<f64>load<f32>(src + (<usize>i << 2)) - lo) * inv) - 128;
-    q = q < -128 ? -128 : q > 127 ? 127 : q;
+    // A constant vector (scale 0) codes as 0, not as the bottom of an empty range (-128): offset is
+    // then the value itself, and the header's code sum is 0.
+    let q: i32 = 0;
+    if (scale > 0) {
+      q = <i32>nearest<f64>((<f64>load<f32>(src + (<usize>i << 2)) - lo) * inv) - 128;
+      q = q < -128 ? -128 : q > 127 ? 127 : q;
+    }
     store<i8>(codes + <usize>i, <i8>q);
     sum += q;
     const r = <f64>offset + <f64>scale * <f64>q;

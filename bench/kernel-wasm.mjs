@@ -18,7 +18,8 @@ export const METRIC_DOT = 2;
 export async function loadEngine(path = WASM_PATH) {
   if (!existsSync(path)) throw new Error(`${path} is missing: run npm run build:wasm`);
   const bytes = readFileSync(path);
-  const { instance } = await WebAssembly.instantiate(bytes, {});
+  // The engine's one import is the function-filter callback (scripts/build-wasm.mjs), which kernels never call.
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { filterHost: () => 0 } });
   const ex = instance.exports;
   for (const name of ['memory', 'alloc', 'free', 'scoreBlock']) {
     if (!(name in ex)) throw new Error(`${path} has no export ${name}`);

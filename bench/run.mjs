@@ -34,6 +34,7 @@ const LIBS = ['memvec', 'hnswlib', 'usearch'];
 const SIZES = {
   full: {
     kernelN: 100_000, kernelDims: [768, 128], kernelMinMs: 1000,
+    kernelQuantDims: [128, 384, 768, 1536], kernelQuantBytes: 128 * 2 ** 20,
     datasets: [{ n: 100_000, dim: 128 }, { n: 50_000, dim: 768 }], queries: 500, clusters: 100, seed: 42,
     exactMinMs: 2000, hnswMinMs: 1000, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
     storage: { n: 1_000_000, dim: 128 }, storageMinMs: 2000,
@@ -44,6 +45,7 @@ const SIZES = {
   },
   quick: {
     kernelN: 20_000, kernelDims: [768, 128], kernelMinMs: 200,
+    kernelQuantDims: [128, 384, 768, 1536], kernelQuantBytes: 64 * 2 ** 20,
     datasets: [{ n: 20_000, dim: 128 }, { n: 5_000, dim: 768 }], queries: 200, clusters: 100, seed: 42,
     exactMinMs: 300, hnswMinMs: 150, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
     storage: { n: 100_000, dim: 128 }, storageMinMs: 300,

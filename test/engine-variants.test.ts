@@ -4,11 +4,9 @@
 // Chromium with V8's SIMD turned off).
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { EngineExports } from '../src/engine/abi.js';
 import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from '../src/engine/metrics.js';
 import { engineInfo } from '../src/engine/engine.js';
-import { wasmBase64 as scalarBase64 } from '../src/engine/wasm-scalar.generated.js';
-import { wasmBase64 as simdBase64 } from '../src/engine/wasm-simd.generated.js';
+import { ENGINE_BUILDS, instantiateBuild, scalarBase64, simdBase64 } from './support/engine-builds.js';
 import { randomVectors } from './support/random.js';
 import { refCosine, refDot, refL2sq } from './support/reference.js';
 
@@ -17,13 +15,6 @@ const DIMS = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 100, 128, 383, 768, 1536];
 
 function close(actual: number, expected: number, scale: number, dim: number): void {
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-5 * Math.sqrt(dim) * Math.max(1, scale));
-}
-
-async function instantiate(b64: string): Promise<EngineExports> {
-  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  // The engine's one import: the function-filter callback, which these kernel tests never reach.
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { filterHost: () => 0 } });
-  return instance.exports as unknown as EngineExports;
 }
 
 /**
@@ -46,9 +37,9 @@ describe('engine builds', () => {
     expect(await engineInfo()).toEqual({ entry: 'source', delivery: 'inline', wasm: 'simd' });
   });
 
-  for (const [name, b64] of [['simd', simdBase64], ['scalar', scalarBase64]] as const) {
+  for (const [name, b64] of ENGINE_BUILDS) {
     it(`${name}: dot, l2sq, cosine, normSq, normalize and scoreBlock match the JS reference at every tail length`, async () => {
-      const e = await instantiate(b64);
+      const e = await instantiateBuild(b64);
       for (const dim of DIMS) {
         const n = 5;
         const data = randomVectors(n + 1, dim, 500 + dim);

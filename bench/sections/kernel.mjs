@@ -5,6 +5,7 @@ import { randomVectors } from '../../data/synthetic.mjs';
 import { loadEngine, METRIC_COSINE, METRIC_DOT, SCALAR_WASM_PATH, WASM_PATH } from '../kernel-wasm.mjs';
 import { cosineBlock, dotBlock, dotBlockUnrolled } from '../plain-js.mjs';
 import { fixed, num, ratio, table } from '../table.mjs';
+import { QUANT_HEADERS, quantKernelRows, quantNote } from './kernel-quant.mjs';
 import { timeCalls } from '../timing.mjs';
 
 async function tryLoad(path) {
@@ -117,5 +118,14 @@ export async function kernelSection({ sizes, log }) {
   out.push(table(['block', 'kernel', 'implementation', '>ms / pass (fastest)', '>ms (median)', '>GFLOP/s', '>GB/s', '>× plain JS'], rows));
   if (missing.length) out.push(`\nNot measured (n/a): ${missing.join('; ')}.`);
   if (checks.length) out.push(`\nCheck: ${checks.join('; ')}.`);
+
+  if (simd.error) out.push(`\nQuantized kernels not measured: ${simd.error}.`);
+  else {
+    const minMs = 3 * sizes.kernelMinMs;
+    const quant = quantKernelRows(simd.engine, { dims: sizes.kernelQuantDims, blockBytes: sizes.kernelQuantBytes, minMs, log });
+    out.push(`\n${quantNote(sizes.kernelQuantBytes, minMs)}\n`);
+    out.push(table(QUANT_HEADERS, quant.rows));
+    out.push(`\nQuantization error (not a kernel error): ${quant.checks.join('; ')}.`);
+  }
   return out.join('\n');
 }
