@@ -23,11 +23,14 @@ const WRITER = fileURLToPath(new URL('./support/crash-hnsw-writer.mjs', import.m
  * 8 ops so that many kills land inside a compaction (its log rarely grows enough to checkpoint).
  */
 const RUNS = [
-  { name: 'mixed writes', rounds: 25, compactEvery: 80, minCheckpoints: 6, minCompactions: 1 },
-  { name: 'frequent compaction', rounds: 15, compactEvery: 8, minCheckpoints: 0, minCompactions: 5 },
-];
+  { name: 'mixed writes', rounds: 25, compactEvery: 80, minCheckpoints: 6, minCompactions: 1, quantization: 'f32' },
+  { name: 'frequent compaction', rounds: 15, compactEvery: 8, minCheckpoints: 0, minCompactions: 5, quantization: 'f32' },
+  // The quantized kinds write codes and originals (a snapshot of format version 2): the same kills, fewer of them.
+  { name: 'i8, mixed writes', rounds: 12, compactEvery: 30, minCheckpoints: 2, minCompactions: 1, quantization: 'i8' },
+  { name: 'f16, mixed writes', rounds: 8, compactEvery: 20, minCheckpoints: 1, minCompactions: 1, quantization: 'f16' },
+] as const;
 
-for (const backend of diskBackendNames()) for (const { name, rounds: ROUNDS, compactEvery, minCheckpoints, minCompactions } of RUNS) {
+for (const backend of diskBackendNames()) for (const { name, rounds: ROUNDS, compactEvery, minCheckpoints, minCompactions, quantization } of RUNS) {
   describe(`persistent HnswIndex crash safety (${backend} backend, ${name})`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'memvec-hnsw-crash-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,7 +39,7 @@ for (const backend of diskBackendNames()) for (const { name, rounds: ROUNDS, com
       const path = join(dir, 'index.mvhi');
       const random = rng(4242);
       // The in-memory twin, always `committed` ops in.
-      const twin = await HnswIndex.create(CONFIG);
+      const twin = await HnswIndex.create({ ...CONFIG, quantization });
       let committed = 0;
       // Each op is one commit (a compaction too: its new file's header is one past the old file's)
       // and each checkpoint one more, so the sequence counts checkpoints.
@@ -44,7 +47,7 @@ for (const backend of diskBackendNames()) for (const { name, rounds: ROUNDS, com
       let checkpoints = 0;
       const perRound: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const lastDone = await runAndKill(WRITER, [path, String(committed), backend, String(compactEvery)], committed, Math.floor(random() * 150));
+        const lastDone = await runAndKill(WRITER, [path, String(committed), backend, String(compactEvery), quantization], committed, Math.floor(random() * 150));
         const reopened = await HnswIndex.open(path, { backend });
         // A compaction killed before its rename left its new file beside the index: opening removed it.
         expect(existsSync(`${path}.compact.tmp`)).toBe(false);

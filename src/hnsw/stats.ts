@@ -14,7 +14,8 @@ const SLACK = 1 << 20;
 
 /**
  * capacityLeft, explained. Each vector costs the engine, on average:
- *   dim·4 (the vector) + (1 + 2M)·4 (its layer-0 list) + 25 (norm, level, flags and the other
+ *   the vector's code (dim·4 for f32, dim·2 for f16, dim + 16 for i8; a quantized index's f32
+ *   originals live outside engine memory) + (1 + 2M)·4 (its layer-0 list) + 25 (norm, level, flags and the other
  *   per-slot arrays) + (1 + M)·4/(M − 1) (upper-layer lists: levels are drawn with
  *   P(level >= l) = M^-l, so a node owns 1/(M − 1) upper blocks on average).
  * The estimate is how many slots of that cost fit under the memory ceiling (4 GiB in wasm32), less
@@ -30,7 +31,7 @@ const SLACK = 1 << 20;
  * there. Metadata and keys live in JS, not in this memory, and do not count.
  */
 export function capacityLeft(engine: HnswEngine, dimension: number, M: number): number {
-  const bigBytes = vectorBytes(dimension) + (1 + 2 * M) * 4;
+  const bigBytes = vectorBytes(dimension, engine.element) + (1 + 2 * M) * 4;
   const perSlot = bigBytes + FLAT_BYTES_PER_SLOT + ((1 + M) * 4) / (M - 1);
   const slots = engine.count();
   const step = Math.min(engine.chunkSlots(), Math.max(64, slots)) * bigBytes;

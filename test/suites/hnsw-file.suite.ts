@@ -121,11 +121,12 @@ export function hnswFileSuite(target: BackendTarget): void {
     afterAll(() => target.cleanup());
     const open = async (path: string, options: HnswOpenOptions = {}) => HnswIndex.open(path, { backend: await target.backend(), ...options });
 
-    for (const metric of ['cosine', 'euclidean'] as const) {
-      it(`${metric}: reopening answers exactly like an in-memory index that made the same calls`, async () => {
-        const config = { ...CONFIG, metric };
+    const kinds = [['cosine', 'f32'], ['euclidean', 'f32'], ['cosine', 'i8'], ['euclidean', 'f16']] as const;
+    for (const [metric, quantization] of kinds) {
+      it(`${metric}, ${quantization}: reopening answers exactly like an in-memory index that made the same calls`, async () => {
+        const config = { ...CONFIG, metric, quantization };
         const steps = history(11);
-        const path = target.path(`roundtrip-${metric}`);
+        const path = target.path(`roundtrip-${metric}-${quantization}`);
         const index = await open(path, config);
         const twinCfg = await twinOf([], config);
         for (const step of steps) {
@@ -137,6 +138,7 @@ export function hnswFileSuite(target: BackendTarget): void {
 
         const again = await open(path); // options may be left out for an existing file
         expect(again.metric).toBe(metric);
+        expect(again.quantization).toBe(quantization);
         expect([again.dimension, again.M, again.efConstruction, again.efSearch]).toEqual([DIM, 8, 40, 30]);
         expect(observe(again)).toEqual(observe(twinCfg));
         const reader = await open(path, { readOnly: true, ...config });
@@ -186,9 +188,18 @@ export function hnswFileSuite(target: BackendTarget): void {
       (await open(path, CONFIG)).close();
       (await open(path, { dimension: DIM, metric: 'cosine', M: 8 })).close();
       await expectCodeAsync(() => open(path, { dimension: DIM + 1 }), 'DIMENSION_MISMATCH');
-      for (const bad of [{ metric: 'dot' }, { M: 9 }, { efConstruction: 41 }, { efSearch: 31 }, { seed: 6 }] as const) {
+      for (const bad of [{ metric: 'dot' }, { M: 9 }, { efConstruction: 41 }, { efSearch: 31 }, { seed: 6 }, { quantization: 'i8' }, { rerank: 2 }] as const) {
         await expectCodeAsync(() => open(path, bad), 'INVALID_ARGUMENT');
       }
+      // A quantized file: the error says what the file holds.
+      const quantized = target.path('config-i8');
+      (await open(quantized, { ...CONFIG, quantization: 'i8', rerank: 2 })).close();
+      await expect(open(quantized, { quantization: 'f16' })).rejects.toThrow(/holds i8 vectors, not f16/);
+      await expectCodeAsync(() => open(quantized, { rerank: 3 }), 'INVALID_ARGUMENT');
+      await expectCodeAsync(() => open(quantized, { rerank: false }), 'INVALID_ARGUMENT');
+      const same = await open(quantized, { quantization: 'i8', rerank: 2 });
+      expect([same.quantization, same.rerank]).toEqual(['i8', 2]);
+      same.close();
       for (const bad of [{ M: 1 }, { metric: 'manhattan' }, { readOnly: 'yes' }, { checkpointLogBytes: -1 }] as const) {
         await expectCodeAsync(() => open(path, bad as never), 'INVALID_ARGUMENT');
       }

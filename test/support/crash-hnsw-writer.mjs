@@ -4,8 +4,8 @@ import { writeSync } from 'node:fs';
 import { HnswIndex } from '../../dist/index.js';
 import { applyOp, CHECKPOINT_LOG_BYTES, CONFIG } from './crash-hnsw-workload.mjs';
 
-const [path, start, backend, compactEvery] = process.argv.slice(2);
-const index = await HnswIndex.open(path, { ...CONFIG, backend, checkpointLogBytes: CHECKPOINT_LOG_BYTES });
+const [path, start, backend, compactEvery, quantization] = process.argv.slice(2);
+const index = await HnswIndex.open(path, { ...CONFIG, quantization, backend, checkpointLogBytes: CHECKPOINT_LOG_BYTES });
 writeSync(1, 'ready\n');
 for (let i = Number(start); ; i++) {
   await applyOp(index, i, Number(compactEvery));

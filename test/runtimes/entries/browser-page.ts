@@ -16,7 +16,7 @@ async function runMatrix(expect: SuiteEnv['expect']): Promise<{ page: ScenarioRe
     expect,
     // A page's main thread has no OPFS sync access handles: that must be a clear UNSUPPORTED.
     unsupportedBackends: ['fs', 'mmap', 'opfs'],
-    fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index) },
+    fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index), indexI8: fromBase64(fixtures.indexI8) },
   });
   const worker = await new Promise<ScenarioResult[]>((resolve, reject) => {
     const w = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });

@@ -45,7 +45,7 @@ self.onmessage = async (event: MessageEvent<{ expect: SuiteEnv['expect'] }>) => 
     defaultStorageHas: opfsHas,
     expect: event.data.expect,
     unsupportedBackends: ['fs', 'mmap'],
-    fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index) },
+    fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index), indexI8: fromBase64(fixtures.indexI8) },
   });
   await root.removeEntry('matrix', { recursive: true }).catch(() => undefined);
   (self as unknown as Worker).postMessage(results);

@@ -2,4 +2,5 @@
 declare module 'memvec-matrix-fixtures' {
   export const store: string;
   export const index: string;
+  export const indexI8: string;
 }

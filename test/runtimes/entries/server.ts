@@ -27,7 +27,7 @@ async function main(): Promise<void> {
       defaultPath: filePath,
       defaultStorageHas: async (path) => existsSync(path),
       expect: config.expect,
-      fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index) },
+      fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index), indexI8: fromBase64(fixtures.indexI8) },
     });
     console.log(`MATRIX_RESULTS ${JSON.stringify(results)}`);
   } finally {

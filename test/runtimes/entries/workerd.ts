@@ -17,7 +17,7 @@ export default {
       defaultPath: memoryPath,
       expect: { entry: 'workerd', delivery: 'module', wasm: 'simd' },
       unsupportedBackends: ['fs', 'mmap'],
-      fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index) },
+      fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index), indexI8: fromBase64(fixtures.indexI8) },
     });
     return Response.json(results);
   },

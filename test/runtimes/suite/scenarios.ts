@@ -36,7 +36,7 @@ export interface SuiteEnv {
   /** Backends this build must refuse with UNSUPPORTED (the Node-only ones in browser and edge builds). */
   unsupportedBackends?: Memvec.BackendName[];
   /** Built by Node with the same package (./fixtures.ts), handed over as bytes. */
-  fixtures: { store: Uint8Array; index: Uint8Array };
+  fixtures: { store: Uint8Array; index: Uint8Array; indexI8: Uint8Array };
 }
 
 export interface ScenarioResult {
@@ -88,7 +88,7 @@ function metadataOf(i: number): { i: number; even: boolean } {
 }
 
 /** Builds the portable fixtures (runs in Node, with the packed memvec). */
-export async function buildFixtures(memvec: MemvecModule): Promise<{ store: Uint8Array; index: Uint8Array }> {
+export async function buildFixtures(memvec: MemvecModule): Promise<{ store: Uint8Array; index: Uint8Array; indexI8: Uint8Array }> {
   const { dim } = FIXTURE;
   const backend = new memvec.MemoryBackend();
   const store = await memvec.MemMapVector.open(FIXTURE.storePath, { dimension: dim, backend });
@@ -96,13 +96,20 @@ export async function buildFixtures(memvec: MemvecModule): Promise<{ store: Uint
   store.markDeleted([...FIXTURE.storeDeleted]);
   store.close();
 
-  const index = await memvec.HnswIndex.create({ dimension: dim, metric: 'cosine', M: 12, efConstruction: 100, seed: 3 });
-  const data = randomVectors(FIXTURE.indexCount, dim, FIXTURE.indexSeed);
-  for (let i = 0; i < FIXTURE.indexCount; i++) index.insert(`k${i}`, row(data, dim, i), metadataOf(i));
-  index.delete(FIXTURE.indexDeletedKey);
-  await index.save(FIXTURE.indexPath, { backend });
-  index.close();
-  return { store: backend.getBytes(FIXTURE.storePath), index: backend.getBytes(FIXTURE.indexPath) };
+  // The same index in f32 and in i8 (with its f32 originals: a format version 2 snapshot).
+  for (const quantization of ['f32', 'i8'] as const) {
+    const index = await memvec.HnswIndex.create({ dimension: dim, metric: 'cosine', M: 12, efConstruction: 100, seed: 3, quantization });
+    const data = randomVectors(FIXTURE.indexCount, dim, FIXTURE.indexSeed);
+    for (let i = 0; i < FIXTURE.indexCount; i++) index.insert(`k${i}`, row(data, dim, i), metadataOf(i));
+    index.delete(FIXTURE.indexDeletedKey);
+    await index.save(`${FIXTURE.indexPath}.${quantization}`, { backend });
+    index.close();
+  }
+  return {
+    store: backend.getBytes(FIXTURE.storePath),
+    index: backend.getBytes(`${FIXTURE.indexPath}.f32`),
+    indexI8: backend.getBytes(`${FIXTURE.indexPath}.i8`),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -231,7 +238,11 @@ const runtimeScenarios: Scenario[] = [
       await using index = await memvec.HnswIndex.load(FIXTURE.indexPath, {
         backend: memvec.MemoryBackend.fromBytes(FIXTURE.indexPath, fixtures.index),
       });
+      await using indexI8 = await memvec.HnswIndex.load(FIXTURE.indexPath, {
+        backend: memvec.MemoryBackend.fromBytes(FIXTURE.indexPath, fixtures.indexI8),
+      });
       equal(index.size(), FIXTURE.indexCount - 1, 'index size');
+      equal([indexI8.size(), indexI8.quantization], [FIXTURE.indexCount - 1, 'i8'], 'i8 index size and kind');
       for (let q = 0; q < FIXTURE.queryCount; q++) {
         const query = row(queries, dim, q);
         const exact = store.cosineSearch(query, { topK: 10, minScore: -1 });
@@ -247,6 +258,10 @@ const runtimeScenarios: Scenario[] = [
           close(r.score, wantKeys[i]![1], 1e-5, `index: score ${i} for query ${q}`);
           equal(r.metadata, metadataOf(Number(r.key.slice(1))), `index: metadata of ${r.key}`);
         });
+        // The i8 index, exhaustive too and reranked with its originals: the same keys and exact scores.
+        const quantized = indexI8.search(query, 10, { ef: 400, rerank: 30 });
+        equal(quantized.map((r) => r.key), wantKeys.map(([key]) => key), `i8 index: keys for query ${q}`);
+        quantized.forEach((r, i) => close(r.score, wantKeys[i]![1], 1e-5, `i8 index: score ${i} for query ${q}`));
       }
       equal(Array.from(store.getVectorByVectorId(10)!), Array.from(row(storeData, dim, 10)), 'store: vector 10');
       equal(store.getVectorByVectorId(50), null, 'store: deleted vector 50');
