@@ -1,6 +1,8 @@
 // The element types of stored vectors ("codes"), chosen per index or store at init:
 // - f32: `dim` f32, as given (or unit length for cosine).
-// - f16: `dim` IEEE half floats, rounded to nearest even; magnitudes past 65504 clamp to ±65504.
+// - f16: `dim` IEEE half floats, rounded to nearest even; magnitudes past 65504 clamp to ±65504, and
+//        magnitudes below 2^-14 (6.1e-5) are stored as zero (±0): no code is a half subnormal, whose
+//        widening would be slow on x86 (kernels-f16.ts says why).
 // - i8:  a 16-byte header then `dim` i8 codes. Ranges are calibrated per vector (its own min and max,
 //        bench/quantization-calibration.mjs measures why), so no value of a vector lies outside its
 //        range: value j ≈ offset + scale · q[j], q in [-128, 127]. The header keeps what turns one

@@ -1,21 +1,33 @@
 // f16 codes: conversion from f32 (at insert, in JS-facing encode) and the distance kernels, which widen
 // halves to f32 in registers, so a scan reads half the bytes of f32 and computes in f32.
 //
-// Widening without a half-float instruction (WASM SIMD has none): shift the 15 exponent-and-mantissa
-// bits into f32 position and rebias the exponent by 112. A half subnormal (exponent 0) gets one more
-// exponent step and then has 2^-14 subtracted, which renormalizes it exactly; no step ever produces an
-// f32 subnormal, whose arithmetic is slow on x86. Inf and NaN never occur: encoding clamps to ±65504
-// and the facade rejects NaN and Infinity before anything is stored.
+// Magnitudes below 2^-14 (6.1e-5) are stored as zero: encoding flushes every result that would be a
+// half subnormal (|x| < 2^-14 after rounding) to ±0, keeping the sign. That is what makes widening
+// cheap. WASM SIMD has no half-float instruction, so a half is widened by putting its 15 exponent-and-
+// mantissa bits in f32 position and multiplying by 2^112 (rebiasing the exponent from 15 to 127); the
+// sign rides along in bit 31, so the multiply produces the signed value: 4 operations per 4 halves.
+// The multiply is exact for every finite half, but for a half subnormal its operand is an f32
+// subnormal, which x86 handles with a microcode assist (~100 cycles; V8 does not set DAZ/FTZ for WASM).
+// Stored codes never hold such patterns, so scans never pay it; a crafted subnormal pattern (one not
+// written by encodeF16) still decodes exactly, only slower. Inf and NaN never occur: encoding clamps to
+// ±65504 and the facade rejects NaN and Infinity before anything is stored.
+// The scalar f16ToF32 widens the same way, so the SIMD and scalar builds agree bit for bit.
+
 import { lastNormSq, setLastNormSq } from './kernels';
 
-const REBIAS: u32 = 112 << 23;
-const SUBNORMAL_STEP: u32 = 1 << 23;
-/** 2^-14, the smallest normal half. */
+/** 2^112 (f32 bits), the exponent rebias from half (15) to f32 (127). */
+const REBIAS_BITS: u32 = (127 + 112) << 23;
+/** 2^-14, the smallest normal half: smaller encoded magnitudes are flushed to zero. */
 const MIN_NORMAL_BITS: u32 = 113 << 23;
 /** 65504, the largest finite half. */
 const F16_MAX_BITS: u32 = 0x477fe000;
+/** The sign bit and the 4 exponent + 23 mantissa bits a shifted half can occupy, in an f32. */
+const WIDE_MASK: u32 = 0x8fffffff;
 
-/** f32 → f16 bits, round to nearest even; magnitudes past 65504 clamp to 65504. */
+/**
+ * f32 → f16 bits, round to nearest even; magnitudes past 65504 clamp to 65504, and results below 2^-14
+ * (half subnormals) flush to ±0.
+ */
 // @ts-ignore: decorator
 @inline export function f32ToF16(x: f32): u16 {
   let a = reinterpret<u32>(x);
@@ -23,46 +35,44 @@ const F16_MAX_BITS: u32 = 0x477fe000;
   a &= 0x7fffffff;
   if (a > F16_MAX_BITS) return sign | 0x7bff;
   if (a < MIN_NORMAL_BITS) {
-    // Subnormal or zero: adding 0.5 lines the 10 mantissa bits up at the bottom of the f32, and the
-    // float addition rounds to nearest even for us.
+    // Adding 0.5 lines the 10 subnormal mantissa bits up at the bottom of the f32, and the float addition
+    // rounds to nearest even for us. The result is at most 0x400 (2^-14, when x rounds up into the normal
+    // range), which is kept; anything below it would be a subnormal and is flushed to zero.
     const f = reinterpret<f32>(a) + <f32>0.5;
-    return sign | <u16>(reinterpret<u32>(f) - 0x3f000000);
+    return sign | (<u16>(reinterpret<u32>(f) - 0x3f000000) & 0x400);
   }
   const odd = (a >> 13) & 1;
   a += 0xc8000fff + odd; // rebias (15 - 127) << 23, plus the rounding bias
   return sign | <u16>(a >> 13);
 }
 
-/** f16 bits → f32 (exact). */
+/**
+ * f16 bits → f32, exact for every finite half. Sign-extending the half and shifting it left by 13 puts
+ * its sign in bit 31 (with copies in bits 30..28, masked off) and its exponent and mantissa in f32
+ * position; × 2^112 rebiases the exponent. A subnormal half (never stored by encodeF16, see the header)
+ * makes that operand an f32 subnormal: still exact, only slow on x86.
+ */
 // @ts-ignore: decorator
 @inline export function f16ToF32(h: u16): f32 {
-  let u = (<u32>h & 0x7fff) << 13;
-  const subnormal = (u & 0x0f800000) == 0;
-  u += REBIAS;
-  let f: f32;
-  if (subnormal) f = reinterpret<f32>(u + SUBNORMAL_STEP) - reinterpret<f32>(MIN_NORMAL_BITS);
-  else f = reinterpret<f32>(u);
-  return reinterpret<f32>(reinterpret<u32>(f) | ((<u32>h & 0x8000) << 16));
+  const u = (<u32><i32><i16>h << 13) & WIDE_MASK;
+  return reinterpret<f32>(u) * reinterpret<f32>(REBIAS_BITS);
 }
 
-/** Four halves (the low or high half of `h`, per `high`) widened to f32x4. */
+/** Four halves, sign-extended to i32 lanes, widened to f32x4 (as f16ToF32). */
 // @ts-ignore: decorator
 @inline function widen4(h32: v128): v128 {
-  const bits = i32x4.shl(v128.and(h32, i32x4.splat(0x7fff)), 13);
-  const subnormal = i32x4.eq(v128.and(bits, i32x4.splat(0x0f800000)), i32x4.splat(0));
-  const u = i32x4.add(i32x4.add(bits, i32x4.splat(REBIAS)), v128.and(subnormal, i32x4.splat(SUBNORMAL_STEP)));
-  const f = f32x4.sub(u, v128.and(subnormal, i32x4.splat(MIN_NORMAL_BITS)));
-  return v128.or(f, i32x4.shl(v128.and(h32, i32x4.splat(0x8000)), 16));
+  const u = v128.and(i32x4.shl(h32, 13), i32x4.splat(WIDE_MASK));
+  return f32x4.mul(u, f32x4.splat(reinterpret<f32>(REBIAS_BITS)));
 }
 
 // @ts-ignore: decorator
 @inline function widenLow(h: v128): v128 {
-  return widen4(i32x4.extend_low_i16x8_u(h));
+  return widen4(i32x4.extend_low_i16x8_s(h));
 }
 
 // @ts-ignore: decorator
 @inline function widenHigh(h: v128): v128 {
-  return widen4(i32x4.extend_high_i16x8_u(h));
+  return widen4(i32x4.extend_high_i16x8_s(h));
 }
 
 // @ts-ignore: decorator

@@ -55,7 +55,7 @@ function testVectors(dim: number, seed: number): [string, Float32Array][] {
     ['unit-normalized', unit],
     ['SIFT-like 0..255 integers', make(() => (r() < 0.3 ? 0 : Math.floor(r() * 256)))],
     ['large, near ±60000', make(() => (r() < 0.5 ? -1 : 1) * (50000 + r() * (F16_MAX - 50000)))],
-    ['tiny (f16 subnormals)', make(() => (r() * 2 - 1) * 1e-5)],
+    ['tiny, around the 2^-14 flush', make(() => (r() * 2 - 1) * 2e-4)],
     ['far from zero, 1000..1001', make(() => 1000 + r())],
     ['constant', make(() => 0.7)],
     ['all zeros', make(() => 0)],
@@ -78,7 +78,7 @@ function firstMismatch(got: ArrayLike<number>, want: ArrayLike<number>): number 
 }
 
 describe('plain-JS references, against known IEEE half values', () => {
-  it('round to nearest even, clamp past 65504, subnormals, signed zero', () => {
+  it('round to nearest even, clamp past 65504, flush below 2^-14, signed zero', () => {
     expect(refF32ToF16(1)).toBe(0x3c00);
     expect(refF32ToF16(-2)).toBe(0xc000);
     expect(refF32ToF16(0.1)).toBe(0x2e66);
@@ -89,10 +89,15 @@ describe('plain-JS references, against known IEEE half values', () => {
     expect(refF32ToF16(65519)).toBe(0x7bff);
     expect(refF32ToF16(65520)).toBe(0x7bff); // IEEE: Infinity; documented: clamp
     expect(refF32ToF16(-3e38)).toBe(0xfbff);
-    expect(refF32ToF16(2 ** -24)).toBe(0x0001);
-    expect(refF32ToF16(2 ** -25)).toBe(0x0000); // tie between 0 and the smallest subnormal → 0
-    expect(refF32ToF16(3 * 2 ** -25)).toBe(0x0002);
-    expect(refF32ToF16(1023.5 * 2 ** -24)).toBe(0x0400); // the largest subnormal rounds up to 2^-14
+    // Results that IEEE rounds to a subnormal half (0x0001..0x03ff) are flushed to ±0 (element.ts).
+    expect(refF32ToF16(2 ** -24)).toBe(0x0000); // IEEE: 0x0001
+    expect(refF32ToF16(-(2 ** -24))).toBe(0x8000);
+    expect(refF32ToF16(3 * 2 ** -25)).toBe(0x0000); // IEEE: 0x0002
+    expect(refF32ToF16(1023.49 * 2 ** -24)).toBe(0x0000); // IEEE: 0x03ff, the largest subnormal
+    expect(refF32ToF16(-1023.49 * 2 ** -24)).toBe(0x8000);
+    expect(refF32ToF16(1023.5 * 2 ** -24)).toBe(0x0400); // a tie that rounds up to 2^-14: kept
+    expect(refF32ToF16(-1023.75 * 2 ** -24)).toBe(0x8400);
+    expect(refF32ToF16(2 ** -14)).toBe(0x0400);
     expect(refF32ToF16(-0)).toBe(0x8000);
     expect(refF32ToF16(-1e-30)).toBe(0x8000);
     expect(refF16ToF32(0x7bff)).toBe(65504);
@@ -133,7 +138,7 @@ for (const [build, b64] of ENGINE_BUILDS) {
       e.free(dst);
     });
 
-    it('encodeF16 rounds to nearest even, clamps past ±65504, keeps subnormals and signed zeros', () => {
+    it('encodeF16 rounds to nearest even, clamps past ±65504, flushes results below 2^-14 to ±0', () => {
       const values: number[] = [];
       const bits = new Uint32Array(1);
       const asF32 = new Float32Array(bits.buffer);
@@ -143,7 +148,8 @@ for (const [build, b64] of ENGINE_BUILDS) {
         return asF32[0]!;
       };
       // Every finite half's exact value, the midpoint to the next half (a tie: to even), and one f32 step
-      // either side of the midpoint; with both signs.
+      // either side of the midpoint; with both signs. The subnormal halves' values and midpoints are
+      // inputs too: they must come out as ±0, or as 2^-14 from the largest subnormal's upper midpoint on.
       for (let h = 0; h < 0x7bff; h++) {
         const v = refF16ToF32(h);
         const mid = (v + refF16ToF32(h + 1)) / 2; // 12 significant bits: exact in f32
@@ -168,8 +174,15 @@ for (const [build, b64] of ENGINE_BUILDS) {
       const want = Uint16Array.from(input, refF32ToF16);
       const i = firstMismatch(got, want);
       expect(i, i < 0 ? '' : `${input[i]}: 0x${got[i]!.toString(16)}, want 0x${want[i]!.toString(16)}`).toBe(-1);
-      // The documented clamp, spelled out.
-      for (const [x, h] of [[65520, 0x7bff], [-1e9, 0xfbff], [65504, 0x7bff]] as const) {
+      // No code is a half subnormal (exponent 0, mantissa ≠ 0), whatever the reference says.
+      const sub = got.findIndex((h) => (h & 0x7c00) === 0 && (h & 0x03ff) !== 0);
+      expect(sub, sub < 0 ? '' : `${input[sub]} encoded as the subnormal 0x${got[sub]!.toString(16)}`).toBe(-1);
+      // The documented clamp and flush, spelled out.
+      const clampAndFlush = [
+        [65520, 0x7bff], [-1e9, 0xfbff], [65504, 0x7bff],
+        [2 ** -24, 0x0000], [-1e-5, 0x8000], [6.1e-5, 0x0000], [-6.1e-5, 0x8000], [1023.5 * 2 ** -24, 0x0400], [2 ** -14, 0x0400],
+      ] as const;
+      for (const [x, h] of clampAndFlush) {
         view(e, Float32Array, src, 1)[0] = x;
         e.encodeF16(src, dst, 1);
         expect(view(e, Uint16Array, dst, 1)[0]).toBe(h);
@@ -178,23 +191,66 @@ for (const [build, b64] of ENGINE_BUILDS) {
       e.free(dst);
     });
 
+    it('dotF16 and dotAndNormSqF32F16 widen every finite half exactly, in every SIMD lane (subnormal patterns included)', () => {
+      // encodeF16 never writes a subnormal pattern, but a crafted one must still decode exactly (only
+      // slower). Dotting 8 halves with a one-hot vector of 1.0 gives exactly the widened half at the hot
+      // lane (the other products are ±0); a block at every start puts every half in every lane of
+      // the 8-wide SIMD step (low and high widening), and the scalar build's tail loop sees them all too.
+      const halves: number[] = [];
+      for (let h = 0; h < 0x10000; h++) if ((h & 0x7c00) !== 0x7c00) halves.push(h);
+      const n = halves.length;
+      const src = e.alloc(n * 2 + 16);
+      const hot16 = e.alloc(16);
+      const hot32 = e.alloc(32);
+      view(e, Uint16Array, src, n).set(halves);
+      for (let lane = 0; lane < 8; lane++) {
+        const oneHot = Array.from({ length: 8 }, (_, i) => (i === lane ? 1 : 0));
+        view(e, Uint16Array, hot16, 8).set(oneHot.map((x) => (x ? 0x3c00 : 0)));
+        view(e, Float32Array, hot32, 8).set(oneHot);
+        for (let start = lane; start + 8 - lane <= n; start++) {
+          const k = start - lane; // the half at index `start` sits in `lane` of the block starting at k
+          const want = refF16ToF32(halves[start]!);
+          const got = e.dotF16(src + k * 2, hot16, 8);
+          if (got !== want) expect.fail(`dotF16 widened half 0x${halves[start]!.toString(16)} in lane ${lane} to ${got}, want ${want}`);
+          const mixed = e.dotAndNormSqF32F16(hot32, src + k * 2, 8);
+          if (mixed !== want) expect.fail(`dotAndNormSqF32F16 widened half 0x${halves[start]!.toString(16)} in lane ${lane} to ${mixed}, want ${want}`);
+        }
+      }
+      e.free(src);
+      e.free(hot16);
+      e.free(hot32);
+    });
+
     it('dotF16, l2sqF16 and dotAndNormSqF32F16 match the f64 reference on the decoded halves, every tail', () => {
-      const pairs = testVectors(1, 0).length;
-      const pf32 = e.alloc(pairs * MAX_DIM * 4);
-      const pcodes = e.alloc(pairs * MAX_DIM * 2 + 2);
+      // The seeded vectors, encoded, and one row of crafted codes encodeF16 never writes: subnormal
+      // patterns among small normals, random signs (its f32 side, as a query, is its exact decoding).
+      const rows = testVectors(1, 0).length + 1;
+      const pf32 = e.alloc(rows * MAX_DIM * 4);
+      const pcodes = e.alloc(rows * MAX_DIM * 2 + 2);
       for (const dim of DIMS) {
-        const vecs = testVectors(dim, 100 + dim);
+        const r = rng(500 + dim);
+        const crafted = Uint16Array.from({ length: dim }, () => (r() < 0.5 ? 0x8000 : 0) | Math.floor(r() * (r() < 0.7 ? 0x400 : 0x1000)));
+        const vecs: [string, Float32Array][] = [
+          ...testVectors(dim, 100 + dim),
+          ['crafted subnormal codes', Float32Array.from(crafted, refF16ToF32)],
+        ];
         // Rows packed as a store packs them, one code right after the other; the +2 puts every row on
         // an address that is not 16-byte aligned, as most rows are.
         const code = (i: number) => pcodes + 2 + i * dim * 2;
         const decoded: Float64Array[] = [];
         vecs.forEach(([name, v], i) => {
           view(e, Float32Array, pf32 + i * dim * 4, dim).set(v);
-          e.encodeF16(pf32 + i * dim * 4, code(i), dim);
-          const got = view(e, Uint16Array, code(i), dim);
-          const want = Uint16Array.from(v, refF32ToF16);
-          expect(firstMismatch(got, want), `encode ${name}, dim ${dim}`).toBe(-1);
-          decoded.push(Float64Array.from(want, refF16ToF32));
+          let codes: Uint16Array;
+          if (i === vecs.length - 1) {
+            codes = crafted;
+            view(e, Uint16Array, code(i), dim).set(crafted);
+          } else {
+            e.encodeF16(pf32 + i * dim * 4, code(i), dim);
+            const got = view(e, Uint16Array, code(i), dim);
+            codes = Uint16Array.from(v, refF32ToF16);
+            expect(firstMismatch(got, codes), `encode ${name}, dim ${dim}`).toBe(-1);
+          }
+          decoded.push(Float64Array.from(codes, refF16ToF32));
         });
         for (let i = 0; i < vecs.length; i++) {
           for (let j = 0; j < vecs.length; j++) {

@@ -3,7 +3,9 @@
  * takes, so sizes are computed from it instead of a literal 4 scattered through the code. The engine
  * has the same kinds, ids and sizes (assembly/element.ts), checked at load (src/engine/abi-check.ts).
  * - f32: as given.
- * - f16: IEEE half floats, rounded to nearest even; magnitudes past 65504 clamp to ±65504.
+ * - f16: IEEE half floats, rounded to nearest even; magnitudes past 65504 clamp to ±65504, and
+ *   magnitudes below 2^-14 (6.1e-5) are stored as zero (no half subnormals: they would make the
+ *   kernels' widening slow on x86, assembly/kernels-f16.ts).
  * - i8: per-vector ranges (the vector's own min..max in 256 steps) and a 16-byte header.
  * Queries and inputs always cross into the engine as f32.
  */

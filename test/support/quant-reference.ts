@@ -11,15 +11,19 @@ export function roundHalfEven(v: number): number {
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** f32 value → f16 bits: round to nearest even, magnitudes past 65504 clamp to ±65504, sign of zero kept. */
+/**
+ * f32 value → f16 bits: round to nearest even, magnitudes past 65504 clamp to ±65504, results below 2^-14
+ * (half subnormals) flush to ±0, sign of zero kept.
+ */
 export function refF32ToF16(x: number): number {
   const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
   const a = Math.abs(x);
   // IEEE would give Infinity from 65520 up; the engine documents a clamp to the largest finite half.
   if (a > F16_MAX) return sign | 0x7bff;
-  // Subnormal halves are the multiples of 2^-24 below 2^-14; a rounding up to 1024·2^-24 = 2^-14 gives
-  // 0x400, the smallest normal's bits, so no special case. (× 2^24 is exact in f64.)
-  if (a < 2 ** -14) return sign | roundHalfEven(a * 2 ** 24);
+  // Below 2^-14 IEEE rounds to the subnormal halves, the multiples of 2^-24 (× 2^24 is exact in f64). The
+  // engine documents that only a rounding up to 1024·2^-24 = 2^-14, the smallest normal (bits 0x400), is
+  // kept; every subnormal result is stored as zero.
+  if (a < 2 ** -14) return sign | (roundHalfEven(a * 2 ** 24) === 1024 ? 0x400 : 0);
   let e = Math.floor(Math.log2(a));
   if (2 ** e > a) e--; // Math.log2 may be off by one next to a power of two
   else if (2 ** (e + 1) <= a) e++;
