@@ -24,7 +24,8 @@ const CHUNK_BYTES = 16 << 20;
 const IN_MEMORY = 0xffffffff;
 
 export class Originals {
-  private chunks: Float32Array[] = [];
+  /** Sparse past chunk 0: a chunk is allocated when a slot of it is first written in memory. */
+  private chunks: Array<Float32Array | undefined> = [];
   private readonly shift: number;
   private readonly mask: number;
   /** The file section holding originals, and each slot's row there (IN_MEMORY past it or when set since). */
@@ -125,7 +126,14 @@ export class Originals {
 
   /** Bytes held in JS memory (whole chunks). */
   get heldBytes(): number {
-    return this.chunks.reduce((sum, c) => sum + c.byteLength, 0) + (this.rowOf?.byteLength ?? 0);
+    return this.chunks.reduce((sum, c) => sum + (c?.byteLength ?? 0), 0) + (this.rowOf?.byteLength ?? 0);
+  }
+
+  /** How many slots' originals are read from the file. */
+  get fileSlots(): number {
+    let n = 0;
+    for (const row of this.rowOf ?? []) if (row !== IN_MEMORY) n++;
+    return n;
   }
 
   private fileRow(slot: number): number {
@@ -152,8 +160,6 @@ export class Originals {
       this.chunks[0] = grown;
       return grown;
     }
-    this.chunkOf(this.chunkSlots - 1); // chunk 0 whole before later ones
-    while (this.chunks.length <= c) this.chunks.push(new Float32Array(this.chunkSlots * this.dimension));
-    return this.chunks[c]!;
+    return (this.chunks[c] ??= new Float32Array(this.chunkSlots * this.dimension));
   }
 }

@@ -312,6 +312,16 @@ export function snapshotLength(sectionLengths: readonly number[]): number {
   return pos;
 }
 
+/** Where each section starts in a snapshot whose sections have these lengths (as writeSnapshot lays it out). */
+export function sectionOffsets(sectionLengths: readonly number[]): number[] {
+  let pos = HNSW_HEADER_BYTES;
+  return sectionLengths.map((length) => {
+    const start = alignSection(pos);
+    pos = start + length;
+    return start;
+  });
+}
+
 /**
  * Writes the sections back to back after the header (8-byte aligned), then the header, into an empty
  * file. Each section is given as the byte ranges it is made of, in order. Returns the snapshot's length.

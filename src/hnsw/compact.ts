@@ -32,6 +32,7 @@ import { runBatch } from './batch.js';
 import { IndexCore } from './index-core.js';
 import type { Rows } from './rows.js';
 import type { SlotTable } from './slot-table.js';
+import type { Snapshot } from './snapshot-io.js';
 import type { HnswProgressOptions } from './types.js';
 import { checkProgress, engineConfig, PROGRESS_OPTIONS } from './validate.js';
 
@@ -90,11 +91,16 @@ export async function compact(core: IndexCore, options: unknown): Promise<{ recl
       checkSignal(opts.signal);
     };
     stillWanted();
-    // The file first, as for every write: memory never runs ahead of it.
-    await core.journal?.rewrite(() => fresh.snapshot(), fresh.slots.orderedSlots, stillWanted);
+    // The file first, as for every write: memory never runs ahead of it. Originals the old engine
+    // reads from the file come into memory first: the rename ends that file, while searches of the
+    // old engine may still run until the swap.
+    engine.originals?.detachFile(engine.count());
+    let written: Snapshot | null = null;
+    await core.journal?.rewrite(() => (written = fresh.snapshot()), fresh.slots.orderedSlots, stillWanted);
     if (!core.isOpen()) throw new MemvecError('CLOSED', 'the index was closed during compact');
     core.engine = fresh.engine;
     core.slots = fresh.slots;
+    if (written !== null) core.journal?.adoptOriginals?.(fresh.engine!, written);
   } finally {
     if (core.busy === 'compact') core.busy = null;
   }

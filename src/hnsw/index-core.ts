@@ -67,8 +67,8 @@ export class IndexCore {
   }
 
   /** The index a snapshot holds (validated by readSnapshot before the engine uses it). */
-  static async load(file: StorageFile, opts: HnswProgressOptions): Promise<IndexCore> {
-    const { engine, config, table } = await readSnapshot(file, opts);
+  static async load(file: StorageFile, opts: HnswProgressOptions, originalsInFile = false): Promise<IndexCore> {
+    const { engine, config, table } = await readSnapshot(file, opts, originalsInFile);
     return new IndexCore(engine, config, table);
   }
 

@@ -27,6 +27,7 @@ import { readSlots } from '../format/header-slots.js';
 import {
   encodeDeleteRecord, encodeInsertRecord, encodeUpdateMetaRecord, type LoggedRows,
 } from '../format/hnsw-log-record.js';
+import type { HnswEngine } from '../engine/hnsw-engine.js';
 import type { StorageBackend, StorageFile, WriterLock } from '../storage/types.js';
 import type { IndexCore } from './index-core.js';
 import type { Journal } from './journal.js';
@@ -233,6 +234,9 @@ export class IndexFile implements Journal {
       orderedSlots: this.core.slots.orderedSlots,
       snapshotCrc: crc32(range.headBytes),
     });
+    // The old snapshot's bytes are free space from here on: the originals move to the new one.
+    const engine = this.core.engine;
+    if (engine !== null) this.adoptOriginals(engine, snap);
     this.snapshotMs = now() - started;
     this.replayMs = 0;
     this.retryAtLogBytes = 0;
@@ -282,6 +286,14 @@ export class IndexFile implements Journal {
     this.snapshotMs = now() - started;
     this.replayMs = 0;
     this.retryAtLogBytes = 0;
+  }
+
+  /** Points `engine`'s originals at the committed snapshot, which must be `snap` (a checkpoint's or compaction's). */
+  adoptOriginals(engine: HnswEngine, snap: Snapshot): void {
+    if (snap.originals === null || engine.originals === null) return;
+    const h = this.header;
+    const range = new RangeFile(this.disk.current(), h.snapshotOffset, h.snapshotLength);
+    engine.originals.useFile(range, snap.originals.offset, snap.originals.slots);
   }
 
   /** Releases the file and its lock. Every write was already durable: there is nothing to flush. */

@@ -4,6 +4,7 @@
  * which refuses writes and implements refresh(). An index in memory (create, load) has none. In a
  * module of its own so that the index core (index-core.ts) holds one without importing either.
  */
+import type { HnswEngine } from '../engine/hnsw-engine.js';
 import type { LoggedRows } from '../format/hnsw-log-record.js';
 import type { StorageBackend } from '../storage/types.js';
 import type { Snapshot } from './snapshot-io.js';
@@ -28,6 +29,11 @@ export interface Journal {
   readonly seed: number;
   /** Compaction: replaces the file with a new, smaller one holding only `take()` (see IndexFile.rewrite). */
   rewrite(take: () => Snapshot, orderedSlots: number, stillWanted: () => void): Promise<void>;
+  /**
+   * A writer, after compaction swapped in `engine`, whose `snapshot` the file now holds: its
+   * originals are read from the file from now on (Originals.useFile).
+   */
+  adoptOriginals?(engine: HnswEngine, snapshot: Snapshot): void;
   /** Bytes of the file: now for a writer, at the last open or refresh for a reader. */
   fileBytes(): number;
   /**

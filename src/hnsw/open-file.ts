@@ -74,7 +74,8 @@ export async function openIndexFile(path: unknown, options: unknown): Promise<In
   return openOrCreate(backend, path, readOnly, create, async (lock) => {
     const progress = { signal: opts.signal, onProgress: opts.onProgress };
     return await readCommitted<IndexCore>(backend, path, readOnly, lock, async (file, header, slot) => {
-      const { index, snapshotMs, replayMs } = await loadCommitted(file, path, header, given, progress);
+      // A writer keeps its file open, so a quantized index's originals stay there (a reader keeps no file).
+      const { index, snapshotMs, replayMs } = await loadCommitted(file, path, header, given, progress, lock !== null);
       try {
         let journal: Journal;
         if (lock === null) {
@@ -140,7 +141,7 @@ export function readIndexHeader(file: StorageFile, path: string): { header: Inde
  * HnswIndex.load, then its log replayed. Progress counts the snapshot's bytes, then the log's.
  */
 async function loadCommitted(
-  file: StorageFile, path: string, header: IndexHeader, given: Partial<Config>, progress: HnswProgressOptions,
+  file: StorageFile, path: string, header: IndexHeader, given: Partial<Config>, progress: HnswProgressOptions, originalsInFile = false,
 ): Promise<{ index: IndexCore; snapshotMs: number; replayMs: number }> {
   const snapshotFile = new RangeFile(file, header.snapshotOffset, header.snapshotLength);
   let snapshot: HnswSnapshotHeader;
@@ -159,7 +160,7 @@ async function loadCommitted(
     onProgress(done, total + header.logLength);
   };
   let started = now();
-  const index = await IndexCore.load(snapshotFile, { signal, onProgress: snapshotProgress }).catch((err: unknown) => {
+  const index = await IndexCore.load(snapshotFile, { signal, onProgress: snapshotProgress }, originalsInFile).catch((err: unknown) => {
     throw withPath(path, err);
   });
   const snapshotMs = now() - started;

@@ -6,8 +6,8 @@
 import { type FlatArray, HnswEngine } from '../engine/hnsw-engine.js';
 import { METRIC_IDS, metricName } from '../engine/metrics.js';
 import {
-  decodeStrings, NOT_A_SNAPSHOT, encodeStrings, fixedSectionLengths, readHeader, readSection, readSectionBytes, SECTION,
-  sectionCount, snapshotLength, type SnapshotFields, writeSnapshot,
+  decodeStrings, IO_PIECE, NOT_A_SNAPSHOT, encodeStrings, fixedSectionLengths, readHeader, readSection, readSectionBytes, SECTION,
+  sectionCount, sectionOffsets, snapshotLength, type SnapshotFields, writeSnapshot,
 } from '../format/hnsw-snapshot.js';
 import { corrupt } from '../format/file-errors.js';
 import type { HnswProgressOptions } from './types.js';
@@ -23,6 +23,8 @@ import { elementType } from '../engine/element-type.js';
 export interface Snapshot {
   length: number;
   write: (file: StorageFile) => number;
+  /** Where its originals section starts and how many slots it holds, when the index keeps originals. */
+  originals: { offset: number; slots: number } | null;
 }
 
 /**
@@ -55,7 +57,8 @@ export function snapshotOf(engine: HnswEngine, config: Config, table: SlotTable)
   const lengths = fixedSectionLengths(fields).map((length) => length ?? 0);
   lengths[SECTION.KEYS] = keys.length;
   lengths[SECTION.METADATA] = metas.length;
-  return { length: snapshotLength(lengths), write: (file) => writeSnapshot(file, fields, sections) };
+  const originals = engine.originals === null ? null : { offset: sectionOffsets(lengths)[SECTION.ORIGINALS]!, slots };
+  return { length: snapshotLength(lengths), write: (file) => writeSnapshot(file, fields, sections), originals };
 }
 
 /**
@@ -87,7 +90,7 @@ export async function saveSnapshotFile(backend: StorageBackend, path: string, ta
  * every section's CRC-32 is checked, and the engine validates the graph before it is used.
  */
 export async function readSnapshot(
-  file: StorageFile, opts: HnswProgressOptions,
+  file: StorageFile, opts: HnswProgressOptions, originalsInFile = false,
 ): Promise<{ engine: HnswEngine; config: Config; table: SlotTable }> {
   const { signal, onProgress } = opts;
   const h = readHeader(file);
@@ -120,7 +123,22 @@ export async function readSnapshot(
   // No engine call below allocates until hnswLoadFinish, so these views stay valid.
   const sections = engineSections(engine, h);
   for (let s: number = SECTION.VECTORS; s <= SECTION.FLAGS; s++) await readSection(file, h, s, sections[s]!(), onBytes);
-  if (sectionCount(h) > SECTION.ORIGINALS) await readSection(file, h, SECTION.ORIGINALS, sections[SECTION.ORIGINALS]!(), onBytes);
+  if (sectionCount(h) > SECTION.ORIGINALS) {
+    const { originals } = engine;
+    if (originalsInFile && originals !== null) {
+      // A persistent index's writer reads them where they are (Originals.useFile); checked here all the
+      // same, streamed through one reused piece, so loading takes no memory for them.
+      const piece = new Uint8Array(Math.min(IO_PIECE, h.sections[SECTION.ORIGINALS]!.length));
+      const length = h.sections[SECTION.ORIGINALS]!.length;
+      const pieces = function* () {
+        for (let done = 0; done < length; done += piece.length) yield piece.subarray(0, Math.min(piece.length, length - done));
+      };
+      await readSection(file, h, SECTION.ORIGINALS, pieces(), onBytes);
+      originals.useFile(file, h.sections[SECTION.ORIGINALS]!.offset, slots);
+    } else {
+      await readSection(file, h, SECTION.ORIGINALS, sections[SECTION.ORIGINALS]!(), onBytes);
+    }
+  }
   const keys = decodeStrings(await readSectionBytes(file, h, SECTION.KEYS, onBytes), slots, 'keys');
   const metaJson = decodeStrings(await readSectionBytes(file, h, SECTION.METADATA, onBytes), slots, 'metadata');
 

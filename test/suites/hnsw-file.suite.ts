@@ -183,6 +183,44 @@ export function hnswFileSuite(target: BackendTarget): void {
       twin.close();
     });
 
+    it('i8: a writer reads its originals from its file; JS memory holds only those written since the last snapshot', async () => {
+      type Hook = { core: { engine: { originals: { fileSlots: number } } } };
+      const inFile = (index: HnswIndex) => (index as unknown as Hook).core.engine.originals.fileSlots;
+      const config = { ...CONFIG, quantization: 'i8' as const };
+      const path = target.path('originals-in-file');
+      const index = await open(path, config);
+      const twin = await twinOf([], config);
+      const first = entries(300, 'a', 71);
+      await index.batchInsert(first);
+      await twin.batchInsert(first);
+      // In memory until a snapshot holds them; then read from the file.
+      expect(inFile(index)).toBe(0);
+      await index.checkpoint();
+      expect(inFile(index)).toBe(300);
+      expect(observe(index)).toEqual(observe(twin));
+      for (const e of first.slice(0, 3)) expect(index.get(e.key)!.vector).toEqual(twin.get(e.key)!.vector);
+      // Writes after it: the new ones in memory, the rest still from the file; a reopen reads the file.
+      const more = entries(40, 'b', 72);
+      await index.batchInsert(more);
+      await twin.batchInsert(more);
+      index.delete('a1');
+      twin.delete('a1');
+      expect(inFile(index)).toBe(300);
+      expect(observe(index)).toEqual(observe(twin));
+      index.close();
+      const again = await open(path);
+      expect(inFile(again)).toBe(300);
+      expect(observe(again)).toEqual(observe(twin));
+      // Compaction: the new file's snapshot holds them.
+      await again.compact();
+      await twin.compact();
+      expect(inFile(again)).toBe(339);
+      expect(observe(again)).toEqual(observe(twin));
+      expect(again.get('b3')!.vector).toEqual(twin.get('b3')!.vector);
+      again.close();
+      twin.close();
+    });
+
     it('config: given options must match the file; a new file needs a dimension', async () => {
       const path = target.path('config');
       (await open(path, CONFIG)).close();
