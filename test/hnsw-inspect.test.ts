@@ -1,6 +1,7 @@
 // HnswIndex's inspection and maintenance API on an in-memory index: keys, entries, updateMetadata,
 // deleteMany, stats, searchBatch, and refresh (which has nothing to load without a file). Persistent
 // behaviour of the same calls is in test/suites/hnsw-file.suite.ts.
+import type { Quantization } from '../src/engine/element-type.js';
 import { describe, expect, it } from 'vitest';
 import { HnswIndex, type HnswMetric, type HnswSearchResult } from '../src/hnsw-index.js';
 import { expectCode, expectCodeAsync } from './support/expect-code.js';
@@ -10,9 +11,14 @@ import { row } from './support/rows.js';
 
 const DIM = 16;
 
-async function build(n: number, options: { metric?: HnswMetric; seed?: number } = {}): Promise<{ index: HnswIndex; data: Float32Array }> {
+async function build(
+  n: number, options: { metric?: HnswMetric; seed?: number; quantization?: Quantization; rerank?: false } = {},
+): Promise<{ index: HnswIndex; data: Float32Array }> {
   const data = clusteredVectors(n, DIM, 6, options.seed ?? 300);
-  const index = await HnswIndex.create({ dimension: DIM, M: 8, efConstruction: 60, metric: options.metric ?? 'cosine' });
+  const { quantization, rerank } = options;
+  const index = await HnswIndex.create({
+    dimension: DIM, M: 8, efConstruction: 60, metric: options.metric ?? 'cosine', quantization, ...(rerank === false && { rerank }),
+  });
   await index.batchInsert(data, Array.from({ length: n }, (_, i) => `k${i}`), Array.from({ length: n }, (_, i) => ({ i, even: i % 2 === 0 })));
   return { index, data };
 }
@@ -187,8 +193,16 @@ describe('stats()', () => {
     expect(s.deletedSlots).toBe(4);
     expect(s.wasmBytes % 65536).toBe(0);
     expect(s.wasmBytes).toBeGreaterThanOrEqual(100 * DIM * 4);
+    expect(s.originalsBytes).toBe(0); // f32: the vectors are in the engine
     index.close();
     expectCode(() => index.stats(), 'CLOSED');
+    // A quantized index holds its f32 originals in JS memory; without originals, none.
+    const { index: i8 } = await build(100, { quantization: 'i8' });
+    expect(i8.stats().originalsBytes).toBeGreaterThanOrEqual(100 * DIM * 4);
+    i8.close();
+    const { index: bare } = await build(100, { quantization: 'i8', rerank: false });
+    expect(bare.stats().originalsBytes).toBe(0);
+    bare.close();
   });
 
   it('capacityLeft: falls by one per slot used, scales with the per-slot cost, and bounds where CAPACITY comes', async () => {

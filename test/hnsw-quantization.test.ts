@@ -138,6 +138,43 @@ describe('quantized HnswIndex', () => {
     expect(held.f16!).toBeGreaterThanOrEqual(1.4 * held.f32!);
   });
 
+  it('filters, entries() and values past f16\'s range: every kind answers as f32 does', async () => {
+    const dim = 16;
+    const n = 600;
+    const data = clusteredVectors(n, dim, 6, 41, false);
+    // Values past ±65504: f16 stores them clamped, the originals keep them, so scores stay exact.
+    data[3 * dim] = 1e6;
+    data[5 * dim + 1] = -2e5;
+    const metas = Array.from({ length: n }, (_, i) => ({ group: i % 7, even: i % 2 === 0 }));
+    const queries = clusteredVectors(8, dim, 6, 42, false);
+    const answers: Record<string, unknown> = {};
+    for (const quantization of ['f32', ...KINDS] as Quantization[]) {
+      const index = await HnswIndex.create({ dimension: dim, metric: 'euclidean', quantization });
+      await index.batchInsert(data, keysFor(n), metas);
+      const got: unknown[] = [];
+      for (let q = 0; q < 8; q++) {
+        const query = row(queries, dim, q);
+        // ef above the size: exhaustive, so every kind must give the exact answer; rerank all candidates.
+        const options = { ef: 1000, ...(quantization === 'f32' ? {} : { rerank: 100 }) };
+        got.push(index.search(query, 5, { ...options, filter: { group: 3 } }));
+        got.push(index.search(query, 5, { ...options, filter: (_k, m) => (m as { even: boolean }).even }));
+      }
+      got.push(index.search(row(data, dim, 3), 1, { ef: 1000 }));
+      got.push(index.count({ group: { $in: [1, 2] } }));
+      const entries = [...index.entries()];
+      expect(entries.find((e) => e.key === 'k3')!.vector[0]).toBe(1e6);
+      answers[quantization] = got;
+      index.close();
+    }
+    expect(answers.f16).toEqual(answers.f32);
+    expect(answers.i8).toEqual(answers.f32);
+    // Without originals, f16 gives back the clamped value: documented.
+    const bare = await HnswIndex.create({ dimension: dim, metric: 'euclidean', quantization: 'f16', rerank: false });
+    bare.insert('big', row(data, dim, 3));
+    expect(bare.get('big')!.vector[0]).toBe(65504);
+    bare.close();
+  });
+
   it('bad input: unknown quantization, rerank on f32, rerank out of range, rerank on an index without originals', async () => {
     await expectCodeAsync(() => HnswIndex.create({ dimension: 4, quantization: 'i4' as Quantization }), 'INVALID_ARGUMENT');
     await expectCodeAsync(() => HnswIndex.create({ dimension: 4, rerank: 2 }), 'INVALID_ARGUMENT');

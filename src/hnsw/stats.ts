@@ -48,6 +48,7 @@ export function indexStats(engine: HnswEngine, table: SlotTable, dimension: numb
     // slot (an open batch's slots join it at commit), so the rest of them are the deleted ones.
     deletedSlots: table.slotKey.length - entries,
     wasmBytes: engine.memoryBytes,
+    originalsBytes: engine.originals?.heldBytes ?? 0,
     fileBytes,
     capacityLeft: capacityLeft(engine, dimension, M),
   };

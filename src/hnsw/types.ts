@@ -97,6 +97,11 @@ export interface HnswIndexStats {
   /** Bytes of the engine's WASM linear memory (vectors, graph, scratch). */
   wasmBytes: number;
   /**
+   * Bytes of f32 originals a quantized index holds in JS memory, outside the engine (0 for f32, for
+   * rerank: false, and for those a persistent index's writer reads from its file).
+   */
+  originalsBytes: number;
+  /**
    * A persistent index: bytes of its file (a writer: now; a reader: at open or the last refresh).
    * An index from create() or load() has no file: undefined.
    */
