@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const pixelsOf = (item: number): Uint8Array => images.subarray(item * pixels, (item + 1) * pixels);
 
   $('count').textContent = meta.count.toLocaleString('en');
-  $('params').textContent = `cosine over the ${pixels} raw pixels, M ${INDEX_PARAMS.M}, efConstruction ${INDEX_PARAMS.efConstruction}, ef ${INDEX_PARAMS.efSearch}`;
+  $('params').textContent = `cosine over the ${pixels} raw pixels stored as ${INDEX_PARAMS.quantization}, M ${INDEX_PARAMS.M}, efConstruction ${INDEX_PARAMS.efConstruction}, ef ${INDEX_PARAMS.efSearch}`;
 
   const filter = $<HTMLSelectElement>('label-filter');
   for (const name of meta.labelNames) filter.append(new Option(name, name));
