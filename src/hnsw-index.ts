@@ -96,7 +96,10 @@ export class HnswIndex<M = unknown> {
   readonly efSearch: number;
   /** How the engine stores vectors: 'f32', 'f16' or 'i8'. */
   readonly quantization: Quantization;
-  /** The rerank factor of a quantized index that keeps its f32 originals; false when it keeps none; 1 for f32 (exact already). */
+  /**
+   * The rerank factor of a quantized index that keeps its f32 originals; false for one that reranks
+   * nothing: an f32 index (its scores are exact already), or a quantized one created with rerank: false.
+   */
   readonly rerank: number | false;
 
   /** The index's state; the helpers in src/hnsw/ take it (index-core.ts). */
@@ -111,7 +114,7 @@ export class HnswIndex<M = unknown> {
     this.efConstruction = config.efConstruction;
     this.efSearch = config.efSearch;
     this.quantization = config.quantization;
-    this.rerank = config.quantization === 'f32' ? 1 : config.rerank === 0 ? false : config.rerank;
+    this.rerank = config.rerank === 0 ? false : config.rerank;
   }
 
   /** A new, empty index. */

@@ -62,14 +62,15 @@ export async function openIndexFile(path: unknown, options: unknown): Promise<In
   // the file's later. Fields left out come from the file.
   const given: Partial<Config> = {};
   for (const key of CONFIG_KEYS) if (opts[key] !== undefined) (given as Record<string, unknown>)[key] = opts[key];
-  // rerank is checked against the quantization it goes with: the given one, or the file's (checkConfig).
-  const config = checkOptions({ ...given, dimension: given.dimension ?? 1, rerank: given.quantization === undefined ? undefined : given.rerank });
+  // rerank is checked against the quantization it goes with: the given one, or else the file's
+  // (checkConfig; a new file's is f32 then, which takes no rerank: the create below says so).
+  checkOptions({ ...given, dimension: given.dimension ?? 1, rerank: given.quantization === undefined ? undefined : given.rerank });
   if (given.quantization === undefined && given.rerank !== undefined) checkRerankShape(given.rerank);
 
   const backend = await resolveBackend(opts.backend);
   const create = async (lock: WriterLock): Promise<void> => {
     if (given.dimension === undefined) throw new MemvecError('INVALID_ARGUMENT', `${path} does not exist, and creating an index needs a dimension`);
-    await createIndexFile(backend, lock, given.rerank === undefined ? config : checkOptions({ ...given, dimension: given.dimension }));
+    await createIndexFile(backend, lock, checkOptions({ ...given, dimension: given.dimension }));
   };
   return openOrCreate(backend, path, readOnly, create, async (lock) => {
     const progress = { signal: opts.signal, onProgress: opts.onProgress };
