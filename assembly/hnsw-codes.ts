@@ -5,7 +5,8 @@ import { ELEMENT_F16, ELEMENT_F32, I8_HEADER_BYTES } from './element';
 import { decodeF16 } from './kernels-f16';
 import { decodeI8 } from './kernels-i8';
 import { METRIC_COSINE, normalize } from './kernels';
-import { cap, defaultContext, dim, f32Distance, kind, metric, stageBuf, vecPtr } from './hnsw-store';
+import { ST_INVALID, cap, defaultContext, dim, f32Distance, kind, metric, stageBuf, vecPtr } from './hnsw-store';
+import { distKey, keyDist, keyId, sortKeys } from './hnsw-heap';
 
 /** The element kind the index was created with (element.ts). */
 export function hnswKind(): i32 {
@@ -27,18 +28,35 @@ export function hnswDecode(slot: u32, dst: usize): void {
 }
 
 /**
- * Exact distances from a query to `n` f32 vectors at `vectors` (as the index keeps originals: unit
- * length for cosine), written to `out`. The query is the last search's (already normalized) when
- * `query` is 0, else the `dim` f32 at `query`, copied to the query scratch and normalized for cosine.
+ * The exact rerank of `n` search results (u32 slots at `ids`, f32 distances at `dists`): each is
+ * rescored with its f32 original (vector i at `vectors` + i·dim·4, as the index keeps originals: unit
+ * length for cosine), and the best `k` are left at `ids`/`dists`, nearest first (ties: lower slot
+ * first, as a search orders them). Returns how many. The query is the last search's (normalized
+ * already) when `query` is 0, else the `dim` f32 at `query`, copied to the query scratch and
+ * normalized for cosine. Needs n <= the context's reserved result room (a search of n results).
  */
-export function hnswRescore(query: usize, vectors: usize, n: i32, out: usize): void {
-  const q = defaultContext.query;
+export function hnswRerank(query: usize, vectors: usize, ids: usize, dists: usize, n: i32, k: i32): i32 {
+  const ctx = defaultContext;
+  if (n > ctx.resultCap) return ST_INVALID;
+  const q = ctx.query;
   if (query != 0) {
     memory.copy(q, query, <usize>dim << 2);
     if (metric == METRIC_COSINE) normalize(q, dim);
   }
   const bytes = <usize>dim << 2;
-  for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), f32Distance(q, vectors + <usize>i * bytes));
+  const keys = ctx.sortBuf;
+  for (let i = 0; i < n; i++) {
+    const d = f32Distance(q, vectors + <usize>i * bytes);
+    store<u64>(keys + (<usize>i << 3), distKey(d, load<u32>(ids + (<usize>i << 2))));
+  }
+  sortKeys(keys, n);
+  const m = n < k ? n : k;
+  for (let i = 0; i < m; i++) {
+    const key = load<u64>(keys + (<usize>i << 3));
+    store<u32>(ids + (<usize>i << 2), keyId(key));
+    store<f32>(dists + (<usize>i << 2), keyDist(key));
+  }
+  return m;
 }
 
 /** A loaded code is safe to measure: finite values (f32), no Inf or NaN halves, a sane i8 header. */

@@ -11,7 +11,7 @@ export {
   hnswUpperOffsetsPtr, hnswPoolPtr, hnswFlagsPtr, hnswAllowPtr, hnswQueryPtr, hnswOutIdsPtr, hnswOutDistsPtr,
   hnswMemoryLimitPages, hnswSetMemoryLimitPages, hnswReorder, hnswReorderMapPtr, hnswReorderRelease, hnswFilterAll,
 } from './hnsw';
-export { hnswKind, hnswStagePtr, hnswDecode, hnswRescore } from './hnsw-codes';
+export { hnswKind, hnswStagePtr, hnswDecode, hnswRerank } from './hnsw-codes';
 export { encodeF16, decodeF16, dotF16, l2sqF16, dotAndNormSqF32F16, lastNormSqOut } from './kernels-f16';
 export { encodeI8, decodeI8, dotI8, l2sqI8, codeNormSqI8 } from './kernels-i8';
 export { filterUse } from './filter-eval';

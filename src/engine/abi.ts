@@ -138,8 +138,12 @@ export interface EngineExports {
   hnswStagePtr(slot: number): number;
   /** Decodes slot `slot`'s stored code to `dim` f32 at `dst`. */
   hnswDecode(slot: number, dst: number): void;
-  /** Exact distances from a query (0: the last search's) to `n` f32 vectors at `vectors` (stored form), to `out`. */
-  hnswRescore(query: number, vectors: number, n: number, out: number): void;
+  /**
+   * Rescores `n` results (u32 slots at `ids`, f32 distances at `dists`) with their f32 originals at
+   * `vectors` against a query (0: the last search's) and leaves the best `k` there, nearest first;
+   * returns how many, or ST_INVALID past the reserved result room.
+   */
+  hnswRerank(query: number, vectors: number, ids: number, dists: number, n: number, k: number): number;
 
   // assembly/kernels-f16.ts and kernels-i8.ts: the quantized kinds' conversions and kernels.
   encodeF16(src: number, dst: number, dim: number): void;
@@ -176,7 +180,7 @@ export const EXPORTED_FUNCTIONS = exportNames([
   'hnswRngHi', 'hnswChunkSlots', 'hnswVecPtr', 'hnswLink0Ptr', 'hnswNormsPtr', 'hnswLevelsPtr', 'hnswUpperOffsetsPtr',
   'hnswPoolPtr', 'hnswFlagsPtr', 'hnswAllowPtr', 'hnswQueryPtr', 'hnswOutIdsPtr', 'hnswOutDistsPtr',
   'hnswMemoryLimitPages', 'hnswSetMemoryLimitPages', 'hnswReorder', 'hnswReorderMapPtr', 'hnswReorderRelease',
-  'hnswFilterAll', 'hnswKind', 'hnswStagePtr', 'hnswDecode', 'hnswRescore', 'encodeF16', 'decodeF16', 'dotF16', 'l2sqF16',
+  'hnswFilterAll', 'hnswKind', 'hnswStagePtr', 'hnswDecode', 'hnswRerank', 'encodeF16', 'decodeF16', 'dotF16', 'l2sqF16',
   'dotAndNormSqF32F16', 'lastNormSqOut', 'encodeI8', 'decodeI8', 'dotI8', 'l2sqI8', 'codeNormSqI8', 'filterUse', 'abiConstant',
 ]);
 

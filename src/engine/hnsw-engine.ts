@@ -336,20 +336,23 @@ export class HnswEngine {
   }
 
   /**
-   * Rescores `n` results (u32 slots at index `idsAt`, f32 distances at index `distsAt`) exactly with
-   * the originals, in place: each distance becomes the f32 distance from the query (0: the last
-   * search's; else the f32 query at byte `queryPtr`) to the slot's original. Needs originals.
+   * The exact rerank (assembly/hnsw-codes.ts hnswRerank): rescores `n` results (u32 slots at index
+   * `idsAt`, f32 distances at index `distsAt`) with the originals against the query (0: the last
+   * search's; else the f32 query at byte `queryPtr`) and leaves the best `k` there, nearest first.
+   * Returns how many; without originals, min(n, k) unchanged.
    */
-  rescore(queryPtr: number, idsAt: number, distsAt: number, n: number): void {
+  rerank(queryPtr: number, idsAt: number, distsAt: number, n: number, k: number): number {
     const originals = this.originals;
-    if (originals === null || n === 0) return;
+    if (originals === null || n === 0) return Math.min(n, k);
     const dim = this.dimension;
     const buf = this.rescoreBuffer.ensure(n * dim * 4);
     // Views after the ensure, which may have grown memory.
     const f32 = this.engine.f32;
     const u32 = this.engine.u32;
     for (let i = 0; i < n; i++) f32.set(originals.get(u32[idsAt + i]!), (buf >>> 2) + i * dim);
-    this.x.hnswRescore(queryPtr, buf, n, distsAt * 4);
+    const m = this.x.hnswRerank(queryPtr, buf, idsAt * 4, distsAt * 4, n, k);
+    if (m < 0) throw statusError(m, 'reranking');
+    return m;
   }
 
   // ---- snapshots ---------------------------------------------------------------------------------

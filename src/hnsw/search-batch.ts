@@ -10,7 +10,7 @@
  */
 import { BatchBuffers } from './batch-buffers.js';
 import type { IndexCore } from './index-core.js';
-import { candidateCount, rerankResults } from './rerank.js';
+import { candidateCount } from './rerank.js';
 import { I32_MAX, prepareSearch, runFiltered, toResults } from './search.js';
 import type { HnswSearchResult } from './types.js';
 import type { SearchParams } from './validate.js';
@@ -40,7 +40,7 @@ export function searchGraphBatch(core: IndexCore, data: Float32Array, count: num
   for (let i = 0; i < count; i++) {
     const at = i * kc;
     let n = engine.engine.u32[countsAt + i]!;
-    if (engine.originals !== null) n = rerankResults(engine, queriesPtr + i * queryBytes, idsAt + at, distsAt + at, n, kk);
+    if (engine.originals !== null) n = engine.rerank(queriesPtr + i * queryBytes, idsAt + at, distsAt + at, n, kk);
     out[i] = toResults(engine, table, core.config.metric, idsAt + at, distsAt + at, n, params.minScore);
   }
   return out;

@@ -6,7 +6,7 @@
 import type { HnswEngine } from '../engine/hnsw-engine.js';
 import { FILTER } from '../filter/program-codes.js';
 import { installProgram } from './entry-filter.js';
-import { candidateCount, rerankResults } from './rerank.js';
+import { candidateCount } from './rerank.js';
 import type { IndexCore } from './index-core.js';
 import type { SlotTable } from './slot-table.js';
 import type { HnswMetric, HnswSearchResult } from './types.js';
@@ -77,7 +77,7 @@ export function searchGraph(core: IndexCore, query: Float32Array, k: number, par
   const kc = candidateCount(engine, kk, params.rerank);
   // No filter: straight to the engine (no callback to guard, no closure on the hot path).
   let n = filtered === FILTER.NONE ? engine.search(query, kc, ef, filtered) : runFiltered(core, prepared, (e, f) => e.search(query, kc, ef, f));
-  if (engine.originals !== null) n = rerankResults(engine, 0, engine.resultIdsAt, engine.resultDistsAt, n, kk);
+  if (engine.originals !== null) n = engine.rerank(0, engine.resultIdsAt, engine.resultDistsAt, n, kk);
   return toResults(engine, table, core.config.metric, engine.resultIdsAt, engine.resultDistsAt, n, params.minScore);
 }
 
