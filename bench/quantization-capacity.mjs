@@ -18,7 +18,7 @@ const c = await fillToCapacity(lib, {
   dim: 1536, kind, ceilingBytes: WASM32_CEILING, efConstruction: 4, batch: 2000, maxMs: maxMinutes * 60_000, log,
 });
 const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-console.log(`| kind | ceiling | held | stopped by | WASM memory at the end | ceiling ÷ held (B) | capacityLeft (empty) | fill time |`);
+console.log(`| kind | ceiling | held | stopped by | WASM memory at the end | WASM memory ÷ held (B) | capacityLeft (empty) | fill time |`);
 console.log(`|---|---:|---:|---|---:|---:|---:|---:|`);
-console.log(`| ${KINDS[kind].label} | ${mib(c.ceiling)} | ${c.held.toLocaleString('en-US')} | ${c.stop} | ${mib(c.wasmBytes)} | ${Math.round(c.ceiling / c.held)} | ${c.leftAt4G.toLocaleString('en-US')} | ${(c.ms / 1000).toFixed(0)} s |`);
+console.log(`| ${KINDS[kind].label} | ${mib(c.ceiling)} | ${c.held.toLocaleString('en-US')} | ${c.stop} | ${mib(c.wasmBytes)} | ${Math.round(c.wasmBytes / c.held)} | ${c.leftAt4G.toLocaleString('en-US')} | ${(c.ms / 1000).toFixed(0)} s |`);
 console.log(`\nmemvec ${version} (dist/), Node ${process.versions.node}, 1536-d, M 16, efConstruction 4, batches of 2,000 generated vectors.`);

@@ -165,7 +165,7 @@ export async function quantizationSection({ datasets, peers, sizes, log, k }) {
     const c = await fillToCapacity(lib, { dim: 1536, kind, ceilingBytes: ceiling, log });
     log(`quantization: capacity, ${KINDS[kind].label}: ${num(c.held)} vectors in ${secs(c.ms)} (${c.stop})`);
     capRows.push([
-      KINDS[kind].label, `${c.ceiling / 2 ** 20} MiB`, num(c.held), c.stop, num(c.ceiling / c.held),
+      KINDS[kind].label, `${c.ceiling / 2 ** 20} MiB`, num(c.held), c.stop, num(c.ceiling / c.held), num(c.wasmBytes / c.held),
       num((c.held * WASM32_CEILING) / c.ceiling), num(c.leftAtCeiling), num(c.leftAt4G), secs(c.ms),
     ]);
   }
@@ -178,7 +178,7 @@ export async function quantizationSection({ datasets, peers, sizes, log, k }) {
       `Goal (issue 10): i8 ≥ 2,000,000. \`node bench/quantization-capacity.mjs\` fills one i8 index at the real 4 GiB.\n`,
   );
   out.push(table(
-    ['kind', '>ceiling', '>held', 'stopped by', '>ceiling ÷ held (B)', '>× 4 GiB (extrapolated)', '>capacityLeft (ceiling)', '>capacityLeft (4 GiB)', '>fill time'],
+    ['kind', '>ceiling', '>held', 'stopped by', '>ceiling ÷ held (B)', '>WASM memory ÷ held (B)', '>× 4 GiB (extrapolated)', '>capacityLeft (ceiling)', '>capacityLeft (4 GiB)', '>fill time'],
     capRows,
   ));
   return out.join('\n');
