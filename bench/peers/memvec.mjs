@@ -88,7 +88,6 @@ export async function buildHnsw({ lib }, ds, { M, efConstruction, seed, quantiza
     note: `batchInsert(${entries ? 'entries' : 'flat, keys'}), WASM, 1 thread`,
     setEf(e) { ef = e; },
     setRerank(r) { rerankNow = r; },
-    index,
     prepare(query) { return query; },
     /** `filter`: search's filter option (an object filter or a function of key and metadata), if any. */
     search(query, k, filter) { return index.search(query, k, filter === undefined ? searchOpts() : { ...searchOpts(), filter }); },
