@@ -3,7 +3,7 @@
 // data in one run. Prints markdown tables to stdout (progress goes to stderr) and writes them to
 // bench/results/<date>-<machine>.md and bench/results/latest.md.
 //   --quick            smaller sizes for development and smoke runs (~1 minute); writes latest-quick.md
-//   --only=a,b         run some sections only: kernel, exact, hnsw, storage, compact, postgres, filter (writes no latest*.md)
+//   --only=a,b         run some sections only: kernel, exact, hnsw, storage, compact, postgres, filter, quantization (writes no latest*.md)
 //   --libs=a,b         load only these libraries: memvec, hnswlib, usearch (the others show as n/a);
 //                      `--quick --only=hnsw --libs=memvec` is the quick way to the searchBatch table
 import { execFileSync } from 'node:child_process';
@@ -23,12 +23,13 @@ import { filterSection } from './sections/filter.mjs';
 import { hnswSection } from './sections/hnsw.mjs';
 import { kernelSection } from './sections/kernel.mjs';
 import { postgresSection } from './sections/postgres.mjs';
+import { quantizationSection } from './sections/quantization.mjs';
 import { storageSection } from './sections/storage.mjs';
 import { num, secs, table } from './table.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const K = 10;
-const SECTIONS = ['kernel', 'exact', 'hnsw', 'storage', 'compact', 'postgres', 'filter'];
+const SECTIONS = ['kernel', 'exact', 'hnsw', 'storage', 'compact', 'postgres', 'filter', 'quantization'];
 const LIBS = ['memvec', 'hnswlib', 'usearch'];
 
 const SIZES = {
@@ -42,6 +43,9 @@ const SIZES = {
     postgres: { n: 20_000, dim: 384 },
     // ef 128 too doubles the section: 29 min for both on 2 shared cores with the O(n) filters of today's dist/.
     filterEfs: [64],
+    // Quantization: rounds per ef, rerank factors at one ef, [dim, n] of the bytes table, capacity ceiling.
+    quantEfs: [10, 16, 24, 32, 48, 64, 128, 256], quantRounds: 3, quantRerankEf: 64, quantRerank: [1, 2, 3, 5],
+    quantMemory: [[128, 200_000], [768, 50_000], [1536, 30_000]], quantCeilingMiB: 256,
   },
   quick: {
     kernelN: 20_000, kernelDims: [768, 128], kernelMinMs: 200,
@@ -52,6 +56,8 @@ const SIZES = {
     compact: { lives: [100, 1_000, 5_000], dim: 128, queries: 100 },
     postgres: { n: 2_000, dim: 384 },
     filterEfs: [64, 128],
+    quantEfs: [10, 12, 16, 24, 32, 64, 128], quantRounds: 3, quantRerankEf: 64, quantRerank: [1, 2, 3, 5],
+    quantMemory: [[128, 50_000], [768, 20_000], [1536, 10_000]], quantCeilingMiB: 128,
   },
 };
 
@@ -68,7 +74,7 @@ function parseArgs(argv) {
       const bad = args.libs.filter((s) => !LIBS.includes(s));
       if (bad.length) throw new Error(`unknown librar(ies) ${bad.join(', ')}; known: ${LIBS.join(', ')}`);
     } else if (a === '--help' || a === '-h') {
-      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw,storage,compact,postgres,filter] [--libs=memvec,hnswlib,usearch]');
+      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw,storage,compact,postgres,filter,quantization] [--libs=memvec,hnswlib,usearch]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -147,8 +153,8 @@ async function main() {
   };
 
   let datasets = [];
-  // Sections 2, 3 and 7 search the same clustered sets (7 also uses their unfiltered groundtruth).
-  if (args.only.includes('exact') || args.only.includes('hnsw') || args.only.includes('filter')) {
+  // Sections 2, 3, 7 and 8 search the same clustered sets (7 also uses their unfiltered groundtruth).
+  if (['exact', 'hnsw', 'filter', 'quantization'].some((s) => args.only.includes(s))) {
     const rows = [];
     for (const spec of sizes.datasets) {
       log(`data: ${fmtCount(spec.n)} × ${spec.dim} (+${sizes.queries} queries)`);
@@ -191,6 +197,7 @@ async function main() {
   }
   if (args.only.includes('postgres')) await section(postgresSection);
   if (args.only.includes('filter')) await section(filterSection);
+  if (args.only.includes('quantization')) await section(quantizationSection);
 
   const footer = `---\nTotal wall time ${secs(performance.now() - started)}; load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`;
   console.log(footer);

@@ -67,24 +67,30 @@ export async function openExact({ lib }, ds, { batchSize } = {}) {
  * `metadata(i)`, when given, is row i's metadata: the index is then built from batchInsert of entries
  * { key, vector, metadata } (the filter section's way) instead of the flat form.
  */
-export async function buildHnsw({ lib }, ds, { M, efConstruction, seed }, { metadata } = {}) {
+export async function buildHnsw({ lib }, ds, { M, efConstruction, seed, quantization, rerank }, { metadata } = {}) {
   if (!lib.HnswIndex) throw new Error('dist has no HnswIndex export yet');
   const { n, dim, base } = ds;
   const keys = Array.from({ length: n }, (_, i) => String(i));
   const entries = metadata && keys.map((key, i) => ({ key, vector: base.subarray(i * dim, (i + 1) * dim), metadata: metadata(i) }));
   const t0 = performance.now();
-  const index = await lib.HnswIndex.create({ dimension: dim, metric: 'cosine', M, efConstruction, efSearch: 50, seed });
+  // quantization / rerank only when asked, so the other sections create exactly what they did before.
+  const quant = quantization === undefined ? {} : { quantization, ...(rerank === undefined ? {} : { rerank }) };
+  const index = await lib.HnswIndex.create({ dimension: dim, metric: 'cosine', M, efConstruction, efSearch: 50, seed, ...quant });
   if (entries) await index.batchInsert(entries);
   else await index.batchInsert(base, keys);
   const buildMs = performance.now() - t0;
   let ef = 50;
+  // A per-search rerank factor (quantized indexes keeping originals); undefined: the index's own.
+  let rerankNow;
+  const searchOpts = () => (rerankNow === undefined ? { ef } : { ef, rerank: rerankNow });
   return {
     buildMs,
     note: `batchInsert(${entries ? 'entries' : 'flat, keys'}), WASM, 1 thread`,
     setEf(e) { ef = e; },
+    setRerank(r) { rerankNow = r; },
     prepare(query) { return query; },
     /** `filter`: search's filter option (an object filter or a function of key and metadata), if any. */
-    search(query, k, filter) { return index.search(query, k, filter === undefined ? { ef } : { ef, filter }); },
+    search(query, k, filter) { return index.search(query, k, filter === undefined ? searchOpts() : { ...searchOpts(), filter }); },
     // Full results (keys and scores), for comparing searchBatch with a loop of search().
     searchRaw(query, k) { return index.search(query, k, { ef }); },
     ...(typeof index.searchBatch === 'function' ? { searchBatch: (flat, k) => index.searchBatch(flat, k, { ef }) } : {}),
