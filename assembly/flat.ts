@@ -2,10 +2,10 @@
 // given), so each vector's norm is computed in the same pass as its dot product. A vector is skipped
 // when its bit is set in the deletion bitmap (the authority on deletes) or when it is all zeros.
 
-import { codeBytes, ELEMENT_I8, ELEMENT_F16, vectorBytes } from './element';
+import { codeBytes, ELEMENT_F16, ELEMENT_I8, I8_HEADER_BYTES, vectorBytes } from './element';
 import { dotAndNormSqInline, lastNormSq } from './kernels';
 import { dotAndNormSqF32F16Inline, encodeF16 } from './kernels-f16';
-import { dotI8Inline, encodeI8, normSqI8 } from './kernels-i8';
+import { encodeI8, normSqI8 } from './kernels-i8';
 import { defaultTopK, topkPush } from './topk';
 
 // @ts-ignore: decorator
@@ -54,11 +54,60 @@ export function flatScanCosineIds(
 // code has no norm left (a vector too small for f16's range) scores 0 rather than being skipped: it is
 // live (deletes are the bitmap's), so it must still be able to reach the exact rescoring.
 
+/**
+ * Σ qa·qb over `dim` i8 codes, for the scan: the query's codes come widened to i16 once per query
+ * (queryCodeI8 puts them after its code), so each 16 bytes of a row cost one load, two widenings and
+ * two dot_i16x8_s; the general kernel (kernels-i8.ts, two codes) widens both sides every time.
+ */
+// @ts-ignore: decorator
+@inline function scanCodeDotI8(q16: usize, x: usize, dim: i32): i32 {
+  let s: i32 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    let acc0 = i32x4.splat(0);
+    let acc1 = i32x4.splat(0);
+    let acc2 = i32x4.splat(0);
+    let acc3 = i32x4.splat(0);
+    const n32 = dim & ~31;
+    for (; i < n32; i += 32) {
+      const xa = v128.load(x + <usize>i);
+      const xb = v128.load(x + <usize>i, 16);
+      const qa = q16 + (<usize>i << 1);
+      acc0 = i32x4.add(acc0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(xa), v128.load(qa)));
+      acc1 = i32x4.add(acc1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(xa), v128.load(qa, 16)));
+      acc2 = i32x4.add(acc2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(xb), v128.load(qa, 32)));
+      acc3 = i32x4.add(acc3, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(xb), v128.load(qa, 48)));
+    }
+    const acc = i32x4.add(i32x4.add(acc0, acc1), i32x4.add(acc2, acc3));
+    s = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  }
+  for (; i < dim; i++) s += <i32>load<i16>(q16 + (<usize>i << 1)) * <i32>load<i8>(x + <usize>i);
+  return s;
+}
+
+/** Where queryCodeI8 puts the query's codes widened to i16: past its code, 16-byte aligned. */
+// @ts-ignore: decorator
+@inline function wideQuery(q: usize, dim: i32): usize {
+  return (q + <usize>I8_HEADER_BYTES + <usize>dim + 15) & ~<usize>15;
+}
+
+/**
+ * The dot product of the reconstructions of the query code `q` and the row code `x` (the formula of
+ * kernels-i8.ts dotI8Inline, with scanCodeDotI8 for the integer part).
+ */
+// @ts-ignore: decorator
+@inline function scanDotI8(q: usize, x: usize, dim: i32): f32 {
+  const dq = scanCodeDotI8(wideQuery(q, dim), x + <usize>I8_HEADER_BYTES, dim);
+  const sq = <f64>load<f32>(q), oq = <f64>load<f32>(q, 4);
+  const sx = <f64>load<f32>(x), ox = <f64>load<f32>(x, 4);
+  return <f32>(sq * sx * <f64>dq + oq * sx * <f64>load<i32>(x, 8) + ox * sq * <f64>load<i32>(q, 8) + <f64>dim * oq * ox);
+}
+
 // @ts-ignore: decorator
 @inline function codeScore(kind: i32, query: usize, row: usize, dim: i32): f32 {
   let ab: f32, nb: f32;
   if (kind == ELEMENT_I8) {
-    ab = dotI8Inline(query, row, dim);
+    ab = scanDotI8(query, row, dim);
     nb = normSqI8(row);
   } else {
     ab = dotAndNormSqF32F16Inline(query, row, dim);
@@ -68,8 +117,24 @@ export function flatScanCosineIds(
 }
 
 /**
+ * Encodes the f32 query at `src` for an i8 flatScanCodes at `dst`: its i8 code (encodeI8), then its
+ * codes again as i16 (see scanCodeDotI8). `dst` needs queryCodeI8Bytes(dim).
+ */
+export function queryCodeI8(src: usize, dst: usize, dim: i32): void {
+  encodeI8(src, dst, dim);
+  const wide = wideQuery(dst, dim);
+  const codes = dst + <usize>I8_HEADER_BYTES;
+  for (let i = 0; i < dim; i++) store<i16>(wide + (<usize>i << 1), <i16>load<i8>(codes + <usize>i));
+}
+
+/** Bytes queryCodeI8 writes for `dim` (dst 16-byte aligned). */
+export function queryCodeI8Bytes(dim: i32): i32 {
+  return <i32>(wideQuery(0, dim) + (<usize>dim << 1));
+}
+
+/**
  * Codes of `kind` (ELEMENT_F16 or ELEMENT_I8) at `block` with ids baseId, baseId + 1, ...; `query` is
- * f32 for f16 and an i8 code for i8. Deleted ids are skipped; the rest go to the top-k heap.
+ * the f32 query for f16, queryCodeI8's output for i8. Deleted ids are skipped; the rest go to the top-k heap.
  */
 export function flatScanCodes(kind: i32, query: usize, block: usize, count: i32, dim: i32, baseId: u32, deletedBits: usize): void {
   const stride = codeBytes(kind, dim);

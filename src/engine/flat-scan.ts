@@ -52,6 +52,16 @@ export class FlatScan {
     this.x.flatEncode(kind, src, dst, count, dim);
   }
 
+  /** Bytes encodeQueryI8 writes for `dim`. */
+  queryCodeI8Bytes(dim: number): number {
+    return this.x.queryCodeI8Bytes(dim);
+  }
+
+  /** The f32 query at `src` in the form an i8 scanCodes takes, at `dst` (16-byte aligned). */
+  encodeQueryI8(src: number, dst: number, dim: number): void {
+    this.x.queryCodeI8(src, dst, dim);
+  }
+
   /** Writes `ids` (u32) at `ptr`, for scanIds. */
   writeIds(ptr: number, ids: ArrayLike<number>): void {
     this.engine.u32.set(ids, ptr >>> 2);

@@ -133,8 +133,8 @@ export class FlatScanner {
     if (queryNorm === 0) throw new MemvecError('INVALID_VECTOR', 'the query is all zeros: cosine similarity is undefined');
     let codeQuery = this.query.ptr;
     if (kind === I8.id) {
-      codeQuery = this.queryCode.ensure(this.layout.codeBytes);
-      this.scan.encode(kind, this.query.ptr, codeQuery, 1, this.dimension);
+      codeQuery = this.queryCode.ensure(this.scan.queryCodeI8Bytes(this.dimension));
+      this.scan.encodeQueryI8(this.query.ptr, codeQuery, this.dimension);
     }
     if (kind === F32.id) this.scan.resetTopK(topK, minScore);
     else this.scan.resetTopK(candidates, -Infinity);
