@@ -15,6 +15,7 @@ import { expectCode, expectCodeAsync } from '../support/expect-code.js';
 import { randomVectors } from '../support/random.js';
 import { refCosineTopK } from '../support/reference.js';
 import { withDeleted } from '../support/rows.js';
+import { createWithSegments } from '../support/small-segments.js';
 
 /** Everything observable about a store, to prove an operation changed nothing. */
 function snapshot(db: MemMapVector, queries: Float32Array, dim: number) {
@@ -120,24 +121,41 @@ export function memMapVectorSuite(target: BackendTarget, quantization: Quantizat
       const queries = randomVectors(6, dim, 16);
       await using db = await open(target.path('exact-scores'), { dimension: dim });
       await using f32 = await MemMapVector.open(target.path('exact-scores-f32'), { dimension: dim, backend: await target.backend() });
-      db.addVectors(data);
-      f32.addVectors(data);
-      db.markDeleted([10, 20]);
-      f32.markDeleted([10, 20]);
+      // The same store in segments of 8 rows: scans, reads and the rescoring cross segments every 8 ids.
+      const smallPath = target.path('exact-scores-small');
+      if (quantization !== 'f32') await createWithSegments(await target.backend(), smallPath, dim, quantization, 8);
+      await using small = await open(smallPath, { dimension: dim });
+      for (const store of [db, f32, small]) {
+        store.addVectors(data.subarray(0, 333 * dim));
+        store.addVectors(data.subarray(333 * dim));
+        store.markDeleted([10, 20, 21, 22, 23, 24, 25, 26, 27]);
+      }
       for (let q = 0; q < 7; q++) {
         const query = q < 6 ? queries.subarray(q * dim, (q + 1) * dim) : data.subarray(3 * dim, 4 * dim);
         for (const options of [{ topK: 10 }, { topK: 3, minScore: 0.3 }, { topK: 50, minScore: -1, batchSize: 7 }]) {
           const want = f32.cosineSearch(query, options);
           // A rerank that keeps every row makes the candidate scan irrelevant: the results are the f32 store's.
           expect(db.cosineSearch(query, { ...options, rerank: 1000 })).toEqual(want);
+          expect(small.cosineSearch(query, { ...options, rerank: 1000 })).toEqual(want);
+          expect(small.cosineSearch(query, options)).toEqual(db.cosineSearch(query, options));
           // The default keeps scores exact too (they are the f32 scan's), and here finds the same rows.
           const got = db.cosineSearch(query, options);
           for (const [id, score] of got) expect(score).toBe(want.find(([w]) => w === id)?.[1]);
           expect(got.map(([id]) => id)).toEqual(want.map(([id]) => id));
           const ids = Array.from({ length: 400 }, (_, i) => i * 3);
           expect(db.cosineSearchInVectorIds(query, ids, { ...options, rerank: 1000 })).toEqual(f32.cosineSearchInVectorIds(query, ids, options));
+          expect(small.cosineSearchInVectorIds(query, ids, { ...options, rerank: 1000 })).toEqual(f32.cosineSearchInVectorIds(query, ids, options));
         }
       }
+      expect(Array.from({ length: n }, (_, id) => small.getVectorByVectorId(id))).toEqual(Array.from({ length: n }, (_, id) => f32.getVectorByVectorId(id)));
+      // Compaction keeps the kind and the layout, and maps ids as for f32.
+      expect(await small.compact()).toEqual(await f32.compact());
+      expect(small.quantization).toBe(quantization);
+      const query = queries.subarray(0, dim);
+      expect(small.cosineSearch(query, { topK: 20, rerank: 1000 })).toEqual(f32.cosineSearch(query, { topK: 20 }));
+      expect(Array.from({ length: f32.getTotalVectors() }, (_, id) => small.getVectorByVectorId(id))).toEqual(
+        Array.from({ length: f32.getTotalVectors() }, (_, id) => f32.getVectorByVectorId(id)),
+      );
       expect(db.cosineSearch(data.subarray(3 * dim, 4 * dim), { topK: 3 }).map(([id]) => id)).toEqual([3, 700, 701]);
     });
 
@@ -618,10 +636,15 @@ export function memMapVectorSuite(target: BackendTarget, quantization: Quantizat
         ['markDeleted', (db) => db.markDeleted([0, 5, 99])],
         ['compact', (db) => db.compact()],
       ];
+      // Quantized: segments of 16 rows, so every write spans several segments (codes and originals).
+      const prepare = async (path: string) => {
+        if (quantization !== 'f32') await createWithSegments(await target.backend(), path, dim, quantization, 16);
+      };
       for (const [name, operation] of operations) {
         // Count the I/O calls the operation makes, then fail each one in turn.
         const probe = new FailingBackend(await target.backend());
         const probePath = target.path(`fail-probe-${name}`);
+        await prepare(probePath);
         const probeDb = await MemMapVector.open(probePath, { dimension: dim, backend: probe, quantization });
         probeDb.addVectors(data.subarray(0, 100 * dim));
         probeDb.markDeleted([7]);
@@ -636,6 +659,7 @@ export function memMapVectorSuite(target: BackendTarget, quantization: Quantizat
         for (let failAt = 1; failAt <= total; failAt++) {
           const backend = new FailingBackend(await target.backend());
           const path = target.path(`fail-${name}-${failAt}`);
+          await prepare(path);
           const db = await MemMapVector.open(path, { dimension: dim, backend, quantization });
           db.addVectors(data.subarray(0, 100 * dim));
           db.markDeleted([7]);
