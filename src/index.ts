@@ -6,6 +6,7 @@ export type {
   LongWorkOptions,
   MemMapVectorOptions,
   MemMapVectorStats,
+  Quantization,
   SearchResult,
 } from './memmap-vector.js';
 export { MemoryBackend } from './storage/memory.js';
