@@ -4,6 +4,7 @@
  * into runs that stay within one segment. It only writes bytes; the store decides when they count
  * (its commits), so everything here goes past the committed rows or over rows already deleted.
  */
+import { elementCount } from '../engine/element-type.js';
 import type { Engine } from '../engine/engine.js';
 import { FlatScan } from '../engine/flat-scan.js';
 import { WasmBuffer } from '../engine/wasm-buffer.js';
@@ -51,7 +52,7 @@ export class RowWriter {
       return;
     }
     this.reserve(count);
-    const dim = layout.rowBytes / 4;
+    const dim = elementCount(layout.rowBytes);
     for (const run of layout.runs(first, count, this.chunkRows)) {
       const rows = data.subarray((run.first - first) * dim, (run.first - first + run.count) * dim);
       this.codec.writeVector(this.input.ptr, rows);

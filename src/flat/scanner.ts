@@ -8,7 +8,7 @@
  * the f32 scan itself, so every returned score is the one an f32 store computes, minScore applies to
  * it, and ties go to the lower id as always.
  */
-import { F32, I8 } from '../engine/element-type.js';
+import { elementCount, F32, I8 } from '../engine/element-type.js';
 import type { Engine } from '../engine/engine.js';
 import { FlatScan } from '../engine/flat-scan.js';
 import { WasmBuffer } from '../engine/wasm-buffer.js';
@@ -68,7 +68,7 @@ export class FlatScanner {
     engine: Engine,
     private readonly layout: RowLayout,
   ) {
-    this.dimension = layout.rowBytes / F32.bytesPerElement;
+    this.dimension = elementCount(layout.rowBytes);
     this.scan = new FlatScan(engine);
     this.query = new WasmBuffer(engine, 'the query');
     this.queryCode = new WasmBuffer(engine, 'the query code');
