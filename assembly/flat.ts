@@ -85,6 +85,49 @@ export function flatScanCosineIds(
   return s;
 }
 
+/** The second row's sum of scanCodeDotI8Pair. */
+let pairSecond: i32 = 0;
+
+/**
+ * scanCodeDotI8 for two rows at once (the first returned, the second in pairSecond): each load of the
+ * widened query serves both rows, and the loop's own steps are paid once for two.
+ */
+// @ts-ignore: decorator
+@inline function scanCodeDotI8Pair(q16: usize, x: usize, y: usize, dim: i32): i32 {
+  let s: i32 = 0;
+  let t: i32 = 0;
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    let a0 = i32x4.splat(0);
+    let a1 = i32x4.splat(0);
+    let b0 = i32x4.splat(0);
+    let b1 = i32x4.splat(0);
+    const n16 = dim & ~15;
+    for (; i < n16; i += 16) {
+      const qa = q16 + (<usize>i << 1);
+      const ql = v128.load(qa);
+      const qh = v128.load(qa, 16);
+      const xv = v128.load(x + <usize>i);
+      const yv = v128.load(y + <usize>i);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(xv), ql));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(xv), qh));
+      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(yv), ql));
+      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(yv), qh));
+    }
+    const a = i32x4.add(a0, a1);
+    const b = i32x4.add(b0, b1);
+    s = i32x4.extract_lane(a, 0) + i32x4.extract_lane(a, 1) + i32x4.extract_lane(a, 2) + i32x4.extract_lane(a, 3);
+    t = i32x4.extract_lane(b, 0) + i32x4.extract_lane(b, 1) + i32x4.extract_lane(b, 2) + i32x4.extract_lane(b, 3);
+  }
+  for (; i < dim; i++) {
+    const qv = <i32>load<i16>(q16 + (<usize>i << 1));
+    s += qv * <i32>load<i8>(x + <usize>i);
+    t += qv * <i32>load<i8>(y + <usize>i);
+  }
+  pairSecond = t;
+  return s;
+}
+
 /** Where queryCodeI8 puts the query's codes widened to i16: past its code, 16-byte aligned. */
 // @ts-ignore: decorator
 @inline function wideQuery(q: usize, dim: i32): usize {
@@ -97,10 +140,22 @@ export function flatScanCosineIds(
  */
 // @ts-ignore: decorator
 @inline function scanDotI8(q: usize, x: usize, dim: i32): f32 {
-  const dq = scanCodeDotI8(wideQuery(q, dim), x + <usize>I8_HEADER_BYTES, dim);
+  return i8Dot(q, x, dim, scanCodeDotI8(wideQuery(q, dim), x + <usize>I8_HEADER_BYTES, dim));
+}
+
+/** The reconstructions' dot from the integer dot `dq` of the codes of `q` and `x` and their headers. */
+// @ts-ignore: decorator
+@inline function i8Dot(q: usize, x: usize, dim: i32, dq: i32): f32 {
   const sq = <f64>load<f32>(q), oq = <f64>load<f32>(q, 4);
   const sx = <f64>load<f32>(x), ox = <f64>load<f32>(x, 4);
   return <f32>(sq * sx * <f64>dq + oq * sx * <f64>load<i32>(x, 8) + ox * sq * <f64>load<i32>(q, 8) + <f64>dim * oq * ox);
+}
+
+/** The scan's score of i8 row `x` from its integer dot `dq` with the query code `q`. */
+// @ts-ignore: decorator
+@inline function i8Score(q: usize, x: usize, dim: i32, dq: i32): f32 {
+  const nb = normSqI8(x);
+  return nb > 0 ? i8Dot(q, x, dim, dq) / Mathf.sqrt(nb) : 0;
 }
 
 // @ts-ignore: decorator
@@ -140,7 +195,19 @@ export function flatScanCodes(kind: i32, query: usize, block: usize, count: i32,
   const stride = codeBytes(kind, dim);
   const top = defaultTopK;
   if (kind == ELEMENT_I8) {
-    for (let i = 0; i < count; i++) {
+    const wide = wideQuery(query, dim);
+    let i = 0;
+    // Rows in pairs (scanCodeDotI8Pair); a deleted row's dot is computed and dropped.
+    for (; i + 1 < count; i += 2) {
+      const x = block + <usize>i * stride;
+      const y = x + stride;
+      const dx = scanCodeDotI8Pair(wide, x + <usize>I8_HEADER_BYTES, y + <usize>I8_HEADER_BYTES, dim);
+      const dy = pairSecond;
+      const id = baseId + <u32>i;
+      if (!isDeleted(deletedBits, id)) topkPush(top, id, i8Score(query, x, dim, dx));
+      if (!isDeleted(deletedBits, id + 1)) topkPush(top, id + 1, i8Score(query, y, dim, dy));
+    }
+    for (; i < count; i++) {
       const id = baseId + <u32>i;
       if (isDeleted(deletedBits, id)) continue;
       topkPush(top, id, codeScore(ELEMENT_I8, query, block + <usize>i * stride, dim));
