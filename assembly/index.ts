@@ -2,7 +2,7 @@
 export { alloc, free } from './memory';
 export { dot, l2sq, cosine, normSq, normalize, scoreBlock } from './kernels';
 export { topkReset, topkDrain } from './topk';
-export { flatScanCosine, flatScanCosineIds } from './flat';
+export { flatScanCosine, flatScanCosineIds, flatScanCodes, flatScanCodesIds, flatEncode, queryCodeI8, queryCodeI8Bytes } from './flat';
 export {
   hnswInit, hnswReserve, hnswInsert, hnswInsertStored, hnswTxBegin, hnswTxCommit, hnswTxRollback, hnswMarkDeleted,
   hnswSetReplaced, hnswReserveSearch, hnswSearch, hnswSearchBatch, hnswLoadReserve, hnswLoadFinish, hnswCount,

@@ -3,7 +3,9 @@
 // data in one run. Prints markdown tables to stdout (progress goes to stderr) and writes them to
 // bench/results/<date>-<machine>.md and bench/results/latest.md.
 //   --quick            smaller sizes for development and smoke runs (~1 minute); writes latest-quick.md
-//   --only=a,b         run some sections only: kernel, exact, hnsw, storage, compact, postgres, filter, quantization (writes no latest*.md)
+//   --only=a,b         run some sections only: kernel, exact, exact-quantized, hnsw, storage, compact, postgres, filter,
+//                      quantization (writes no latest*.md); `--quick --only=exact-quantized` is the quick way to the
+//                      f16/i8 exact store table, `--quick --only=quantization` to the quantized HNSW one
 //   --libs=a,b         load only these libraries: memvec, hnswlib, usearch (the others show as n/a);
 //                      `--quick --only=hnsw --libs=memvec` is the quick way to the searchBatch table
 import { execFileSync } from 'node:child_process';
@@ -18,7 +20,7 @@ import * as memvec from './peers/memvec.mjs';
 import * as usearch from './peers/usearch.mjs';
 import { exactGroundtruth } from './plain-js.mjs';
 import { compactSection } from './sections/compact.mjs';
-import { exactSection } from './sections/exact.mjs';
+import { exactQuantizedSection, exactSection } from './sections/exact.mjs';
 import { filterSection } from './sections/filter.mjs';
 import { hnswSection } from './sections/hnsw.mjs';
 import { kernelSection } from './sections/kernel.mjs';
@@ -29,7 +31,7 @@ import { num, secs, table } from './table.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const K = 10;
-const SECTIONS = ['kernel', 'exact', 'hnsw', 'storage', 'compact', 'postgres', 'filter', 'quantization'];
+const SECTIONS = ['kernel', 'exact', 'exact-quantized', 'hnsw', 'storage', 'compact', 'postgres', 'filter', 'quantization'];
 const LIBS = ['memvec', 'hnswlib', 'usearch'];
 
 const SIZES = {
@@ -38,6 +40,8 @@ const SIZES = {
     kernelQuantDims: [128, 384, 768, 1536], kernelQuantBytes: 128 * 2 ** 20,
     datasets: [{ n: 100_000, dim: 128 }, { n: 50_000, dim: 768 }], queries: 500, clusters: 100, seed: 42,
     exactMinMs: 2000, hnswMinMs: 1000, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
+    // The issue's size (1M × 512): three cached store files of 2 to 3 GB each in os.tmpdir().
+    exactQuantized: { n: 1_000_000, dim: 512, queries: 20, clusters: 100, seed: 42, rounds: 3 },
     storage: { n: 1_000_000, dim: 128 }, storageMinMs: 2000,
     compact: { lives: [100, 1_000, 10_000], dim: 128, queries: 200 },
     postgres: { n: 20_000, dim: 384 },
@@ -52,6 +56,7 @@ const SIZES = {
     kernelQuantDims: [128, 384, 768, 1536], kernelQuantBytes: 64 * 2 ** 20,
     datasets: [{ n: 20_000, dim: 128 }, { n: 5_000, dim: 768 }], queries: 200, clusters: 100, seed: 42,
     exactMinMs: 300, hnswMinMs: 150, efs: [16, 32, 64, 128, 256], recallTargets: [0.95, 0.99, 0.999],
+    exactQuantized: { n: 100_000, dim: 512, queries: 20, clusters: 100, seed: 42, rounds: 3 },
     storage: { n: 100_000, dim: 128 }, storageMinMs: 300,
     compact: { lives: [100, 1_000, 5_000], dim: 128, queries: 100 },
     postgres: { n: 2_000, dim: 384 },
@@ -74,7 +79,7 @@ function parseArgs(argv) {
       const bad = args.libs.filter((s) => !LIBS.includes(s));
       if (bad.length) throw new Error(`unknown librar(ies) ${bad.join(', ')}; known: ${LIBS.join(', ')}`);
     } else if (a === '--help' || a === '-h') {
-      console.log('node bench/run.mjs [--quick] [--only=kernel,exact,hnsw,storage,compact,postgres,filter,quantization] [--libs=memvec,hnswlib,usearch]');
+      console.log(`node bench/run.mjs [--quick] [--only=${SECTIONS.join(',')}] [--libs=memvec,hnswlib,usearch]`);
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -186,6 +191,7 @@ async function main() {
   };
   if (args.only.includes('kernel')) await section(kernelSection);
   if (args.only.includes('exact')) await section(exactSection);
+  if (args.only.includes('exact-quantized')) await section(exactQuantizedSection);
   if (args.only.includes('hnsw')) await section(hnswSection);
   if (args.only.includes('storage')) {
     if (peers.memvec.error) emit(`## 4. Exact store per storage backend\n\nmemvec not available: ${peers.memvec.error}`);

@@ -6,12 +6,12 @@ export type {
   LongWorkOptions,
   MemMapVectorOptions,
   MemMapVectorStats,
+  Quantization,
   SearchResult,
 } from './memmap-vector.js';
 export { MemoryBackend } from './storage/memory.js';
 export { engineInfo } from './engine/engine.js';
 export type { EngineInfo, WasmVariant } from './engine/wasm-variant.js';
-export type { Quantization } from './engine/element-type.js';
 export type { BackendName, OpenOptions, StorageBackend, StorageFile } from './storage/types.js';
 export { HnswIndex } from './hnsw-index.js';
 export type {

@@ -2,13 +2,15 @@
  * MemMapVector: the exact store. Vectors live in one file (see src/format/flat-header.ts for the
  * layout and the commit protocol); this class owns the file, its commits and its deletion bitmap, and
  * searches through FlatScanner (src/flat/scanner.ts), which streams the file through a fixed scratch
- * region in WASM memory, so memory use stays flat however large the file is.
+ * region in WASM memory, so memory use stays flat however large the file is. With `quantization` 'f16'
+ * or 'i8' the file also holds a code of each vector (format/flat-layout.ts): the scan reads only codes,
+ * and its best candidates are rescored with the f32 originals, so results stay exact in their scores.
  *
  * Every write is durable when the call returns. Bad input throws before anything is written. If the
  * storage itself fails after a commit has begun, the outcome on disk is either the old or the new
  * state, never a mix; the store then closes itself, because it can no longer tell which.
  */
-import { vectorBytes } from './engine/element-type.js';
+import { elementType, F32, type Quantization, QUANTIZATIONS } from './engine/element-type.js';
 import { Engine } from './engine/engine.js';
 import { WasmBuffer } from './engine/wasm-buffer.js';
 import { MemvecError } from './errors.js';
@@ -17,14 +19,16 @@ import {
   bitmapBytes,
   encodeFlatHeader,
   type FlatHeader,
+  layoutOf,
   MAX_VECTORS,
-  VECTORS_OFFSET,
 } from './format/flat-header.js';
+import type { RowLayout } from './format/flat-layout.js';
 import { CommittedFile } from './format/committed-file.js';
 import { racedACommit } from './format/header-slots.js';
 import { createFile, popcount8, readHeader, writeFreshHeader } from './flat/flat-file.js';
 import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
-import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
+import { type CosineSearchOptions, FlatScanner, MAX_RERANK, type ScanSource, type SearchResult } from './flat/scanner.js';
+import { RowWriter } from './flat/row-writer.js';
 import { yieldToEventLoop } from './hnsw/time.js';
 import { MAX_DIMENSION } from './limits.js';
 import type { LongWorkOptions } from './long-work.js';
@@ -32,9 +36,9 @@ import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { openOrCreate } from './storage/open-or-create.js';
 import { type BackendChoice, resolveBackend } from './storage/select.js';
 import type { BackendName, StorageBackend, StorageFile, WriterLock } from './storage/types.js';
-import { checkInt, checkOptionKeys, checkSignal, describe, optionNames, toBatch } from './validate.js';
+import { checkChoice, checkInt, checkOptionKeys, checkSignal, describe, optionNames, toBatch } from './validate.js';
 
-export type { CosineSearchOptions, LongWorkOptions, SearchResult };
+export type { CosineSearchOptions, LongWorkOptions, Quantization, SearchResult };
 
 // Before the class body below reads Symbol.dispose.
 ensureDisposeSymbols();
@@ -46,6 +50,17 @@ export interface MemMapVectorOptions {
   backend?: BackendChoice;
   /** Open without writing: every write throws READ_ONLY. */
   readOnly?: boolean;
+  /**
+   * How a NEW store keeps its vectors (stored in its header; an existing file keeps its own, and a
+   * different value here is INVALID_ARGUMENT). 'f32' (default): as given. 'f16' and 'i8': the search
+   * scans compact codes (half floats; or 8-bit codes over each vector's own min..max range, so nothing
+   * is clamped) and rescores its best candidates with the f32 originals, which the file also keeps, so
+   * returned scores and getVectorByVectorId are exact. f16 clamps magnitudes past 65504 in its codes
+   * (only the candidate choice sees that; the rescoring uses the originals).
+   */
+  quantization?: Quantization;
+  /** f16 and i8: the default of CosineSearchOptions.rerank for this handle (see DEFAULT_RERANK). */
+  rerank?: number;
 }
 
 
@@ -60,22 +75,31 @@ export interface MemMapVectorStats {
   /** Bytes that compact() would give back. */
   reclaimableBytes: number;
   deletedIds: number[];
+  /** The store's element kind. */
+  quantization: Quantization;
+  /** Bytes one vector takes in the file: 4·d for f32; its code plus its f32 original for f16 and i8. */
+  bytesPerVector: number;
 }
 
-const OPEN_OPTIONS = optionNames<MemMapVectorOptions>()(['dimension', 'backend', 'readOnly']);
+const OPEN_OPTIONS = optionNames<MemMapVectorOptions>()(['dimension', 'backend', 'readOnly', 'quantization', 'rerank']);
 const LONG_WORK_OPTIONS = optionNames<LongWorkOptions>()(['signal', 'onProgress']);
-const SEARCH_OPTIONS = optionNames<CosineSearchOptions>()(['topK', 'minScore', 'batchSize']);
+const SEARCH_OPTIONS = optionNames<CosineSearchOptions>()(['topK', 'minScore', 'batchSize', 'rerank']);
+
+/**
+ * Candidates per result that an f16 or i8 search rescores exactly: the smallest factor whose recall@10
+ * against the f32 store was >= 0.99 on every set measured (bench/sections/exact.mjs, exact-quantized;
+ * test/memmap-quantized-recall.test.ts): at R = 1, i8 reaches only 0.970 (clustered 1M × 512), 0.975
+ * (clustered 100k × 512), 0.977 (clustered normalized 20k × 256) and 0.993 (siftsmall normalized), f16
+ * 0.995 to 1.0; at R = 2, both 1.0 on all of them. The rescoring reads topK × R originals by id: cheap
+ * next to the scan.
+ */
+export const DEFAULT_RERANK = 2;
 
 const DEFAULT_DIMENSION = 512;
 /** A reader racing a writer's commits may read a bitmap as it is overwritten: it tries again. */
 const READER_ATTEMPTS = 4;
 
 const COPY_CHUNK_BYTES = 8 << 20;
-
-/** Little-endian bytes of a Float32Array without copying (every runtime we target is little-endian). */
-function bytesOf(data: Float32Array): Uint8Array {
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
 
 /** An id must be an integer; whether the store holds it is each caller's question. */
 function checkIdShape(id: unknown): void {
@@ -90,7 +114,9 @@ function isAllZero(data: Float32Array, start: number, dim: number): boolean {
 export class MemMapVector implements Disposable, AsyncDisposable {
   /** The file, its committed header and the writer lock (format/committed-file.ts). */
   private readonly disk: CommittedFile<FlatHeader>;
-  private readonly rowBytes: number;
+  /** Where each row's code and f32 original live (fixed for the file's life, compaction included). */
+  private readonly layout: RowLayout;
+  private readonly rows: RowWriter;
   /** The committed deletion bitmap in WASM memory (a reader's refresh swaps in a new one). */
   private bitmap: WasmBuffer;
   private readonly scanner: FlatScanner;
@@ -105,11 +131,13 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     readonly readOnly: boolean,
     /** A writer's hold on its path (storage/lock-file.ts), kept across compaction's rename. */
     lock: WriterLock | null,
+    private readonly rerank: number,
   ) {
     this.disk = new CommittedFile({ backend: storage, path, file, header, slot, lock, noun: 'store', encode: encodeFlatHeader });
-    this.rowBytes = vectorBytes(header.dimension);
+    this.layout = layoutOf(header);
+    this.rows = new RowWriter(engine, this.layout);
     this.bitmap = new WasmBuffer(engine, 'the deletion bitmap');
-    this.scanner = new FlatScanner(engine, header.dimension);
+    this.scanner = new FlatScanner(engine, this.layout);
   }
 
   /** Opens the store at `path`, creating it if it does not exist (unless readOnly). */
@@ -121,8 +149,11 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     const wanted = options.dimension === undefined ? undefined : checkInt(options.dimension, 'dimension', 1, MAX_DIMENSION);
     const readOnly = options.readOnly ?? false;
     if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', `readOnly must be a boolean, got ${describe(readOnly)}`);
+    const quantization = options.quantization === undefined ? undefined : checkChoice(options.quantization, 'quantization', QUANTIZATIONS);
+    const rerank = checkInt(options.rerank ?? DEFAULT_RERANK, 'rerank', 1, MAX_RERANK);
     const backend = await resolveBackend(options.backend);
-    return openOrCreate(backend, path, readOnly, (lock) => createFile(backend, lock, wanted ?? DEFAULT_DIMENSION), async (lock) => {
+    const create = (lock: WriterLock) => createFile(backend, lock, wanted ?? DEFAULT_DIMENSION, elementType(quantization ?? F32.kind));
+    return openOrCreate(backend, path, readOnly, create, async (lock) => {
       const engine = await Engine.create();
       const file = await backend.open(path, { readOnly, lock: lock ?? undefined });
       try {
@@ -130,7 +161,11 @@ export class MemMapVector implements Disposable, AsyncDisposable {
         if (wanted !== undefined && wanted !== header.dimension) {
           throw new MemvecError('DIMENSION_MISMATCH', `${path} holds vectors of dimension ${header.dimension}, not ${wanted}`);
         }
-        const store = new MemMapVector(backend, path, file, header, slot, engine, readOnly, lock);
+        const held = elementType(header.precision).kind;
+        if (quantization !== undefined && quantization !== held) {
+          throw new MemvecError('INVALID_ARGUMENT', `${path} holds ${held} vectors, not ${quantization}`);
+        }
+        const store = new MemMapVector(backend, path, file, header, slot, engine, readOnly, lock, rerank);
         store.loadBitmap();
         return store;
       } catch (err) {
@@ -142,6 +177,11 @@ export class MemMapVector implements Disposable, AsyncDisposable {
 
   get dimension(): number {
     return this.header.dimension;
+  }
+
+  /** How the file keeps its vectors: 'f32', 'f16' or 'i8' (MemMapVectorOptions.quantization). */
+  get quantization(): Quantization {
+    return this.layout.type.kind;
   }
 
   /** The storage backend this store's file goes through: 'mmap', 'fs', 'deno', 'opfs' or 'memory'. */
@@ -193,10 +233,6 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     return (this.engine.u8[this.bitmap.ptr + (id >>> 3)]! & (1 << (id & 7))) !== 0;
   }
 
-  private rowOffset(id: number): number {
-    return VECTORS_OFFSET + id * this.rowBytes;
-  }
-
   // ---------------------------------------------------------------- the commit protocol
 
   /**
@@ -218,7 +254,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
   /** Moves the bitmap past where `count` vectors will end: a commit of its own, changing nothing else. */
   private relocateBitmap(file: StorageFile, count: number): RegionPlan {
     const h = this.header;
-    const plan = planRegion(count, this.rowBytes);
+    const plan = planRegion(count, this.layout);
     // The new region starts past both the future vectors and the committed bitmap's areas.
     const floor = h.bitmapRegion + 2 * h.bitmapCapacity;
     if (plan.bitmapRegion < floor) plan.bitmapRegion = Math.ceil(floor / 4096) * 4096;
@@ -245,10 +281,11 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     if (total > MAX_VECTORS) throw new MemvecError('CAPACITY', `a store holds at most ${MAX_VECTORS} vectors`);
     // Room for the larger bitmap is taken before any byte is written, so CAPACITY changes nothing.
     this.bitmap.ensure(bitmapBytes(total), true);
+    this.rows.reserve(count);
 
     let plan: RegionPlan = this.header;
-    if (outgrows(plan, total, this.rowBytes)) plan = this.relocateBitmap(file, total);
-    file.write(this.rowOffset(first), bytesOf(data));
+    if (outgrows(plan, total, this.layout)) plan = this.relocateBitmap(file, total);
+    this.rows.writeVectors(file, first, data, count);
     const written = this.writeBitmap(file, total, plan, 1 - this.header.activeArea);
     this.commit(file, { ...this.header, ...written, count: total, sequence: this.header.sequence + 1 });
     return Array.from({ length: count }, (_, i) => first + i);
@@ -290,16 +327,8 @@ export class MemMapVector implements Disposable, AsyncDisposable {
   }
 
   private zeroRows(file: StorageFile, sortedIds: number[]): void {
-    const zeros = new Uint8Array(Math.min(COPY_CHUNK_BYTES, sortedIds.length * this.rowBytes));
-    const perChunk = zeros.length / this.rowBytes;
     try {
-      for (let i = 0; i < sortedIds.length; ) {
-        // Write runs of consecutive ids in one call.
-        let j = i + 1;
-        while (j < sortedIds.length && j - i < perChunk && sortedIds[j] === sortedIds[j - 1]! + 1) j++;
-        file.write(this.rowOffset(sortedIds[i]!), zeros.subarray(0, (j - i) * this.rowBytes));
-        i = j;
-      }
+      this.rows.zero(file, sortedIds);
       file.sync();
     } catch (err) {
       this.disk.fail(err);
@@ -326,21 +355,27 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     // the compacted file, or the old one if the rename failed.
     await this.disk.replace('compact.tmp', async (tmp) => {
       const live = h.count - h.deletedCount;
-      const perChunk = Math.max(1, Math.floor(COPY_CHUNK_BYTES / this.rowBytes));
-      const chunk = new Uint8Array(perChunk * this.rowBytes);
+      const { rowBytes, codeBytes, quantized } = this.layout;
+      const perChunk = Math.max(1, Math.floor(COPY_CHUNK_BYTES / (quantized ? rowBytes + codeBytes : rowBytes)));
+      const chunk = new Uint8Array(perChunk * rowBytes);
+      // f32 rows are their own codes: only quantized files copy codes besides the originals.
+      const codes = new Uint8Array(quantized ? perChunk * codeBytes : 0);
       let written = 0;
       for (let start = 0; start < h.count; start += perChunk) {
         checkSignal(options.signal);
         const n = Math.min(perChunk, h.count - start);
-        file.read(this.rowOffset(start), chunk.subarray(0, n * this.rowBytes));
+        this.rows.readStored(file, start, n, codes, chunk);
         let kept = 0;
         for (let i = 0; i < n; i++) {
           if (this.isDeleted(start + i)) continue;
-          if (kept !== i) chunk.copyWithin(kept * this.rowBytes, i * this.rowBytes, (i + 1) * this.rowBytes);
+          if (kept !== i) {
+            chunk.copyWithin(kept * rowBytes, i * rowBytes, (i + 1) * rowBytes);
+            if (quantized) codes.copyWithin(kept * codeBytes, i * codeBytes, (i + 1) * codeBytes);
+          }
           map.push([start + i, written + kept]);
           kept++;
         }
-        tmp.write(VECTORS_OFFSET + written * this.rowBytes, chunk.subarray(0, kept * this.rowBytes));
+        this.rows.writeStored(tmp, written, kept, codes, chunk);
         written += kept;
         options.onProgress?.(start + n, h.count);
         // Let the event loop turn between chunks: a macrotask, so that an AbortSignal fired by a timer
@@ -348,7 +383,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
         await yieldToEventLoop();
       }
       // The sequence carries on across the rewrite, so a reader's refresh() sees a new state.
-      writeFreshHeader(tmp, h.dimension, live, true, h.sequence + 1);
+      writeFreshHeader(tmp, h, live, true, h.sequence + 1);
     }, () => checkSignal(options.signal), true, (reopened) => {
       // Whatever the path holds now (the compacted file, or the old one if the rename failed) is whole.
       const read = readHeader(reopened, this.path);
@@ -378,7 +413,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     checkIdShape(id);
     if (id < 0 || id >= this.header.count || this.isDeleted(id)) return null;
     const out = new Float32Array(this.dimension);
-    file.read(this.rowOffset(id), new Uint8Array(out.buffer));
+    file.read(this.layout.originalOffset(id), new Uint8Array(out.buffer));
     return out;
   }
 
@@ -394,22 +429,25 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     const fileSize = file.size();
     const deletedIds: number[] = [];
     for (let id = 0; id < h.count && deletedIds.length < h.deletedCount; id++) if (this.isDeleted(id)) deletedIds.push(id);
-    const compactedSize = regionEnd(planRegion(live, this.rowBytes, true));
+    const compactedSize = regionEnd(planRegion(live, this.layout, true));
+    const { bytesPerVector } = this.layout;
     return {
       totalVectors: h.count,
       validVectors: live,
       deletedVectors: h.deletedCount,
       fileSize,
-      spaceUtilization: fileSize === 0 ? 0 : (live * this.rowBytes) / fileSize,
+      spaceUtilization: fileSize === 0 ? 0 : (live * bytesPerVector) / fileSize,
       reclaimableBytes: Math.max(0, fileSize - compactedSize),
       deletedIds,
+      quantization: this.quantization,
+      bytesPerVector,
     };
   }
 
   /** Exact cosine search over every live vector; best first, ties by lower id. */
   cosineSearch(query: ArrayLike<number>, options?: CosineSearchOptions): SearchResult[] {
     const source = this.scanSource();
-    return this.scanner.searchAll(source, query, checkOptionKeys(options, SEARCH_OPTIONS, 'cosineSearch options'));
+    return this.scanner.searchAll(source, query, checkOptionKeys(options, SEARCH_OPTIONS, 'cosineSearch options'), this.rerank);
   }
 
   /** Exact cosine search restricted to `ids` (unknown ids throw UNKNOWN_ID; deleted ones are skipped). */
@@ -417,7 +455,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     const source = this.scanSource();
     options = checkOptionKeys(options, SEARCH_OPTIONS, 'cosineSearchInVectorIds options');
     const wanted = [...new Set(this.checkIds(ids))].sort((a, b) => a - b);
-    return this.scanner.searchIds(source, wanted, query, options);
+    return this.scanner.searchIds(source, wanted, query, options, this.rerank);
   }
 
   private scanSource(): ScanSource {
@@ -452,6 +490,9 @@ export class MemMapVector implements Disposable, AsyncDisposable {
         }
         if (header.dimension !== this.dimension) {
           throw new MemvecError('DIMENSION_MISMATCH', `${this.path} now holds vectors of dimension ${header.dimension}, not ${this.dimension}`);
+        }
+        if (header.precision !== this.layout.type.id || header.segmentRows !== this.header.segmentRows) {
+          throw new MemvecError('INVALID_ARGUMENT', `${this.path} now holds ${elementType(header.precision).kind} vectors in another layout, not this reader's ${this.quantization}`);
         }
         this.readBitmap(fresh, header, bitmap);
         this.disk.adopt(fresh, header, slot);

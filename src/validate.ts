@@ -170,3 +170,11 @@ export function closestName(typed: string, names: readonly string[]): string | u
   for (const name of names) if (editDistance(typed, name) < editDistance(typed, closest!)) closest = name;
   return closest;
 }
+
+/** One of a fixed set of strings (an enum-like option). */
+export function checkChoice<T extends string>(value: unknown, name: string, choices: readonly T[]): T {
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new MemvecError('INVALID_ARGUMENT', `${name} must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${describe(value)}`);
+  }
+  return value as T;
+}

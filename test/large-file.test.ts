@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { crc32 } from '../src/format/crc32.js';
-import { bitmapBytes, encodeFlatHeader, VECTORS_OFFSET } from '../src/format/flat-header.js';
+import { bitmapBytes, encodeFlatHeader, layoutOf, VECTORS_OFFSET } from '../src/format/flat-header.js';
 import { planRegion, regionEnd } from '../src/flat/region-plan.js';
 import { MemMapVector } from '../src/memmap-vector.js';
 import { randomVectors } from './support/random.js';
@@ -21,14 +21,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * hole (all zeros, which the scan skips), with a valid header and an all-clear bitmap.
  */
 function sparseStore(path: string, dim: number, count: number, rows: Map<number, Float32Array>): void {
-  const plan = planRegion(count, dim * 4);
+  const shape = { dimension: dim, precision: 0, segmentRows: 0 };
+  const plan = planRegion(count, layoutOf(shape));
   const fd = openSync(path, 'w');
   try {
     ftruncateSync(fd, regionEnd(plan));
     for (const [id, v] of rows) writeSync(fd, new Uint8Array(v.buffer, v.byteOffset, v.byteLength), 0, v.byteLength, VECTORS_OFFSET + id * dim * 4);
     const bitmap = new Uint8Array(bitmapBytes(count));
     writeSync(fd, bitmap, 0, bitmap.length, plan.bitmapRegion);
-    const header = encodeFlatHeader({ sequence: 1, dimension: dim, count, deletedCount: 0, ...plan, activeArea: 0, bitmapCrc: crc32(bitmap) });
+    const header = encodeFlatHeader({ sequence: 1, ...shape, count, deletedCount: 0, ...plan, activeArea: 0, bitmapCrc: crc32(bitmap) });
     writeSync(fd, header, 0, header.length, 0);
   } finally {
     closeSync(fd);

@@ -46,6 +46,19 @@ export interface EngineExports {
   flatScanCosine(query: number, queryNorm: number, block: number, count: number, dim: number, baseId: number, deletedBits: number): void;
   /** As flatScanCosine, but vector i of the block has id `ids[i]` (u32 array). */
   flatScanCosineIds(query: number, queryNorm: number, block: number, ids: number, count: number, dim: number, deletedBits: number): void;
+  /**
+   * A quantized store's candidate scan: codes of `kind` (ELEMENT_F16 or ELEMENT_I8) at `block`, ids
+   * baseId, baseId+1, ..., scored q·x/|x| (the order of cosine, without the query's norm) into the heap;
+   * deleted ids skipped. `query`: the f32 query for f16, queryCodeI8's output for i8.
+   */
+  flatScanCodes(kind: number, query: number, block: number, count: number, dim: number, baseId: number, deletedBits: number): void;
+  /** As flatScanCodes, but code i of the block has id `ids[i]` (u32 array). */
+  flatScanCodesIds(kind: number, query: number, block: number, ids: number, count: number, dim: number, deletedBits: number): void;
+  /** Encodes `count` f32 vectors at `src` as codes of `kind` at `dst`, back to back. */
+  flatEncode(kind: number, src: number, dst: number, count: number, dim: number): void;
+  /** The query of an i8 flatScanCodes: its i8 code, then its codes as i16, at `dst` (16-byte aligned, queryCodeI8Bytes). */
+  queryCodeI8(src: number, dst: number, dim: number): void;
+  queryCodeI8Bytes(dim: number): number;
 
   // assembly/hnsw.ts (+ hnsw-store.ts, hnsw-heap.ts, hnsw-tx.ts, search-context.ts): the HNSW index, one per
   // instance; searches use its default SearchContext.
@@ -174,7 +187,8 @@ export interface EngineExports {
 /** Every function the engine must export: checked on load (abi-check.ts); the compiler checks the list. */
 export const EXPORTED_FUNCTIONS = exportNames([
   'alloc', 'free', 'dot', 'l2sq', 'cosine', 'normSq', 'normalize', 'scoreBlock', 'topkReset', 'topkDrain',
-  'flatScanCosine', 'flatScanCosineIds', 'hnswInit', 'hnswReserve', 'hnswInsert', 'hnswInsertStored', 'hnswTxBegin',
+  'flatScanCosine', 'flatScanCosineIds', 'flatScanCodes', 'flatScanCodesIds', 'flatEncode',
+  'queryCodeI8', 'queryCodeI8Bytes', 'hnswInit', 'hnswReserve', 'hnswInsert', 'hnswInsertStored', 'hnswTxBegin',
   'hnswTxCommit', 'hnswTxRollback', 'hnswMarkDeleted', 'hnswSetReplaced', 'hnswReserveSearch', 'hnswSearch', 'hnswSearchBatch',
   'hnswLoadReserve', 'hnswLoadFinish', 'hnswCount', 'hnswPoolUsed', 'hnswEntryPoint', 'hnswMaxLevel', 'hnswRngLo',
   'hnswRngHi', 'hnswChunkSlots', 'hnswVecPtr', 'hnswLink0Ptr', 'hnswNormsPtr', 'hnswLevelsPtr', 'hnswUpperOffsetsPtr',

@@ -37,6 +37,31 @@ export class FlatScan {
     this.x.flatScanCosineIds(query, queryNorm, block, ids, count, dim, deletedBits);
   }
 
+  /** A quantized store's candidate scan (abi.ts flatScanCodes): codes of element kind `kind` at `block`, ids baseId, baseId+1, ... */
+  scanCodes(kind: number, query: number, block: number, count: number, dim: number, baseId: number, deletedBits: number): void {
+    this.x.flatScanCodes(kind, query, block, count, dim, baseId, deletedBits);
+  }
+
+  /** As scanCodes, for codes whose ids are the u32s at `ids`. */
+  scanCodesIds(kind: number, query: number, block: number, ids: number, count: number, dim: number, deletedBits: number): void {
+    this.x.flatScanCodesIds(kind, query, block, ids, count, dim, deletedBits);
+  }
+
+  /** Encodes `count` f32 vectors at `src` as codes of element kind `kind` at `dst`. */
+  encode(kind: number, src: number, dst: number, count: number, dim: number): void {
+    this.x.flatEncode(kind, src, dst, count, dim);
+  }
+
+  /** Bytes encodeQueryI8 writes for `dim`. */
+  queryCodeI8Bytes(dim: number): number {
+    return this.x.queryCodeI8Bytes(dim);
+  }
+
+  /** The f32 query at `src` in the form an i8 scanCodes takes, at `dst` (16-byte aligned). */
+  encodeQueryI8(src: number, dst: number, dim: number): void {
+    this.x.queryCodeI8(src, dst, dim);
+  }
+
   /** Writes `ids` (u32) at `ptr`, for scanIds. */
   writeIds(ptr: number, ids: ArrayLike<number>): void {
     this.engine.u32.set(ids, ptr >>> 2);

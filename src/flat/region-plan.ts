@@ -4,7 +4,8 @@
  * the bitmap is it moved further out (a commit of its own). Slack grows with the file (1/8 of the
  * vector bytes), so moves are rare and the bitmap copies they cost are amortized to nothing.
  */
-import { bitmapBytes, VECTORS_OFFSET } from '../format/flat-header.js';
+import { bitmapBytes } from '../format/flat-header.js';
+import type { RowLayout } from '../format/flat-layout.js';
 
 const MIN_SLACK = 64 * 1024;
 const PAGE = 4096;
@@ -19,21 +20,21 @@ function roundUp(x: number, to: number): number {
 }
 
 /**
- * A bitmap region for a file that will hold `count` vectors of `rowBytes`: with room to grow, or
- * `tight` right after the vectors (a compacted file; its first append moves the bitmap out again).
+ * A bitmap region for a file that will hold `count` vectors laid out as `layout` says: with room to
+ * grow, or `tight` right after the vectors (a compacted file; its first append moves the bitmap out again).
  */
-export function planRegion(count: number, rowBytes: number, tight = false): RegionPlan {
-  const vectorsEnd = VECTORS_OFFSET + count * rowBytes;
-  const slack = tight ? 0 : Math.max(MIN_SLACK, Math.ceil((count * rowBytes) / 8));
+export function planRegion(count: number, layout: RowLayout, tight = false): RegionPlan {
+  const vectorsEnd = layout.vectorsEnd(count);
+  const slack = tight ? 0 : Math.max(MIN_SLACK, Math.ceil((count * layout.bytesPerVector) / 8));
   const bitmapRegion = roundUp(vectorsEnd + slack, PAGE);
   // Enough bitmap for every vector that can fit before the region.
-  const maxCount = Math.floor((bitmapRegion - VECTORS_OFFSET) / rowBytes);
+  const maxCount = layout.maxCount(bitmapRegion);
   return { bitmapRegion, bitmapCapacity: roundUp(Math.max(64, bitmapBytes(maxCount)), 64) };
 }
 
 /** True when `count` vectors no longer fit before the region or their bitmap no longer fits an area. */
-export function outgrows(plan: RegionPlan, count: number, rowBytes: number): boolean {
-  return VECTORS_OFFSET + count * rowBytes > plan.bitmapRegion || bitmapBytes(count) > plan.bitmapCapacity;
+export function outgrows(plan: RegionPlan, count: number, layout: RowLayout): boolean {
+  return layout.vectorsEnd(count) > plan.bitmapRegion || bitmapBytes(count) > plan.bitmapCapacity;
 }
 
 /** The file size a store with this plan needs: the end of the second bitmap area. */

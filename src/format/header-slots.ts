@@ -14,14 +14,17 @@ import { crc32 } from './crc32.js';
 
 export const SLOT_BYTES = 4096;
 export const HEADER_BYTES = 128;
-const F_VERSION = 8;
+export const F_VERSION = 8;
 const F_HEADER_BYTES = 12;
 export const F_SEQUENCE = 16;
 const F_HEADER_CRC = HEADER_BYTES - 4;
 
 export interface HeaderKind {
   magic: string;
+  /** The version this kind writes. */
   version: number;
+  /** Every version this build reads (default: `version` alone); the decoder tells them apart. */
+  reads?: readonly number[];
   /** What the file is, for error messages: "a memvec vector file". */
   description: string;
 }
@@ -68,7 +71,7 @@ export function decodeSlot<H>(kind: HeaderKind, bytes: Uint8Array, decode: (view
     return { kind: 'damaged', reason: 'header checksum mismatch' };
   }
   const version = view.getUint32(F_VERSION, true);
-  if (version !== kind.version) return { kind: 'newer', version };
+  if (!(kind.reads ?? [kind.version]).includes(version)) return { kind: 'newer', version };
   if (view.getUint32(F_HEADER_BYTES, true) !== HEADER_BYTES) return { kind: 'damaged', reason: 'unexpected header size' };
   if (!Number.isSafeInteger(getU64(view, F_SEQUENCE))) return { kind: 'damaged', reason: 'sequence out of range' };
   const header = decode(view);
@@ -117,7 +120,7 @@ export function chooseNewestSlot<H extends { sequence: number }>(
   if (chosen?.kind === 'valid') return { header: chosen.header, slot: best };
   const newer = slots.find((s) => s.kind === 'newer');
   if (newer?.kind === 'newer') {
-    throw new MemvecError('UNSUPPORTED_VERSION', `${path} is ${kind.description} of format ${newer.version}; this build reads ${kind.version}`);
+    throw new MemvecError('UNSUPPORTED_VERSION', `${path} is ${kind.description} of format ${newer.version}; this build reads ${(kind.reads ?? [kind.version]).join(' and ')}`);
   }
   const damaged = slots.find((s) => s.kind === 'damaged');
   if (damaged?.kind === 'damaged') throw new MemvecError('CORRUPT_FILE', `${path}: ${damaged.reason}`);

@@ -1,8 +1,12 @@
-// The MemMapVector behaviour every backend must show. Called once per backend by the runtime's test file.
+// The MemMapVector behaviour every backend must show, for each element kind (`quantization`). Called
+// once per backend and kind by the runtime's test file.
 import { afterAll, describe, expect, it } from 'vitest';
+import { elementType, type Quantization } from '../../src/engine/element-type.js';
 import { MemvecError } from '../../src/errors.js';
-import { FLAT_MAGIC, HEADER_BYTES, SLOT_BYTES } from '../../src/format/flat-header.js';
-import { MemMapVector } from '../../src/memmap-vector.js';
+import { FLAT_MAGIC, HEADER_BYTES, layoutOf, SLOT_BYTES } from '../../src/format/flat-header.js';
+import { chooseSegmentRows, type RowLayout } from '../../src/format/flat-layout.js';
+import { decodeSlot, chooseNewestSlot, readSlots } from '../../src/format/header-slots.js';
+import { MemMapVector, type MemMapVectorOptions } from '../../src/memmap-vector.js';
 import { crc32 } from '../../src/format/crc32.js';
 import type { BackendTarget } from '../support/backends.js';
 import { FailingBackend } from '../support/failing-backend.js';
@@ -11,6 +15,7 @@ import { expectCode, expectCodeAsync } from '../support/expect-code.js';
 import { randomVectors } from '../support/random.js';
 import { refCosineTopK } from '../support/reference.js';
 import { withDeleted } from '../support/rows.js';
+import { createWithSegments } from '../support/small-segments.js';
 
 /** Everything observable about a store, to prove an operation changed nothing. */
 function snapshot(db: MemMapVector, queries: Float32Array, dim: number) {
@@ -23,11 +28,18 @@ function snapshot(db: MemMapVector, queries: Float32Array, dim: number) {
   return { stat, results, vectors };
 }
 
-export function memMapVectorSuite(target: BackendTarget): void {
-  describe(`MemMapVector on the ${target.name} backend`, () => {
+/** Where a new file of this kind and dimension keeps its rows (what MemMapVector.open creates). */
+function layoutFor(quantization: Quantization, dimension: number): RowLayout {
+  const type = elementType(quantization);
+  return layoutOf({ dimension, precision: type.id, segmentRows: chooseSegmentRows(type, dimension) });
+}
+
+export function memMapVectorSuite(target: BackendTarget, quantization: Quantization = 'f32'): void {
+  describe(`MemMapVector (${quantization}) on the ${target.name} backend`, () => {
     afterAll(() => target.cleanup());
-    const open = async (path: string, options: { dimension?: number; readOnly?: boolean } = {}) =>
-      MemMapVector.open(path, { ...options, backend: await target.backend() });
+    // Every store of the suite is created with this kind (and reopening passes it too: it matches).
+    const open = async (path: string, options: Omit<MemMapVectorOptions, 'backend'> = {}) =>
+      MemMapVector.open(path, { quantization, ...options, backend: await target.backend() });
 
     it('search is exact: same ids and scores as a JS loop, for every batch size and minScore', async () => {
       const dim = 37;
@@ -45,6 +57,106 @@ export function memMapVectorSuite(target: BackendTarget): void {
           got.forEach((r, i) => expect(r[1]).toBeCloseTo(want[i]![1], 5));
         }
       }
+    });
+
+    it(`quantization: the file keeps '${quantization}'; reopening takes it, a different one is INVALID_ARGUMENT naming what the file holds`, async () => {
+      const dim = 20;
+      const path = target.path('kind');
+      const data = randomVectors(30, dim, 5);
+      {
+        await using db = await open(path, { dimension: dim });
+        expect(db.quantization).toBe(quantization);
+        db.addVectors(data);
+        const layout = layoutFor(quantization, dim);
+        expect(db.stat()).toMatchObject({ quantization, bytesPerVector: layout.bytesPerVector });
+        // f32: 4·d; f16: 2·d + 4·d; i8: 16 + d + 4·d (the code and the f32 original).
+        expect(db.stat().bytesPerVector).toBe({ f32: 4 * dim, f16: 6 * dim, i8: 16 + 5 * dim }[quantization]);
+      }
+      for (const readOnly of [false, true]) {
+        // Without the option, and with the same value: the file's kind.
+        for (const options of [{}, { quantization }]) {
+          await using db = await MemMapVector.open(path, { ...options, readOnly, backend: await target.backend() });
+          expect(db.quantization).toBe(quantization);
+          expect(db.getVectorByVectorId(29)).toEqual(data.subarray(29 * dim, 30 * dim));
+        }
+        for (const other of (['f32', 'f16', 'i8'] as const).filter((q) => q !== quantization)) {
+          const err = await MemMapVector.open(path, { quantization: other, readOnly, backend: await target.backend() }).catch((e: unknown) => e);
+          expect(err).toMatchObject({ code: 'INVALID_ARGUMENT' });
+          expect(String((err as Error).message)).toContain(`holds ${quantization} vectors, not ${other}`);
+        }
+      }
+      for (const bad of ['f64', 'I8', 8, null]) {
+        await expectCodeAsync(() => open(target.path('bad-kind'), { dimension: dim, quantization: bad as never }), 'INVALID_ARGUMENT');
+      }
+      for (const bad of [0, -1, 1.5, '2', 1001]) {
+        await expectCodeAsync(() => open(target.path('bad-rerank'), { dimension: dim, rerank: bad as never }), 'INVALID_ARGUMENT');
+      }
+      await using db = await open(path);
+      for (const bad of [0, 2.5, Number.NaN]) expectCode(() => db.cosineSearch(data.subarray(0, dim), { rerank: bad }), 'INVALID_ARGUMENT');
+
+      // Format 1 (f32, as every earlier build wrote it) or format 2 (f16, i8): a build that reads only
+      // format 1 (this decoder, as it was) refuses a quantized file as a newer format, not as damage.
+      const backend = await target.backend();
+      const file = await backend.open(path, { readOnly: true });
+      const oldKind = { magic: FLAT_MAGIC, version: 1, description: 'a memvec vector file' };
+      const slots = readSlots(file, (bytes) => decodeSlot(oldKind, bytes, () => ({ sequence: 1 })));
+      const version = new DataView((() => {
+        const b = new Uint8Array(HEADER_BYTES);
+        file.read(0, b);
+        return b.buffer;
+      })()).getUint32(8, true);
+      file.close();
+      expect(version).toBe(quantization === 'f32' ? 1 : 2);
+      if (quantization === 'f32') expect(chooseNewestSlot(oldKind, slots, path).header.sequence).toBe(1);
+      else expectCode(() => chooseNewestSlot(oldKind, slots, path), 'UNSUPPORTED_VERSION');
+    });
+
+    it('scores are exact: the f32 store\'s scores for the same vectors, best first, ties to the lower id, minScore on exact scores', async () => {
+      const dim = 48;
+      const n = 1500;
+      const data = randomVectors(n, dim, 15);
+      // Duplicates: equal exact scores, which must come back lower id first.
+      data.copyWithin(700 * dim, 3 * dim, 4 * dim);
+      data.copyWithin(701 * dim, 3 * dim, 4 * dim);
+      const queries = randomVectors(6, dim, 16);
+      await using db = await open(target.path('exact-scores'), { dimension: dim });
+      await using f32 = await MemMapVector.open(target.path('exact-scores-f32'), { dimension: dim, backend: await target.backend() });
+      // The same store in segments of 8 rows: scans, reads and the rescoring cross segments every 8 ids.
+      const smallPath = target.path('exact-scores-small');
+      if (quantization !== 'f32') await createWithSegments(await target.backend(), smallPath, dim, quantization, 8);
+      await using small = await open(smallPath, { dimension: dim });
+      for (const store of [db, f32, small]) {
+        store.addVectors(data.subarray(0, 333 * dim));
+        store.addVectors(data.subarray(333 * dim));
+        store.markDeleted([10, 20, 21, 22, 23, 24, 25, 26, 27]);
+      }
+      for (let q = 0; q < 7; q++) {
+        const query = q < 6 ? queries.subarray(q * dim, (q + 1) * dim) : data.subarray(3 * dim, 4 * dim);
+        for (const options of [{ topK: 10 }, { topK: 3, minScore: 0.3 }, { topK: 50, minScore: -1, batchSize: 7 }]) {
+          const want = f32.cosineSearch(query, options);
+          // A rerank that keeps every row makes the candidate scan irrelevant: the results are the f32 store's.
+          expect(db.cosineSearch(query, { ...options, rerank: 1000 })).toEqual(want);
+          expect(small.cosineSearch(query, { ...options, rerank: 1000 })).toEqual(want);
+          expect(small.cosineSearch(query, options)).toEqual(db.cosineSearch(query, options));
+          // The default keeps scores exact too (they are the f32 scan's), and here finds the same rows.
+          const got = db.cosineSearch(query, options);
+          for (const [id, score] of got) expect(score).toBe(want.find(([w]) => w === id)?.[1]);
+          expect(got.map(([id]) => id)).toEqual(want.map(([id]) => id));
+          const ids = Array.from({ length: 400 }, (_, i) => i * 3);
+          expect(db.cosineSearchInVectorIds(query, ids, { ...options, rerank: 1000 })).toEqual(f32.cosineSearchInVectorIds(query, ids, options));
+          expect(small.cosineSearchInVectorIds(query, ids, { ...options, rerank: 1000 })).toEqual(f32.cosineSearchInVectorIds(query, ids, options));
+        }
+      }
+      expect(Array.from({ length: n }, (_, id) => small.getVectorByVectorId(id))).toEqual(Array.from({ length: n }, (_, id) => f32.getVectorByVectorId(id)));
+      // Compaction keeps the kind and the layout, and maps ids as for f32.
+      expect(await small.compact()).toEqual(await f32.compact());
+      expect(small.quantization).toBe(quantization);
+      const query = queries.subarray(0, dim);
+      expect(small.cosineSearch(query, { topK: 20, rerank: 1000 })).toEqual(f32.cosineSearch(query, { topK: 20 }));
+      expect(Array.from({ length: f32.getTotalVectors() }, (_, id) => small.getVectorByVectorId(id))).toEqual(
+        Array.from({ length: f32.getTotalVectors() }, (_, id) => f32.getVectorByVectorId(id)),
+      );
+      expect(db.cosineSearch(data.subarray(3 * dim, 4 * dim), { topK: 3 }).map(([id]) => id)).toEqual([3, 700, 701]);
     });
 
     it('adds flat arrays, arrays of vectors and vector lists, and gets them back as added', async () => {
@@ -81,13 +193,18 @@ export function memMapVectorSuite(target: BackendTarget): void {
       expect(stat.spaceUtilization).toBeGreaterThan(0);
       expect(stat.spaceUtilization).toBeLessThanOrEqual(1);
       db.close();
-      // The rows on disk are zeros now.
+      // The rows on disk are zeros now: the f32 original, and the code of a quantized store.
       const backend = await target.backend();
       const file = await backend.open(path, { readOnly: true });
-      const row = new Float32Array(dim);
-      file.read(8192 + 5 * dim * 4, new Uint8Array(row.buffer));
+      const layout = layoutFor(quantization, dim);
+      const row = new Uint8Array(layout.rowBytes);
+      const code = new Uint8Array(layout.codeBytes);
+      file.read(layout.originalOffset(5), row);
+      file.read(layout.codeOffset(5), code);
       file.close();
-      expect(Array.from(row)).toEqual(new Array(dim).fill(0));
+      expect(Array.from(row)).toEqual(new Array(row.length).fill(0));
+      expect(Array.from(code)).toEqual(new Array(code.length).fill(0));
+      if (quantization === 'f32') expect(layout.originalOffset(5)).toBe(8192 + 5 * dim * 4); // the format-1 layout, unchanged
     });
 
     it('compact drops deleted vectors, returns the id map, and search agrees before and after', async () => {
@@ -342,7 +459,7 @@ export function memMapVectorSuite(target: BackendTarget): void {
       variants.push(['zero-length', new Uint8Array(0), 'CORRUPT_FILE']);
       variants.push(['random bytes', randomBytes(good.length, 82), 'CORRUPT_FILE']);
       variants.push(['truncated inside the header', good.slice(0, 100), 'CORRUPT_FILE']);
-      variants.push(['truncated inside the vectors', good.slice(0, 8192 + 50 * dim * 4), 'CORRUPT_FILE']);
+      variants.push(['truncated inside the vectors', good.slice(0, layoutFor(quantization, dim).vectorsEnd(50)), 'CORRUPT_FILE']);
       variants.push(['truncated before the bitmap', good.slice(0, good.length - 200), 'CORRUPT_FILE']);
       const zeroedHeaders = good.slice();
       zeroedHeaders.fill(0, 0, 2 * SLOT_BYTES);
@@ -360,7 +477,18 @@ export function memMapVectorSuite(target: BackendTarget): void {
       variants.push(['dimension zero', rewriteHeader(good, (v) => v.setUint32(24, 0, true)), 'CORRUPT_FILE']);
       variants.push(['huge dimension', rewriteHeader(good, (v) => v.setUint32(24, 0xffffffff, true)), 'CORRUPT_FILE']);
       variants.push(['deleted count lies', rewriteHeader(good, (v) => v.setBigUint64(56, 5n, true)), 'CORRUPT_FILE']);
-      variants.push(['version 2', rewriteHeader(good, (v) => v.setUint32(8, 2, true)), 'UNSUPPORTED_VERSION']);
+      variants.push(['version 3', rewriteHeader(good, (v) => v.setUint32(8, 3, true)), 'UNSUPPORTED_VERSION']);
+      // Format 1 holds f32 only, format 2 f16 or i8 in segments of a power of two rows.
+      if (quantization === 'f32') {
+        variants.push(['format 1 claiming i8', rewriteHeader(good, (v) => v.setUint32(32, 2, true)), 'CORRUPT_FILE']);
+        variants.push(['format 1 with segments', rewriteHeader(good, (v) => v.setUint32(88, 256, true)), 'CORRUPT_FILE']);
+      } else {
+        variants.push(['format 2 claiming f32', rewriteHeader(good, (v) => v.setUint32(32, 0, true)), 'CORRUPT_FILE']);
+        variants.push(['format 2 as format 1', rewriteHeader(good, (v) => v.setUint32(8, 1, true)), 'CORRUPT_FILE']);
+        variants.push(['precision 3', rewriteHeader(good, (v) => v.setUint32(32, 3, true)), 'CORRUPT_FILE']);
+        variants.push(['segment of 3 rows', rewriteHeader(good, (v) => v.setUint32(88, 3, true)), 'CORRUPT_FILE']);
+        variants.push(['segment of 0 rows', rewriteHeader(good, (v) => v.setUint32(88, 0, true)), 'CORRUPT_FILE']);
+      }
       // A flipped bit in the committed bitmap.
       const bitmapFlip = good.slice();
       const h = new DataView(bitmapFlip.buffer, newestSlot(good) * SLOT_BYTES);
@@ -472,7 +600,7 @@ export function memMapVectorSuite(target: BackendTarget): void {
           });
         },
       });
-      const reader = await MemMapVector.open(path, { backend: wrapped as never, readOnly: true });
+      const reader = await MemMapVector.open(path, { backend: wrapped as never, readOnly: true, quantization });
       // What refresh() decides: which vectors exist and which are deleted. (Row contents are read from
       // the file as they are, and a writer's markDeleted zero-fills rows in place.)
       const committed = (db: MemMapVector): unknown => {
@@ -508,11 +636,16 @@ export function memMapVectorSuite(target: BackendTarget): void {
         ['markDeleted', (db) => db.markDeleted([0, 5, 99])],
         ['compact', (db) => db.compact()],
       ];
+      // Quantized: segments of 16 rows, so every write spans several segments (codes and originals).
+      const prepare = async (path: string) => {
+        if (quantization !== 'f32') await createWithSegments(await target.backend(), path, dim, quantization, 16);
+      };
       for (const [name, operation] of operations) {
         // Count the I/O calls the operation makes, then fail each one in turn.
         const probe = new FailingBackend(await target.backend());
         const probePath = target.path(`fail-probe-${name}`);
-        const probeDb = await MemMapVector.open(probePath, { dimension: dim, backend: probe });
+        await prepare(probePath);
+        const probeDb = await MemMapVector.open(probePath, { dimension: dim, backend: probe, quantization });
         probeDb.addVectors(data.subarray(0, 100 * dim));
         probeDb.markDeleted([7]);
         const before = snapshot(probeDb, queries, dim);
@@ -526,7 +659,8 @@ export function memMapVectorSuite(target: BackendTarget): void {
         for (let failAt = 1; failAt <= total; failAt++) {
           const backend = new FailingBackend(await target.backend());
           const path = target.path(`fail-${name}-${failAt}`);
-          const db = await MemMapVector.open(path, { dimension: dim, backend });
+          await prepare(path);
+          const db = await MemMapVector.open(path, { dimension: dim, backend, quantization });
           db.addVectors(data.subarray(0, 100 * dim));
           db.markDeleted([7]);
           backend.calls = 0;
@@ -550,7 +684,7 @@ export function memMapVectorSuite(target: BackendTarget): void {
             if (stillOpen) expect(snapshot(db, queries, dim), `${name} failing at call ${failAt}`).toEqual(before);
           }
           db.close();
-          const reopened = await MemMapVector.open(path, { backend });
+          const reopened = await MemMapVector.open(path, { backend, quantization });
           const state = snapshot(reopened, queries, dim);
           reopened.close();
           expect([before, after], `${name} failing at call ${failAt}: reopened state`).toContainEqual(state);
@@ -569,7 +703,7 @@ export function memMapVectorSuite(target: BackendTarget): void {
           backend.countOpens = true;
           backend.afterCall = afterCall;
           backend.failAt = failAt;
-          const created = await MemMapVector.open(path, { dimension: dim, backend }).catch((err: unknown) => err);
+          const created = await MemMapVector.open(path, { dimension: dim, backend, quantization }).catch((err: unknown) => err);
           const createInjected = backend.calls >= failAt;
           backend.failAt = Infinity;
           expect(await inner.exists(`${path}.create.tmp`), `create failing at call ${failAt}`).toBe(false);
@@ -577,7 +711,7 @@ export function memMapVectorSuite(target: BackendTarget): void {
             expect(created).toMatchObject({ code: 'IO' });
             // The path holds nothing, or the whole new (empty) store if only the report of the rename failed.
             if (await inner.exists(path)) {
-              const whole = await MemMapVector.open(path, { backend: inner });
+              const whole = await MemMapVector.open(path, { backend: inner, quantization });
               expect(whole.getTotalVectors()).toBe(0);
               whole.close();
             }
@@ -595,7 +729,7 @@ export function memMapVectorSuite(target: BackendTarget): void {
           db.close();
           expect(await inner.exists(`${path}.compact.tmp`), `compact failing at call ${failAt}`).toBe(false);
           if (compacted !== undefined) expect(compacted).toMatchObject({ code: 'IO' });
-          const reopened = await MemMapVector.open(path, { backend: inner });
+          const reopened = await MemMapVector.open(path, { backend: inner, quantization });
           // Before: 3 vectors, one deleted; after: the 2 live ones.
           const state = [reopened.getTotalVectors(), reopened.stat().deletedVectors];
           reopened.close();

@@ -4,7 +4,7 @@
  */
 import * as memvec from 'memvec';
 import * as fixtures from 'memvec-matrix-fixtures';
-import { fromBase64, runSuite, type ScenarioResult, type SuiteEnv } from '../suite/scenarios.js';
+import { decodeFixtures, runSuite, type ScenarioResult, type SuiteEnv } from '../suite/scenarios.js';
 
 async function runMatrix(expect: SuiteEnv['expect']): Promise<{ page: ScenarioResult[]; worker: ScenarioResult[] }> {
   let n = 0;
@@ -16,7 +16,7 @@ async function runMatrix(expect: SuiteEnv['expect']): Promise<{ page: ScenarioRe
     expect,
     // A page's main thread has no OPFS sync access handles: that must be a clear UNSUPPORTED.
     unsupportedBackends: ['fs', 'mmap', 'opfs'],
-    fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index), indexI8: fromBase64(fixtures.indexI8) },
+    fixtures: decodeFixtures(fixtures),
   });
   const worker = await new Promise<ScenarioResult[]>((resolve, reject) => {
     const w = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });

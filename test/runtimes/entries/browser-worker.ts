@@ -6,7 +6,7 @@
  */
 import * as memvec from 'memvec';
 import * as fixtures from 'memvec-matrix-fixtures';
-import { fromBase64, runSuite, type SuiteEnv } from '../suite/scenarios.js';
+import { decodeFixtures, runSuite, type SuiteEnv } from '../suite/scenarios.js';
 
 interface Dir {
   getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<Dir>;
@@ -45,7 +45,7 @@ self.onmessage = async (event: MessageEvent<{ expect: SuiteEnv['expect'] }>) => 
     defaultStorageHas: opfsHas,
     expect: event.data.expect,
     unsupportedBackends: ['fs', 'mmap'],
-    fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index), indexI8: fromBase64(fixtures.indexI8) },
+    fixtures: decodeFixtures(fixtures),
   });
   await root.removeEntry('matrix', { recursive: true }).catch(() => undefined);
   (self as unknown as Worker).postMessage(results);

@@ -6,7 +6,7 @@ import { buildFixtures } from '../suite/scenarios.js';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: build-fixtures.mjs <out.mjs>');
-const { store, index, indexI8 } = await buildFixtures(memvec);
+const fixtures = await buildFixtures(memvec);
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-writeFileSync(out, `export const store = '${b64(store)}';\nexport const index = '${b64(index)}';\nexport const indexI8 = '${b64(indexI8)}';\n`);
-console.log(`fixtures: store ${store.length} bytes, index ${index.length} bytes, i8 index ${indexI8.length} bytes -> ${out}`);
+writeFileSync(out, Object.entries(fixtures).map(([name, bytes]) => `export const ${name} = '${b64(bytes)}';\n`).join(''));
+console.log(`fixtures: ${Object.entries(fixtures).map(([name, bytes]) => `${name} ${bytes.length} bytes`).join(', ')} -> ${out}`);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as memvec from 'memvec';
 import * as fixtures from 'memvec-matrix-fixtures';
-import { fromBase64, runSuite, type BackendUnderTest, type SuiteEnv } from '../suite/scenarios.js';
+import { decodeFixtures, runSuite, type BackendUnderTest, type SuiteEnv } from '../suite/scenarios.js';
 
 declare const Deno: { args: string[] } | undefined;
 
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
       defaultPath: filePath,
       defaultStorageHas: async (path) => existsSync(path),
       expect: config.expect,
-      fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index), indexI8: fromBase64(fixtures.indexI8) },
+      fixtures: decodeFixtures(fixtures),
     });
     console.log(`MATRIX_RESULTS ${JSON.stringify(results)}`);
   } finally {

@@ -5,7 +5,7 @@
  */
 import * as memvec from 'memvec';
 import * as fixtures from 'memvec-matrix-fixtures';
-import { fromBase64, runSuite } from '../suite/scenarios.js';
+import { decodeFixtures, runSuite } from '../suite/scenarios.js';
 
 export default {
   async fetch(): Promise<Response> {
@@ -17,7 +17,7 @@ export default {
       defaultPath: memoryPath,
       expect: { entry: 'workerd', delivery: 'module', wasm: 'simd' },
       unsupportedBackends: ['fs', 'mmap'],
-      fixtures: { store: fromBase64(fixtures.store), index: fromBase64(fixtures.index), indexI8: fromBase64(fixtures.indexI8) },
+      fixtures: decodeFixtures(fixtures),
     });
     return Response.json(results);
   },

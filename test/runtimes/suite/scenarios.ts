@@ -36,8 +36,20 @@ export interface SuiteEnv {
   /** Backends this build must refuse with UNSUPPORTED (the Node-only ones in browser and edge builds). */
   unsupportedBackends?: Memvec.BackendName[];
   /** Built by Node with the same package (./fixtures.ts), handed over as bytes. */
-  fixtures: { store: Uint8Array; index: Uint8Array; indexI8: Uint8Array };
+  fixtures: Fixtures;
 }
+
+/** The portable files buildFixtures makes: an f32 store, the same store with f16 and with i8 vectors, an index in f32 and in i8. */
+export interface Fixtures {
+  store: Uint8Array;
+  storeF16: Uint8Array;
+  storeI8: Uint8Array;
+  index: Uint8Array;
+  indexI8: Uint8Array;
+}
+
+/** The quantized store fixtures, by kind. */
+const QUANTIZED_STORES = [['f16', 'storeF16'], ['i8', 'storeI8']] as const;
 
 export interface ScenarioResult {
   name: string;
@@ -88,13 +100,15 @@ function metadataOf(i: number): { i: number; even: boolean } {
 }
 
 /** Builds the portable fixtures (runs in Node, with the packed memvec). */
-export async function buildFixtures(memvec: MemvecModule): Promise<{ store: Uint8Array; index: Uint8Array; indexI8: Uint8Array }> {
+export async function buildFixtures(memvec: MemvecModule): Promise<Fixtures> {
   const { dim } = FIXTURE;
   const backend = new memvec.MemoryBackend();
-  const store = await memvec.MemMapVector.open(FIXTURE.storePath, { dimension: dim, backend });
-  store.addVectors(randomVectors(FIXTURE.storeCount, dim, FIXTURE.storeSeed));
-  store.markDeleted([...FIXTURE.storeDeleted]);
-  store.close();
+  for (const quantization of ['f32', 'f16', 'i8'] as const) {
+    const store = await memvec.MemMapVector.open(`${FIXTURE.storePath}.${quantization}`, { dimension: dim, backend, quantization });
+    store.addVectors(randomVectors(FIXTURE.storeCount, dim, FIXTURE.storeSeed));
+    store.markDeleted([...FIXTURE.storeDeleted]);
+    store.close();
+  }
 
   // The same index in f32 and in i8 (with its f32 originals: a format version 2 snapshot).
   for (const quantization of ['f32', 'i8'] as const) {
@@ -106,7 +120,9 @@ export async function buildFixtures(memvec: MemvecModule): Promise<{ store: Uint
     index.close();
   }
   return {
-    store: backend.getBytes(FIXTURE.storePath),
+    store: backend.getBytes(`${FIXTURE.storePath}.f32`),
+    storeF16: backend.getBytes(`${FIXTURE.storePath}.f16`),
+    storeI8: backend.getBytes(`${FIXTURE.storePath}.i8`),
     index: backend.getBytes(`${FIXTURE.indexPath}.f32`),
     indexI8: backend.getBytes(`${FIXTURE.indexPath}.i8`),
   };
@@ -218,7 +234,7 @@ const runtimeScenarios: Scenario[] = [
     },
   },
   {
-    name: 'portable files: a store and an index built by Node open from bytes and give the same answers',
+    name: 'portable files: a store (f32, f16, i8) and an index built by Node open from bytes and give the same answers',
     async run({ memvec, fixtures }) {
       const { dim } = FIXTURE;
       const storeData = withDeleted(randomVectors(FIXTURE.storeCount, dim, FIXTURE.storeSeed), dim, FIXTURE.storeDeleted);
@@ -265,6 +281,22 @@ const runtimeScenarios: Scenario[] = [
       }
       equal(Array.from(store.getVectorByVectorId(10)!), Array.from(row(storeData, dim, 10)), 'store: vector 10');
       equal(store.getVectorByVectorId(50), null, 'store: deleted vector 50');
+
+      // The same store kept as f16 and as i8 codes (with the f32 originals): the same answers as the f32
+      // store, scores included (the candidates are rescored with the originals).
+      for (const [quantization, key] of QUANTIZED_STORES) {
+        await using quantized = await memvec.MemMapVector.open(FIXTURE.storePath, {
+          backend: memvec.MemoryBackend.fromBytes(FIXTURE.storePath, fixtures[key]),
+          readOnly: true,
+        });
+        equal(quantized.quantization, quantization, `${quantization} store: quantization`);
+        equal(quantized.stat().deletedIds, [...FIXTURE.storeDeleted], `${quantization} store: deleted ids`);
+        for (let q = 0; q < FIXTURE.queryCount; q++) {
+          const query = row(queries, dim, q);
+          equal(quantized.cosineSearch(query, { topK: 10, minScore: -1 }), store.cosineSearch(query, { topK: 10, minScore: -1 }), `${quantization} store: results for query ${q}`);
+        }
+        equal(Array.from(quantized.getVectorByVectorId(10)!), Array.from(row(storeData, dim, 10)), `${quantization} store: vector 10`);
+      }
     },
   },
   {
@@ -445,6 +477,12 @@ export async function runSuite(env: SuiteEnv): Promise<ScenarioResult[]> {
     for (const s of backendScenarios) results.push(await timed(`[${backend.name}] ${s.name}`, () => s.run(env, backend)));
   }
   return results;
+}
+
+/** Every fixture of the generated module (base64 strings) as bytes. */
+export function decodeFixtures(encoded: Record<keyof Fixtures, string>): Fixtures {
+  const names = Object.keys(encoded) as Array<keyof Fixtures>;
+  return Object.fromEntries(names.map((name) => [name, fromBase64(encoded[name])])) as unknown as Fixtures;
 }
 
 /** Base64 without Buffer, for fixtures that travel as text to runtimes without node:fs. */
