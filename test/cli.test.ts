@@ -156,7 +156,7 @@ describe('memvec import → search, on real files', () => {
   it('a generated .npy into an exact store (--exact): the exact top-k, as brute-force cosine ranks it', async () => {
     const imported = await cli(['import', 'vectors.npy', '--into', 'vectors.mvec', '--exact', '--batch-size', '700']);
     expect(imported.code, imported.stderr).toBe(0);
-    expect(imported.stdout).toMatch(/^imported 3,000 rows \(24-d\) from vectors\.npy into vectors\.mvec \(exact store, cosine\)/);
+    expect(imported.stdout).toMatch(/^imported 3,000 rows \(24-d\) from vectors\.npy into vectors\.mvec \(exact store, cosine, f32\)/);
     const store = await MemMapVector.open(join(DIR, 'vectors.mvec'), { readOnly: true });
     expect(store.getTotalVectors()).toBe(NPY_N);
     expect(Array.from(store.getVectorByVectorId(1234)!)).toEqual(Array.from(row(npyData, NPY_DIM, 1234)));
@@ -173,6 +173,29 @@ describe('memvec import → search, on real files', () => {
 
     const stat = await cli(['stat', 'vectors.mvec', '--json']);
     expect(JSON.parse(stat.stdout)).toMatchObject({ kind: 'exact', dimension: NPY_DIM, metric: 'cosine', validVectors: NPY_N, deletedVectors: 0 });
+  });
+
+  it('--quantization: an i8 index and an f16 exact store answer as f32 ones do; stat says the kind; another kind is refused', async () => {
+    const query = JSON.stringify(Array.from(randomVectors(1, NPY_DIM, 78)));
+    const answers: Record<string, unknown> = {};
+    for (const [name, args] of [
+      ['f32.mvi', []], ['i8.mvi', ['--quantization', 'i8']], ['f32.mvec', ['--exact']], ['f16.mvec', ['--exact', '--quantization', 'f16']],
+    ] as const) {
+      const imported = await cli(['import', 'vectors.npy', '--into', name, ...args, '--json']);
+      expect(imported.code, imported.stderr).toBe(0);
+      const kind = name.split('.')[0];
+      expect(JSON.parse(imported.stdout)).toMatchObject({ quantization: kind, imported: NPY_N });
+      expect(JSON.parse((await cli(['stat', name, '--json'])).stdout)).toMatchObject({ quantization: kind });
+      // ef above the size: the index search is exhaustive, so every kind gives the exact answer.
+      const searched = await cli(['search', name, '--vector', query, '--k', '5', ...(name.endsWith('.mvi') ? ['--ef', '4000'] : []), '--json']);
+      expect(searched.code, searched.stderr).toBe(0);
+      answers[name] = (JSON.parse(searched.stdout) as { key: string }[]).map((h) => h.key);
+    }
+    expect(answers['i8.mvi']).toEqual(answers['f32.mvi']);
+    expect(answers['f16.mvec']).toEqual(answers['f32.mvec']);
+    expect(answers['f32.mvi']).toEqual(answers['f32.mvec']);
+    expectFailure(await cli(['import', 'vectors.npy', '--into', 'i8.mvi', '--quantization', 'f16']), 'INVALID_ARGUMENT');
+    expectFailure(await cli(['import', 'vectors.npy', '--into', 'f16.mvec', '--exact', '--quantization', 'i8']), 'INVALID_ARGUMENT');
   });
 
   it('JSON Lines into an exact store: the vectors in file order, with a note that keys and metadata are not kept', async () => {
@@ -304,7 +327,7 @@ describe('exit codes and errors', () => {
     expectUsage(await cli(['import', 'docs.jsonl', '--into', 'x.mvi', '--frob']), /Unknown option '--frob'/);
     expectUsage(await cli(['import', 'docs.jsonl']), /missing --into <store>/);
     expectUsage(await cli(['import', '--into', 'x.mvi']), /missing <file>/);
-    expectUsage(await cli(['import', 'docs.jsonl', '--into', 'x.mvi', '--quantization', 'int8']), /only .*--quantization f32/);
+    expectUsage(await cli(['import', 'docs.jsonl', '--into', 'x.mvi', '--quantization', 'int8']), /--quantization must be one of f32, f16, i8, got 'int8'/);
     expectUsage(await cli(['import', 'docs.jsonl', '--into', 'x.mvi', '--metric', 'manhattan']), /--metric must be one of cosine, euclidean, dot/);
     expectUsage(await cli(['import', 'docs.jsonl', '--into', 'x.mvi', '--M', '1']), /--M must be an integer from 2 to 128/);
     expectUsage(await cli(['import', 'vectors.npy', '--into', 'x.mvec', '--exact', '--M', '8']), /--M cannot be used with --exact/);
@@ -319,7 +342,7 @@ describe('exit codes and errors', () => {
 
     const json = await cli(['import', 'docs.jsonl', '--into', 'x.mvi', '--quantization', 'pq', '--json']);
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'USAGE', message: expect.stringContaining('--quantization f32') } });
+    expect(JSON.parse(json.stdout)).toEqual({ error: { code: 'USAGE', message: expect.stringContaining('--quantization must be one of f32, f16, i8') } });
   });
 
   it('--help for memvec and each command exits 0 and lists the options', async () => {

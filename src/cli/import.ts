@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { HnswIndex, type HnswMetric, isMemvecError, MemMapVector, MemvecError } from '../index.js';
+import { HnswIndex, type HnswMetric, isMemvecError, MemMapVector, MemvecError, type Quantization } from '../index.js';
 import { choiceOption, intOption, rejectWith, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { count, duration } from './output.js';
@@ -14,8 +14,8 @@ import { createProgress } from './progress.js';
 import { type Batch, openVectorFile, type VectorFile } from './vector-file.js';
 
 const METRICS: readonly HnswMetric[] = ['cosine', 'euclidean', 'dot'];
-/** Storage kinds a vector can be kept in; memvec stores float32 only, for now. */
-const QUANTIZATIONS = ['f32'] as const;
+/** How vectors are stored (README, "Quantized vectors"). */
+const QUANTIZATIONS: readonly Quantization[] = ['f32', 'f16', 'i8'];
 
 /** Where the batch's row i is in the input, in place of memvec's "vectors row i" (which counts within a batch). */
 function inFile(err: unknown, path: string, batch: Batch): unknown {
@@ -39,13 +39,15 @@ interface Stored {
   kind: 'hnsw' | 'exact';
   dimension: number;
   metric: string;
+  quantization: Quantization;
   /** What the store holds afterwards (the import's rows and whatever it held before). */
   entries: number;
 }
 
 /** Each batch one addVectors: a commit of its own. addVectors is synchronous, so Ctrl-C is seen between batches. */
-async function intoExactStore(path: string, rows: Rows): Promise<Stored> {
-  const store = await MemMapVector.open(path, { dimension: rows.file.dimension });
+async function intoExactStore(path: string, rows: Rows, quantization: Quantization | undefined): Promise<Stored> {
+  // Only what was given: an existing store keeps its own kind, and refuses another.
+  const store = await MemMapVector.open(path, { dimension: rows.file.dimension, ...(quantization !== undefined && { quantization }) });
   try {
     for await (const batch of rows.file.batches(rows.batchSize)) {
       if (rows.signal.aborted) throw new MemvecError('ABORTED', 'the import was interrupted');
@@ -56,7 +58,7 @@ async function intoExactStore(path: string, rows: Rows): Promise<Stored> {
       }
       rows.committed(batch.keys.length);
     }
-    return { kind: 'exact', dimension: store.dimension, metric: 'cosine', entries: store.stat().validVectors };
+    return { kind: 'exact', dimension: store.dimension, metric: 'cosine', quantization: store.quantization, entries: store.stat().validVectors };
   } finally {
     store.close();
   }
@@ -66,13 +68,16 @@ async function intoExactStore(path: string, rows: Rows): Promise<Stored> {
  * Each batch one batchInsert: all or nothing, and a commit of its own. The signal goes into
  * batchInsert, which checks it as it goes and rolls the batch back when it fires.
  */
-async function intoIndex(path: string, rows: Rows, options: { metric?: HnswMetric; M?: number; efConstruction?: number }): Promise<Stored> {
+async function intoIndex(
+  path: string, rows: Rows, options: { metric?: HnswMetric; M?: number; efConstruction?: number; quantization?: Quantization },
+): Promise<Stored> {
   const index = await HnswIndex.open(path, {
     dimension: rows.file.dimension,
     // Only what was given: an existing index keeps its own settings, and refuses ones that differ.
     ...(options.metric !== undefined && { metric: options.metric }),
     ...(options.M !== undefined && { M: options.M }),
     ...(options.efConstruction !== undefined && { efConstruction: options.efConstruction }),
+    ...(options.quantization !== undefined && { quantization: options.quantization }),
     signal: rows.signal,
   });
   try {
@@ -84,7 +89,7 @@ async function intoIndex(path: string, rows: Rows, options: { metric?: HnswMetri
       }
       rows.committed(batch.keys.length);
     }
-    return { kind: 'hnsw', dimension: index.dimension, metric: index.metric, entries: index.size() };
+    return { kind: 'hnsw', dimension: index.dimension, metric: index.metric, quantization: index.quantization, entries: index.size() };
   } finally {
     index.close();
   }
@@ -100,7 +105,7 @@ export const importCommand: Command = {
       into: { type: 'string', value: '<store>', help: 'the store to create or add to (an HNSW index .mvi, or with --exact a .mvec store)' },
       exact: { type: 'boolean', help: 'an exact MemMapVector store (cosine, no keys or metadata) instead of an HNSW index' },
       metric: { type: 'string', value: '<metric>', help: 'cosine (default), euclidean or dot; an existing index keeps its own' },
-      quantization: { type: 'string', value: '<kind>', help: 'how vectors are stored: f32 (the only kind memvec has)' },
+      quantization: { type: 'string', value: '<kind>', help: 'how a new store keeps vectors: f32 (default), f16 or i8 (with f32 originals for an exact rerank)' },
       M: { type: 'string', value: '<n>', help: 'HNSW links per node, 2 to 128 (default 16)' },
       'ef-construction': { type: 'string', value: '<n>', help: 'HNSW candidate list size while building (default 200)' },
       'batch-size': { type: 'string', value: '<n>', help: 'rows per commit (default 10000): Ctrl-C keeps every whole batch' },
@@ -122,10 +127,7 @@ export const importCommand: Command = {
     const [input] = args.positionals as [string];
     const into = values.into;
     if (typeof into !== 'string' || into === '') throw new UsageError('missing --into <store>');
-    const quantization = values.quantization;
-    if (quantization !== undefined && !QUANTIZATIONS.includes(quantization as 'f32')) {
-      throw new UsageError(`--quantization '${String(quantization)}' is not available: memvec stores float32 vectors only (--quantization f32)`);
-    }
+    const quantization = choiceOption(values, 'quantization', QUANTIZATIONS);
     const metric = choiceOption(values, 'metric', METRICS);
     const M = intOption(values, 'M', 2, 128);
     const efConstruction = intOption(values, 'ef-construction', 1, 1 << 20);
@@ -156,7 +158,7 @@ export const importCommand: Command = {
     let stored: Stored;
     const existed = existsSync(into);
     try {
-      stored = values.exact ? await intoExactStore(into, rows) : await intoIndex(into, rows, { metric, M, efConstruction });
+      stored = values.exact ? await intoExactStore(into, rows, quantization) : await intoIndex(into, rows, { metric, M, efConstruction, quantization });
     } catch (err) {
       progress.stop(committed, `${count(committed)} committed`);
       // A store this import created and committed nothing to is removed: a failed first batch leaves no empty store behind.
@@ -177,13 +179,13 @@ export const importCommand: Command = {
     progress.finish(committed);
 
     const seconds = (Date.now() - started) / 1000;
-    const { kind, dimension, metric: storeMetric, entries } = stored;
+    const { kind, dimension, metric: storeMetric, quantization: storeQuantization, entries } = stored;
     const result = {
-      file: input, format: file.format, store: into, kind, dimension, metric: storeMetric, imported: committed, entries,
+      file: input, format: file.format, store: into, kind, dimension, metric: storeMetric, quantization: storeQuantization, imported: committed, entries,
       seconds: Number(seconds.toFixed(3)), rowsPerSecond: Math.round(committed / Math.max(seconds, 1e-3)),
     };
     out.result(result, () =>
-      `imported ${count(committed)} rows (${file.dimension}-d) from ${input} into ${into} (${kind === 'hnsw' ? 'HNSW index' : 'exact store'}, ${storeMetric}) ` +
+      `imported ${count(committed)} rows (${file.dimension}-d) from ${input} into ${into} (${kind === 'hnsw' ? 'HNSW index' : 'exact store'}, ${storeMetric}, ${storeQuantization}) ` +
       `in ${duration(seconds)} (${count(result.rowsPerSecond)} rows/s); it holds ${count(entries)} ${kind === 'hnsw' ? 'entries' : 'vectors'}`,
     );
   },

@@ -24,7 +24,7 @@ export const statCommand: Command = {
       if (store.kind === 'exact') {
         const s = store.store.stat();
         result = {
-          path, kind: store.kind, backend: store.store.backend, dimension: store.store.dimension, metric: 'cosine',
+          path, kind: store.kind, backend: store.store.backend, dimension: store.store.dimension, metric: 'cosine', quantization: store.store.quantization,
           totalVectors: s.totalVectors, validVectors: s.validVectors, deletedVectors: s.deletedVectors,
           fileBytes: s.fileSize, spaceUtilization: s.spaceUtilization, reclaimableBytes: s.reclaimableBytes,
         };
@@ -37,7 +37,7 @@ export const statCommand: Command = {
         const s = index.stats();
         const fileBytes = s.fileBytes ?? (await import('node:fs/promises').then((fs) => fs.stat(path))).size;
         result = {
-          path, kind: store.kind, backend: index.backend, dimension: index.dimension, metric: index.metric,
+          path, kind: store.kind, backend: index.backend, dimension: index.dimension, metric: index.metric, quantization: index.quantization,
           M: index.M, efConstruction: index.efConstruction, efSearch: index.efSearch,
           entries: s.entries, deletedSlots: s.deletedSlots, fileBytes, wasmBytes: s.wasmBytes, capacityLeft: s.capacityLeft,
         };
@@ -57,6 +57,7 @@ export const statCommand: Command = {
         ['kind', KIND_NAMES[store.kind]],
         ['dimension', String(result.dimension)],
         ['metric', String(result.metric)],
+        ['quantization', String(result.quantization)],
         ...human,
       ]),
     );
