@@ -7,7 +7,13 @@
  */
 import type { HnswEngine } from '../engine/hnsw-engine.js';
 
-/** How many candidates a search for `k` results asks the engine for. */
-export function candidateCount(engine: HnswEngine, k: number, rerank: number): number {
-  return engine.originals === null || rerank <= 1 ? k : Math.min(k * rerank, 0x7fffffff);
+/**
+ * How many candidates a search for `k` results with candidate list `ef` asks the engine for: k × rerank,
+ * but no more than ef (when ef is at least k). The candidates come from the ef the search keeps anyway,
+ * so the rerank adds no search work and `ef` alone sets how deep a search goes, as for f32: a
+ * shallow search (ef below k × rerank) rescores all it found.
+ */
+export function candidateCount(engine: HnswEngine, k: number, rerank: number, ef: number): number {
+  if (engine.originals === null || rerank <= 1) return k;
+  return Math.max(k, Math.min(k * rerank, ef, 0x7fffffff));
 }

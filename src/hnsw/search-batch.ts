@@ -29,7 +29,7 @@ export function searchGraphBatch(core: IndexCore, data: Float32Array, count: num
   const { engine } = prepared;
   // The engine never returns more than the slots it holds: size the outputs for that, not for k.
   const kk = Math.min(k, engine.count(), I32_MAX);
-  const kc = Math.min(candidateCount(engine, kk, params.rerank), engine.count());
+  const kc = Math.min(candidateCount(engine, kk, params.rerank, params.ef), engine.count());
   if (core.batchBuffers?.engine !== engine) core.batchBuffers = new BatchBuffers(engine);
   const buffers = core.batchBuffers;
   const { idsAt, distsAt, countsAt, queriesPtr } = runFiltered(

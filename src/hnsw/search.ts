@@ -74,7 +74,7 @@ export function searchGraph(core: IndexCore, query: Float32Array, k: number, par
   const { engine, filtered } = prepared;
   const kk = Math.min(k, I32_MAX);
   const ef = Math.min(params.ef, I32_MAX);
-  const kc = candidateCount(engine, kk, params.rerank);
+  const kc = candidateCount(engine, kk, params.rerank, ef);
   // No filter: straight to the engine (no callback to guard, no closure on the hot path).
   let n = filtered === FILTER.NONE ? engine.search(query, kc, ef, filtered) : runFiltered(core, prepared, (e, f) => e.search(query, kc, ef, f));
   if (engine.originals !== null) n = engine.rerank(0, engine.resultIdsAt, engine.resultDistsAt, n, kk);

@@ -32,7 +32,7 @@ export interface HnswIndexOptions {
    */
   quantization?: Quantization;
   /**
-   * A quantized index's rerank factor: a search rescores its best k × rerank candidates exactly with
+   * A quantized index's rerank factor: a search rescores its best k × rerank candidates (at most its ef) exactly with
    * the f32 originals. Default 2. `false` keeps no originals: the smallest footprint, with scores and
    * get() vectors from the quantized values. Only for quantization 'f16' or 'i8'.
    */
