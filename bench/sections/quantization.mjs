@@ -116,8 +116,8 @@ export async function quantizationSection({ datasets, peers, sizes, log, k }) {
   out.push(
     `Same data, groundtruth and parameters as section 3 (cosine, M ${PARAMS.M}, efConstruction ${PARAMS.efConstruction}, ` +
       `seed ${PARAMS.seed}, k ${k}, 1 thread). memvec f16 and i8 use \`quantization\` with the default rerank (a search ` +
-      `rescores its best k × rerank candidates with the f32 originals, so scores are exact; it looks at max(ef, k × rerank) ` +
-      `candidates at least, so at small ef it is ahead of f32 in recall). Every ef of ${sizes.quantEfs.join(', ')} ` +
+      `rescores its best k × rerank candidates, at most the ef it keeps, with the f32 originals, so scores are exact). ` +
+      `Every ef of ${sizes.quantEfs.join(', ')} ` +
       `is measured in ${sizes.quantRounds} rounds that take turns between the indexes (each round ≥ 2 passes and ≥ ` +
       `${sizes.hnswMinMs / 2} ms, q/s from each chunk's fastest pass as in section 3); each keeps its best round. ` +
       `q/s at a recall is interpolated between the bracketing ef points; "≥" where the lowest ef already passes it.\n`,
