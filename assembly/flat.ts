@@ -5,7 +5,7 @@
 import { codeBytes, ELEMENT_F16, ELEMENT_I8, I8_HEADER_BYTES, vectorBytes } from './element';
 import { dotAndNormSqInline, lastNormSq } from './kernels';
 import { dotAndNormSqF32F16Inline, encodeF16 } from './kernels-f16';
-import { encodeI8, normSqI8 } from './kernels-i8';
+import { encodeI8, normSqI8, reconstructedDot } from './kernels-i8';
 import { defaultTopK, topkPush } from './topk';
 
 // @ts-ignore: decorator
@@ -135,27 +135,19 @@ let pairSecond: i32 = 0;
 }
 
 /**
- * The dot product of the reconstructions of the query code `q` and the row code `x` (the formula of
- * kernels-i8.ts dotI8Inline, with scanCodeDotI8 for the integer part).
+ * The dot product of the reconstructions of the query code `q` and the row code `x` (kernels-i8.ts
+ * reconstructedDot, with scanCodeDotI8 for the integer part).
  */
 // @ts-ignore: decorator
 @inline function scanDotI8(q: usize, x: usize, dim: i32): f32 {
-  return i8Dot(q, x, dim, scanCodeDotI8(wideQuery(q, dim), x + <usize>I8_HEADER_BYTES, dim));
-}
-
-/** The reconstructions' dot from the integer dot `dq` of the codes of `q` and `x` and their headers. */
-// @ts-ignore: decorator
-@inline function i8Dot(q: usize, x: usize, dim: i32, dq: i32): f32 {
-  const sq = <f64>load<f32>(q), oq = <f64>load<f32>(q, 4);
-  const sx = <f64>load<f32>(x), ox = <f64>load<f32>(x, 4);
-  return <f32>(sq * sx * <f64>dq + oq * sx * <f64>load<i32>(x, 8) + ox * sq * <f64>load<i32>(q, 8) + <f64>dim * oq * ox);
+  return reconstructedDot(q, x, dim, scanCodeDotI8(wideQuery(q, dim), x + <usize>I8_HEADER_BYTES, dim));
 }
 
 /** The scan's score of i8 row `x` from its integer dot `dq` with the query code `q`. */
 // @ts-ignore: decorator
 @inline function i8Score(q: usize, x: usize, dim: i32, dq: i32): f32 {
   const nb = normSqI8(x);
-  return nb > 0 ? i8Dot(q, x, dim, dq) / Mathf.sqrt(nb) : 0;
+  return nb > 0 ? reconstructedDot(q, x, dim, dq) / Mathf.sqrt(nb) : 0;
 }
 
 // @ts-ignore: decorator

@@ -58,14 +58,22 @@ import { I8_HEADER_BYTES } from './element';
   return s;
 }
 
-/** The dot product of the reconstructions of codes `a` and `b`. */
+/**
+ * The dot product of the reconstructions of codes `a` and `b` from `q`, the integer dot of their codes
+ * (however it was computed: codeDot here, the exact store's scan in flat.ts), and their headers.
+ */
 // @ts-ignore: decorator
-@inline export function dotI8Inline(a: usize, b: usize, dim: i32): f32 {
-  const q = codeDot(a + <usize>I8_HEADER_BYTES, b + <usize>I8_HEADER_BYTES, dim);
+@inline export function reconstructedDot(a: usize, b: usize, dim: i32, q: i32): f32 {
   const sa = <f64>scaleOf(a), oa = <f64>offsetOf(a);
   const sb = <f64>scaleOf(b), ob = <f64>offsetOf(b);
   // In f64: the terms can be large and of opposite sign (data far from zero, like SIFT's).
   return <f32>(sa * sb * <f64>q + oa * sb * <f64>codeSumOf(b) + ob * sa * <f64>codeSumOf(a) + <f64>dim * oa * ob);
+}
+
+/** The dot product of the reconstructions of codes `a` and `b`. */
+// @ts-ignore: decorator
+@inline export function dotI8Inline(a: usize, b: usize, dim: i32): f32 {
+  return reconstructedDot(a, b, dim, codeDot(a + <usize>I8_HEADER_BYTES, b + <usize>I8_HEADER_BYTES, dim));
 }
 
 /** |a - b|² of the reconstructions, from their norms and dot product. */
