@@ -22,3 +22,12 @@ export const MAX_LEVEL = 48;
 
 /** k of a MemMapVector search: the engine's top-k heap holds at most this many entries. */
 export const MAX_TOP_K = 1 << 26;
+
+/**
+ * The rerank factor of a quantized HnswIndex (its option, a search's, and the snapshot's field):
+ * factors above this add nothing a larger ef would not do better.
+ */
+export const MAX_HNSW_RERANK = 100;
+
+/** The rerank factor of a quantized MemMapVector search: past it the scan of codes keeps most of a store anyway. */
+export const MAX_EXACT_RERANK = 1000;

@@ -27,10 +27,10 @@ import { CommittedFile } from './format/committed-file.js';
 import { racedACommit } from './format/header-slots.js';
 import { createFile, popcount8, readHeader, writeFreshHeader } from './flat/flat-file.js';
 import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-plan.js';
-import { type CosineSearchOptions, FlatScanner, MAX_RERANK, type ScanSource, type SearchResult } from './flat/scanner.js';
+import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
 import { RowWriter } from './flat/row-writer.js';
 import { yieldToEventLoop } from './hnsw/time.js';
-import { MAX_DIMENSION } from './limits.js';
+import { MAX_DIMENSION, MAX_EXACT_RERANK } from './limits.js';
 import type { LongWorkOptions } from './long-work.js';
 import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { openOrCreate } from './storage/open-or-create.js';
@@ -150,7 +150,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     const readOnly = options.readOnly ?? false;
     if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', `readOnly must be a boolean, got ${describe(readOnly)}`);
     const quantization = options.quantization === undefined ? undefined : checkChoice(options.quantization, 'quantization', QUANTIZATIONS);
-    const rerank = checkInt(options.rerank ?? DEFAULT_RERANK, 'rerank', 1, MAX_RERANK);
+    const rerank = checkInt(options.rerank ?? DEFAULT_RERANK, 'rerank', 1, MAX_EXACT_RERANK);
     const backend = await resolveBackend(options.backend);
     const create = (lock: WriterLock) => createFile(backend, lock, wanted ?? DEFAULT_DIMENSION, elementType(quantization ?? F32.kind));
     return openOrCreate(backend, path, readOnly, create, async (lock) => {

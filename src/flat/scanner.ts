@@ -14,7 +14,7 @@ import { FlatScan } from '../engine/flat-scan.js';
 import { WasmBuffer } from '../engine/wasm-buffer.js';
 import { MemvecError } from '../errors.js';
 import type { RowLayout, RowRun } from '../format/flat-layout.js';
-import { MAX_TOP_K } from '../limits.js';
+import { MAX_EXACT_RERANK, MAX_TOP_K } from '../limits.js';
 import type { StorageFile } from '../storage/types.js';
 import { checkInt, checkNumber, toVector } from '../validate.js';
 
@@ -40,9 +40,6 @@ export interface CosineSearchOptions {
 }
 
 export type SearchResult = [id: number, score: number];
-
-/** rerank is at most this: past it the "approximate" scan keeps most of a store anyway. */
-export const MAX_RERANK = 1000;
 
 /** What a scan reads: the file, how many rows it holds, and the deletion bitmap in engine memory. */
 export interface ScanSource {
@@ -121,7 +118,7 @@ export class FlatScanner {
     const q = toVector(query, this.dimension, 'query');
     const topK = checkInt(options.topK ?? 10, 'topK', 1, MAX_TOP_K);
     const minScore = checkNumber(options.minScore ?? 0, 'minScore');
-    const rerank = checkInt(options.rerank ?? defaultRerank, 'rerank', 1, MAX_RERANK);
+    const rerank = checkInt(options.rerank ?? defaultRerank, 'rerank', 1, MAX_EXACT_RERANK);
     const kind = this.layout.type.id;
     const defaultBatch = this.layout.quantized ? this.layout.segmentRows : Math.max(1, Math.floor(DEFAULT_SCAN_BYTES / this.layout.rowBytes));
     const batch = checkInt(options.batchSize ?? defaultBatch, 'batchSize', 1);

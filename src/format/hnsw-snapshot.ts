@@ -45,7 +45,7 @@
 import { ELEMENT_TYPES, elementType, F32, vectorBytes } from '../engine/element-type.js';
 import { metricName } from '../engine/metrics.js';
 import { MemvecError } from '../errors.js';
-import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from '../limits.js';
+import { MAX_DIMENSION, MAX_EF, MAX_HNSW_RERANK, MAX_LEVEL, MAX_M, MIN_M } from '../limits.js';
 import type { StorageFile } from '../storage/types.js';
 import { crc32 } from './crc32.js';
 import { HNSW_MAGIC, INDEX_MAGIC } from './magic.js';
@@ -75,7 +75,6 @@ export const SECTION_COUNT = 10;
 const SECTION_NAMES = ['vectors', 'norms', 'levels', 'layer-0 links', 'upper offsets', 'upper pool', 'flags', 'keys', 'metadata', 'originals'];
 const ELEMENT_AT = 304;
 const RERANK_AT = 308;
-const MAX_RERANK_FIELD = 100;
 
 const SECTIONS_AT = 64;
 const SECTION_ENTRY = 24;
@@ -207,7 +206,7 @@ export function readHeader(file: StorageFile): HnswSnapshotHeader {
   };
   if (version !== F32_FORMAT_VERSION) {
     if (h.element === F32.id || !ELEMENT_TYPES.some((t) => t.id === h.element)) throw corrupt(NOT_A_SNAPSHOT, `element kind ${h.element}`);
-    if (h.rerank > MAX_RERANK_FIELD) throw corrupt(NOT_A_SNAPSHOT, `rerank factor ${h.rerank}`);
+    if (h.rerank > MAX_HNSW_RERANK) throw corrupt(NOT_A_SNAPSHOT, `rerank factor ${h.rerank}`);
   }
   const count = sectionCount(h);
   const reservedFrom = version === F32_FORMAT_VERSION ? SECTIONS_AT + count * SECTION_ENTRY : RERANK_AT + 4;

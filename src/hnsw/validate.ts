@@ -7,11 +7,11 @@ import { MemvecError } from '../errors.js';
 import type {
   HnswIndexOptions, HnswLoadOptions, HnswMetric, HnswProgressOptions, HnswSaveOptions, HnswSearchOptions,
 } from './types.js';
-import { checkInt, checkNumber, checkOptionKeys, describe, optionNames } from '../validate.js';
+import { checkChoice, checkInt, checkNumber, checkOptionKeys, describe, optionNames } from '../validate.js';
 import { METRIC_IDS } from '../engine/metrics.js';
 import { elementType, type Quantization, QUANTIZATIONS } from '../engine/element-type.js';
 import type { HnswEngineConfig } from '../engine/hnsw-engine.js';
-import { MAX_DIMENSION, MAX_EF, MAX_M, MIN_M } from '../limits.js';
+import { MAX_DIMENSION, MAX_EF, MAX_HNSW_RERANK, MAX_M, MIN_M } from '../limits.js';
 import { type EntryFilter, toEntryFilter } from './entry-filter.js';
 
 /** UTF-16 code units. */
@@ -26,8 +26,6 @@ const DEFAULTS = { metric: 'cosine' as HnswMetric, M: 16, efConstruction: 200, e
  * reconstructions agrees (bench/quantization-calibration.mjs: i8 needs 2 for recall 1.0).
  */
 export const DEFAULT_RERANK = 2;
-/** rerank factors above this add nothing a larger ef would not do better. */
-const MAX_RERANK = 100;
 
 /** The options an index keeps for its life (the seed only matters to the engine, at creation). */
 export interface Config {
@@ -58,7 +56,7 @@ export function engineConfig(config: Config, seedLo: number, seedHi: number): Hn
 
 /** A rerank option's shape alone (a factor or false), before the quantization it goes with is known. */
 export function checkRerankShape(value: unknown): void {
-  if (value !== false) checkInt(value, 'rerank', 1, MAX_RERANK);
+  if (value !== false) checkInt(value, 'rerank', 1, MAX_HNSW_RERANK);
 }
 
 /** The rerank option: a factor, or false for an index without originals; only for quantized indexes. */
@@ -74,14 +72,6 @@ function checkRerank(value: unknown, quantization: Quantization): number {
   return value === false ? 0 : (value as number);
 }
 
-/** The quantization option (default f32). */
-export function checkQuantization(value: unknown): Quantization {
-  if (value === undefined) return DEFAULTS.quantization;
-  if (typeof value !== 'string' || !(QUANTIZATIONS as readonly string[]).includes(value)) {
-    throw new MemvecError('INVALID_ARGUMENT', `quantization must be 'f32', 'f16' or 'i8', got ${describe(value)}`);
-  }
-  return value as Quantization;
-}
 
 export { describe };
 
@@ -151,7 +141,7 @@ export function checkOptions(options: unknown): Config & { seed: number } {
   if (!Object.prototype.hasOwnProperty.call(METRIC_IDS, metric)) {
     throw new MemvecError('INVALID_ARGUMENT', `metric must be 'cosine', 'euclidean' or 'dot', got ${describe(metric)}`);
   }
-  const quantization = checkQuantization(o.quantization);
+  const quantization = o.quantization === undefined ? DEFAULTS.quantization : checkChoice(o.quantization, 'quantization', QUANTIZATIONS);
   return {
     dimension: checkInt(o.dimension, 'dimension', 1, MAX_DIMENSION),
     metric,
@@ -201,7 +191,7 @@ export function checkSearchOptions(options: HnswSearchOptions | undefined, confi
         ? 'rerank applies to quantized indexes, and this one stores f32'
         : 'this index was created with rerank: false and keeps no originals to rerank with');
     }
-    rerank = checkInt(opts.rerank, 'rerank', 1, MAX_RERANK);
+    rerank = checkInt(opts.rerank, 'rerank', 1, MAX_HNSW_RERANK);
   }
   const minScore = opts.minScore === undefined ? undefined : checkNumber(opts.minScore, 'minScore');
   const filter = opts.filter === undefined ? undefined : toEntryFilter(opts.filter);

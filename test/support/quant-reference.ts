@@ -99,15 +99,8 @@ export function dotAndAbs(a: ArrayLike<number>, b: ArrayLike<number>): [number, 
   return [s, abs];
 }
 
-/** Σ (a − b)² in f64. */
-export function l2sq(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i]! - b[i]!;
-    s += d * d;
-  }
-  return s;
-}
+/** Σ (a − b)² in f64: the f32 kernels' reference serves the quantized ones too. */
+export { refL2sq as l2sq } from './reference.js';
 
 /** Twice the spacing of f32 values at magnitude `m` (0 for 0): an upper bound on one ulp there. */
 export function ulp32(m: number): number {
