@@ -68,8 +68,6 @@ export class HnswEngine {
   private readonly stackBuffer: WasmBuffer;
   /** Bytes of one stored code. */
   private readonly codeBytes: number;
-  /** The original a stored insert (writeStored) hands to insert(). */
-  private pendingOriginal: Float32Array | null = null;
   /** Where originals are copied in for a rescore, and where a decoded code lands: reused, only grown. */
   private readonly rescoreBuffer: WasmBuffer;
 
@@ -200,35 +198,33 @@ export class HnswEngine {
   }
 
   /**
-   * Writes a code exactly as storedCode gave it into the next free slot (reserved first), with its
-   * original where the index keeps them, for insert() with its stored norm; returns that slot.
+   * Writes a code exactly as storedCode gave it into the next free slot (reserved first), for insert()
+   * with its stored norm; returns that slot.
    */
-  writeStored(code: Uint8Array, original: Float32Array | null): number {
+  writeStored(code: Uint8Array): number {
     const slot = this.count();
     this.engine.u8.set(code, this.x.hnswVecPtr(slot) >>> 0);
-    this.pendingOriginal = original;
     return slot;
   }
 
   /**
    * Links the vector written by writeNext into the graph (normalizing it for cosine and encoding it),
-   * or, with a `storedNorm`, the code written by writeStored. Returns its slot; throws CAPACITY.
+   * or, with `stored`, the code written by writeStored: its stored norm, and its original where the
+   * index keeps originals. Returns its slot; throws CAPACITY.
    */
-  insert(what: string, storedNorm?: number): number {
-    const got = storedNorm === undefined ? this.x.hnswInsert() : this.x.hnswInsertStored(storedNorm);
+  insert(what: string, stored?: { norm: number; original: Float32Array | null }): number {
+    const got = stored === undefined ? this.x.hnswInsert() : this.x.hnswInsertStored(stored.norm);
     if (got < 0) throw statusError(got, what);
     const originals = this.originals;
-    if (originals !== null) {
-      if (storedNorm !== undefined) {
-        if (this.pendingOriginal === null) throw new RangeError('a stored insert into an index with originals needs its original');
-        originals.set(got, this.pendingOriginal);
-      } else {
-        // The engine left the vector it encoded (normalized for cosine) where writeNext put it.
-        const at = (this.x.hnswStagePtr(got) >>> 0) >>> 2;
-        originals.set(got, this.engine.f32.subarray(at, at + this.dimension));
-      }
+    if (originals === null) return got;
+    if (stored !== undefined) {
+      if (stored.original === null) throw new RangeError('a stored insert into an index with originals needs its original');
+      originals.set(got, stored.original);
+    } else {
+      // The engine left the vector it encoded (normalized for cosine) where writeNext put it.
+      const at = (this.x.hnswStagePtr(got) >>> 0) >>> 2;
+      originals.set(got, this.engine.f32.subarray(at, at + this.dimension));
     }
-    this.pendingOriginal = null;
     return got;
   }
 

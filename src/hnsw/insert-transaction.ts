@@ -38,11 +38,14 @@ export class InsertTransaction {
     const key = rows.keys[i]!;
     const stored = rows.stored;
     if (stored === undefined) engine.writeNext(rows.data.subarray(i * dim, (i + 1) * dim));
-    else engine.writeStored(stored.codes[i]!, stored.originals?.[i] ?? null);
+    else engine.writeStored(stored.codes[i]!);
     const prev = this.byKey.get(key) ?? this.table.keyToSlot.get(key);
     // The slot being replaced must not become a neighbour of its successor (it is about to be deleted).
     if (prev !== undefined && engine.setReplaced(prev, true)) this.replaced.push(prev);
-    const got = engine.insert(`inserting ${rows.keys.length === 1 ? 'a vector' : `row ${i}`}`, stored?.norms[i]);
+    const got = engine.insert(
+      `inserting ${rows.keys.length === 1 ? 'a vector' : `row ${i}`}`,
+      stored === undefined ? undefined : { norm: stored.norms[i]!, original: stored.originals?.[i] ?? null },
+    );
     this.byKey.set(key, got);
     this.slots.push(got);
   }
