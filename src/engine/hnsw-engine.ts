@@ -149,6 +149,11 @@ export class HnswEngine {
    */
   readVector(slot: number): Float32Array {
     if (this.originals !== null) return this.originals.get(slot).slice();
+    if (this.element === F32) {
+      // The code is the vector: a straight copy, no decode through a buffer.
+      const at = (this.x.hnswVecPtr(slot) >>> 0) >>> 2;
+      return this.engine.f32.slice(at, at + this.dimension);
+    }
     const dst = this.rescoreBuffer.ensure(this.dimension * 4);
     this.x.hnswDecode(slot, dst);
     return this.engine.f32.slice(dst >>> 2, (dst >>> 2) + this.dimension);
