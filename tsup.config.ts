@@ -38,6 +38,8 @@ function webPlatform(entry: Exclude<Entry, 'default'>): Plugin {
       build.onResolve({ filter: /^\.\/(fs|mmap|native-addon)\.js$/ }, (args) =>
         dirname(args.importer) === storageDir ? { path: resolve('src/runtime/server-backends.unavailable.ts') } : undefined,
       );
+      // Worker threads: the web Worker (or none); node:worker_threads is for the default build.
+      build.onResolve({ filter: /^\.\/spawn-node\.js$/ }, () => ({ path: resolve('src/runtime/spawn-node.unavailable.ts') }));
       if (entry !== 'browser') {
         build.onResolve({ filter: /^\.\/wasm-source\.js$/ }, () => ({ path: resolve(`src/engine/wasm-source.${entry}.ts`) }));
         // Kept as written: the host (wrangler, workerd, Next.js) imports the module next to the bundle.

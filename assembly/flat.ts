@@ -2,11 +2,11 @@
 // given), so each vector's norm is computed in the same pass as its dot product. A vector is skipped
 // when its bit is set in the deletion bitmap (the authority on deletes) or when it is all zeros.
 
-import { codeBytes, ELEMENT_F16, ELEMENT_I8, I8_HEADER_BYTES, vectorBytes } from './element';
+import { codeBytes, ELEMENT_F16, ELEMENT_F32, ELEMENT_I8, I8_HEADER_BYTES, vectorBytes } from './element';
 import { dotAndNormSqInline, lastNormSq } from './kernels';
 import { dotAndNormSqF32F16Inline, encodeF16 } from './kernels-f16';
 import { encodeI8, normSqI8, reconstructedDot } from './kernels-i8';
-import { defaultTopK, topkPush } from './topk';
+import { defaultTopK, topkPush, topkUse } from './topk';
 
 // @ts-ignore: decorator
 @inline function isDeleted(bits: usize, id: u32): bool {
@@ -233,5 +233,30 @@ export function flatEncode(kind: i32, src: usize, dst: usize, count: i32, dim: i
     const d = dst + <usize>i * stride;
     if (kind == ELEMENT_I8) encodeI8(s, d, dim);
     else encodeF16(s, d, dim);
+  }
+}
+
+/**
+ * One thread's share of an exact scan on several threads (src/flat/scanner.ts): runs of `step` rows of
+ * the `rows` at `block` (ids baseId..) are claimed with an atomic counter at `claim` and scanned as
+ * flatScanCosine (f32: `query`, `queryNorm`) or flatScanCodes (other kinds) would. Thread 0 (the owner)
+ * fills its own heap; worker t fills heap u32[heaps + 4t], which the owner reset for the scan (topkResetOn)
+ * and merges afterwards (topkMergeFrom), so nothing here allocates.
+ */
+export function flatScanPart(
+  thread: i32, heaps: usize, claim: usize, kind: i32, query: usize, queryNorm: f32, block: usize, rows: i32, dim: i32,
+  baseId: u32, deletedBits: usize, step: i32,
+): void {
+  if (thread != 0) topkUse(<usize>load<u32>(heaps + (<usize>thread << 2)));
+  const stride = codeBytes(kind, dim);
+  if (ASC_FEATURE_THREADS) {
+    while (true) {
+      const i = <i32>atomic.add<u32>(claim, <u32>step);
+      if (i >= rows) break;
+      const n = min(step, rows - i);
+      const at = block + <usize>i * stride;
+      if (kind == ELEMENT_F32) flatScanCosine(query, queryNorm, at, n, dim, baseId + <u32>i, deletedBits);
+      else flatScanCodes(kind, query, at, n, dim, baseId + <u32>i, deletedBits);
+    }
   }
 }

@@ -212,7 +212,9 @@ export function reserveSlots(need: u64): i32 {
   // Check everything before allocating anything.
   if ((newFlat + 1) * 8 > MAX_BLOCK || chunksNeeded * 8 > MAX_BLOCK) return ST_CAPACITY;
   const chunkBytes: u64 = (newCap - <u64>cap) * <u64>(vecBytes + link0Bytes);
-  const flatBytes: u64 = newFlat > <u64>flatCap ? newFlat * FLAT_BYTES_PER_SLOT + 8 : 0;
+  // Each worker thread's context has a visited epoch (u16) and a heap entry (u64) per slot too.
+  const perSlot: u64 = FLAT_BYTES_PER_SLOT + <u64>threadContextCount * 10;
+  const flatBytes: u64 = newFlat > <u64>flatCap ? newFlat * perSlot + 8 * (1 + <u64>threadContextCount) : 0;
   if (!roomFor(chunkBytes + flatBytes + chunksNeeded * 8)) return ST_CAPACITY;
 
   if (chunksNeeded > <u64>chunkTableCap) {
@@ -244,9 +246,10 @@ export function reserveSlots(need: u64): i32 {
     flags = grow(flags, o, n);
     allow = grow(allow, o, n);
     stamps = grow(stamps, o << 2, n << 2);
-    const ctx = defaultContext;
-    ctx.visited = grow(ctx.visited, o << 1, n << 1);
-    ctx.candHeap = grow(ctx.candHeap, (o + 1) << 3, (n + 1) << 3);
+    growContextSlots(defaultContext, o, n);
+    for (let t = 1; t <= threadContextCount; t++) {
+      growContextSlots(changetype<SearchContext>(<usize>load<u32>(threadContexts + (<usize>t << 2))), o, n);
+    }
     flatCap = <u32>newFlat;
   }
   return ST_OK;
@@ -268,20 +271,63 @@ export function reservePool(need: u64): i32 {
  * its fixed-size buffers; per-slot arrays come with reserveSlots, result room with reserveResults.
  */
 export function createDefaultContext(): i32 {
+  const quantized = kind != ELEMENT_F32;
+  if (quantized && !roomFor(<u64>vectorBytes(dim) + 16)) return ST_CAPACITY;
+  const ctx = newContext();
+  if (ctx == null) return ST_CAPACITY;
+  if (quantized) stageBuf = heap.alloc(vectorBytes(dim) + 16);
+  defaultContext = ctx;
+  return ST_OK;
+}
+
+/** A context with its fixed-size buffers (per-slot arrays: none yet), or null if memory is short. */
+function newContext(): SearchContext | null {
   const f32Bytes = vectorBytes(dim);
   const quantized = kind != ELEMENT_F32;
-  const codeRoom: u64 = quantized ? (<u64>vecBytes + 16) + (<u64>f32Bytes + 16) : 0;
-  const bytes: u64 = <u64>offsetof<SearchContext>() + (<u64>f32Bytes + 16) + codeRoom + (<u64>M0 + 2) * 16;
-  if (!roomFor(bytes)) return ST_CAPACITY;
+  const codeRoom: u64 = quantized ? <u64>vecBytes + 16 : 0;
+  const bytes: u64 = <u64>offsetof<SearchContext>() + (<u64>f32Bytes + 16) + codeRoom + (<u64>M0 + 2) * 8 + (<u64>M0 + M + 2) * 8;
+  if (!roomFor(bytes)) return null;
   const ctx = changetype<SearchContext>(heap.alloc(offsetof<SearchContext>()));
   memory.fill(changetype<usize>(ctx), 0, offsetof<SearchContext>());
   ctx.query = heap.alloc(f32Bytes + 16);
   ctx.queryCode = quantized ? heap.alloc(vecBytes + 16) : ctx.query;
-  if (quantized) stageBuf = heap.alloc(f32Bytes + 16);
-  ctx.nbrBuf = heap.alloc(<usize>(M0 + 2) << 3);
+  ctx.nbrBuf = heap.alloc(<usize>(M0 + M + 2) << 3);
   ctx.batchBuf = heap.alloc(<usize>(M0 + 2) << 3);
-  defaultContext = ctx;
-  return ST_OK;
+  return ctx;
+}
+
+/** Most worker threads an index has contexts for (threads.ts). */
+export const MAX_THREADS: i32 = 256;
+/** u32 table of the worker threads' contexts, grown with the slots as the default one is. */
+let threadContexts: usize = 0;
+let threadContextCount: i32 = 0;
+
+/**
+ * The search context of worker thread `t` (1-based: thread 0 is the owner, with defaultContext),
+ * created with per-slot arrays for every slot reserved so far and result room for efConstruction, the
+ * first time it is asked for. Owner only (it allocates). Returns 0 if memory is short.
+ */
+export function threadContext(t: i32): usize {
+  if (t < 1 || t >= MAX_THREADS) return 0;
+  if (threadContexts == 0) threadContexts = grow(0, 0, <usize>MAX_THREADS << 2);
+  while (threadContextCount < t) {
+    const perSlot: u64 = (<u64>flatCap << 1) + ((<u64>flatCap + 1) << 3);
+    if (!roomFor(perSlot)) return 0;
+    const ctx = newContext();
+    if (ctx == null) return 0;
+    ctx.visited = grow(0, 0, <usize>flatCap << 1);
+    ctx.candHeap = grow(0, 0, (<usize>flatCap + 1) << 3);
+    if (reserveResults(ctx, efConstruction) != ST_OK) return 0;
+    threadContextCount++;
+    store<u32>(threadContexts + (<usize>threadContextCount << 2), changetype<u32>(ctx));
+  }
+  return <usize>load<u32>(threadContexts + (<usize>t << 2));
+}
+
+/** Grows a context's per-slot arrays from `o` to `n` slots. */
+function growContextSlots(ctx: SearchContext, o: usize, n: usize): void {
+  ctx.visited = grow(ctx.visited, o << 1, n << 1);
+  ctx.candHeap = grow(ctx.candHeap, (o + 1) << 3, (n + 1) << 3);
 }
 
 /** Makes `ctx`'s result arrays big enough for a result heap of `ef` entries. */
@@ -330,4 +376,81 @@ export function setDeletedCount(n: u32): void {
 }
 export function setRngState(s: u64): void {
   rngState = s;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Worker threads (threads.ts). A worker's instance shares this memory but has globals of its own, all
+// zero: before each parallel job it adopts the owner's, saved here into a block the owner allocated.
+// Only what a job reads is saved; a worker never allocates, so nothing it adopts can go stale mid-job.
+
+/** Bytes of the block saveState writes. */
+export const STATE_BYTES: usize = 256;
+
+export function saveState(p: usize): void {
+  store<i32>(p, dim, 0);
+  store<i32>(p, metric, 4);
+  store<i32>(p, M, 8);
+  store<i32>(p, M0, 12);
+  store<i32>(p, efConstruction, 16);
+  store<i32>(p, kind, 20);
+  store<f64>(p, levelMult, 24);
+  store<u32>(p, <u32>vecBytes, 32);
+  store<u32>(p, <u32>link0Bytes, 36);
+  store<u32>(p, <u32>blockBytes, 40);
+  store<u32>(p, count, 44);
+  store<u32>(p, cap, 48);
+  store<u32>(p, flatCap, 52);
+  store<u32>(p, chunkShift, 56);
+  store<u32>(p, chunkMask, 60);
+  store<u32>(p, <u32>vecChunks, 64);
+  store<u32>(p, <u32>link0Chunks, 68);
+  store<u32>(p, <u32>norms, 72);
+  store<u32>(p, <u32>levels, 76);
+  store<u32>(p, <u32>upperOff, 80);
+  store<u32>(p, <u32>flags, 84);
+  store<u32>(p, <u32>allow, 88);
+  store<u32>(p, <u32>stamps, 92);
+  store<u32>(p, entry, 96);
+  store<i32>(p, maxLevel, 100);
+  store<u32>(p, <u32>pool, 104);
+  store<u32>(p, poolUsed, 108);
+  store<u32>(p, deletedCount, 112);
+  store<i32>(p, memLimitPages, 116);
+  store<u32>(p, <u32>threadContexts, 120);
+  // 128..: hnsw-tx.ts saveTxState
+}
+
+/** A worker's side of saveState: the owner's globals, and thread `t`'s own context as its default. */
+export function adoptState(p: usize, t: i32): void {
+  dim = load<i32>(p, 0);
+  metric = load<i32>(p, 4);
+  M = load<i32>(p, 8);
+  M0 = load<i32>(p, 12);
+  efConstruction = load<i32>(p, 16);
+  kind = load<i32>(p, 20);
+  levelMult = load<f64>(p, 24);
+  vecBytes = <usize>load<u32>(p, 32);
+  link0Bytes = <usize>load<u32>(p, 36);
+  blockBytes = <usize>load<u32>(p, 40);
+  count = load<u32>(p, 44);
+  cap = load<u32>(p, 48);
+  flatCap = load<u32>(p, 52);
+  chunkShift = load<u32>(p, 56);
+  chunkMask = load<u32>(p, 60);
+  vecChunks = <usize>load<u32>(p, 64);
+  link0Chunks = <usize>load<u32>(p, 68);
+  norms = <usize>load<u32>(p, 72);
+  levels = <usize>load<u32>(p, 76);
+  upperOff = <usize>load<u32>(p, 80);
+  flags = <usize>load<u32>(p, 84);
+  allow = <usize>load<u32>(p, 88);
+  stamps = <usize>load<u32>(p, 92);
+  entry = load<u32>(p, 96);
+  maxLevel = load<i32>(p, 100);
+  pool = <usize>load<u32>(p, 104);
+  poolUsed = load<u32>(p, 108);
+  deletedCount = load<u32>(p, 112);
+  memLimitPages = load<i32>(p, 116);
+  threadContexts = <usize>load<u32>(p, 120);
+  defaultContext = changetype<SearchContext>(<usize>load<u32>(threadContexts + (<usize>t << 2)));
 }

@@ -12,15 +12,16 @@ import {
   drawLevel, efConstruction, entry, flags, flagsOf, levelOf, levels, link0Ptr, listPtr, M, M0, maxLevel, metric, norms,
   pool, poolUsed, reservePool, reserveResults, reserveSlots, rngState, setCount, setDeletedCount, setEntry,
   setPoolUsed, setRngState, upperOff, upperPtr, vecPtr, cap, chunkShift, memLimitPages, setMemoryLimitPages, vecBytes,
-  kind, stageBuf, encodeCode,
+  kind, stageBuf, encodeCode, adoptState, saveState, STATE_BYTES, MAX_THREADS, threadContext, roomFor,
 } from './hnsw-store';
 import { ELEMENT_F32, ELEMENT_I8, vectorBytes } from './element';
 import { validCode } from './hnsw-codes';
 import { SearchContext, nextVisitEpoch } from './search-context';
-import { inTx, txBase, txBegin, txCommit, txRollback, txSaveNode } from './hnsw-tx';
+import { adoptTxState, inTx, saveTxState, txBase, txBegin, txCommit, txRollback, txSaveNode } from './hnsw-tx';
 import { reorder, reorderMap, reorderRelease } from './hnsw-reorder';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from './limits';
 import { FILTER_HOST, FILTER_NONE, FILTER_PROGRAM, filterMatches, programSize } from './filter-eval';
+import { lockAt, lockTable, nodeLock, unlockAt } from './locks';
 
 // A function filter, called back in JS for each slot a filtered search reaches (FILTER_HOST).
 // @ts-ignore: decorator
@@ -65,6 +66,18 @@ function lazyMatch(id: u32): bool {
  * admitted it keeps expanding, which is what lets deletions and filters still fill the result.
  */
 function searchLayer(ctx: SearchContext, ep: u32, epDist: f32, q: usize, layer: i32, ef: i32, mode: i32, limit: u32): i32 {
+  return searchLayerImpl(ctx, ep, epDist, q, layer, ef, mode, limit, false);
+}
+
+/** searchLayer in a parallel insert: each list is read under its node's lock (locks.ts). */
+function searchLayerLocked(ctx: SearchContext, ep: u32, epDist: f32, q: usize, layer: i32, ef: i32): i32 {
+  return searchLayerImpl(ctx, ep, epDist, q, layer, ef, MODE_BUILD, NONE, true);
+}
+
+// @ts-ignore: decorator
+@inline function searchLayerImpl(
+  ctx: SearchContext, ep: u32, epDist: f32, q: usize, layer: i32, ef: i32, mode: i32, limit: u32, locked: bool,
+): i32 {
   const epoch = nextVisitEpoch(ctx, contextSlots());
   const vis = ctx.visited;
   const cand = ctx.candHeap;
@@ -90,7 +103,9 @@ function searchLayer(ctx: SearchContext, ep: u32, epDist: f32, q: usize, layer: 
     candSize--;
     if (candSize > 0) minSiftDown(cand, candSize, load<u64>(cand + (<usize>candSize << 3)));
 
-    const list = listPtr(keyId(ck), layer);
+    const node = keyId(ck);
+    const list = listPtr(node, layer);
+    if (locked) lockAt(nodeLock(lockTable, node));
     const n = load<u32>(list);
     // Gather the unvisited neighbours first and touch each one's vector: WASM has no prefetch, but
     // these loads start every cache miss at once instead of one distance at a time. The list of the
@@ -106,6 +121,7 @@ function searchLayer(ctx: SearchContext, ep: u32, epDist: f32, q: usize, layer: 
       m++;
       touch += load<u32>(vecPtr(nb));
     }
+    if (locked) unlockAt(nodeLock(lockTable, node));
     ctx.touchSink ^= touch;
     for (let j = 0; j < m; j++) {
       const nb = load<u32>(batch + (<usize>j << 2));
@@ -131,13 +147,26 @@ function searchLayer(ctx: SearchContext, ep: u32, epDist: f32, q: usize, layer: 
 
 /** Greedy descent from layer `from` down to (not into) layer `to`; the distance is left in ctx.greedyDist. */
 function greedy(ctx: SearchContext, q: usize, start: u32, startDist: f32, from: i32, to: i32): u32 {
+  return greedyImpl(ctx, q, start, startDist, from, to, false);
+}
+
+// @ts-ignore: decorator
+@inline function greedyImpl(ctx: SearchContext, q: usize, start: u32, startDist: f32, from: i32, to: i32, locked: bool): u32 {
   let cur = start;
   let curDist = startDist;
   for (let layer = from; layer > to; layer--) {
     let changed = true;
     while (changed) {
       changed = false;
-      const list = upperPtr(cur, layer);
+      let list = upperPtr(cur, layer);
+      if (locked) {
+        // A copy taken under the lock: another thread may be re-selecting this list.
+        const lock = nodeLock(lockTable, cur);
+        lockAt(lock);
+        memory.copy(ctx.batchBuf, list, <usize>(load<u32>(list) + 1) << 2);
+        unlockAt(lock);
+        list = ctx.batchBuf;
+      }
       const n = load<u32>(list);
       let touch: u32 = 0;
       for (let j: u32 = 1; j <= n; j++) touch += load<u32>(vecPtr(load<u32>(list + (<usize>j << 2))));
@@ -215,40 +244,98 @@ function selectFromTop(ctx: SearchContext, n: i32, maxM: i32, out: usize): i32 {
 /**
  * mutuallyConnectNewElement: links `id` at `layer` to the heuristic's pick among the `n` candidates in
  * topHeap, and each pick back to `id`, re-running the heuristic on a pick whose list is full. Returns
- * the nearest pick (where the next layer's search starts) or a negative status.
+ * the nearest pick (where the next layer's search starts) or a negative status. `locked` (a parallel
+ * insert): each list is changed under its node's lock, and may already hold what another thread added.
  */
-function connect(ctx: SearchContext, id: u32, layer: i32, n: i32): i64 {
+// @ts-ignore: decorator
+@inline function connectImpl(ctx: SearchContext, id: u32, layer: i32, n: i32, locked: bool): i64 {
   const keys = ctx.sortBuf;
   const m = selectFromTop(ctx, n, M, keys);
-  const own = listPtr(id, layer);
-  store<u32>(own, <u32>m);
-  for (let i = 0; i < m; i++) store<u32>(own + 4 + (<usize>i << 2), keyId(load<u64>(keys + (<usize>i << 3))));
-
   const mmax = layer == 0 ? M0 : M;
+  const own = listPtr(id, layer);
+  if (locked) lockAt(nodeLock(lockTable, id));
+  if (load<u32>(own) == 0) {
+    store<u32>(own, <u32>m);
+    for (let i = 0; i < m; i++) store<u32>(own + 4 + (<usize>i << 2), keyId(load<u64>(keys + (<usize>i << 3))));
+  } else {
+    mergeOwnList(ctx, id, own, keys, m, mmax);
+  }
+  if (locked) unlockAt(nodeLock(lockTable, id));
+
   const buf = ctx.nbrBuf;
   for (let i = 0; i < m; i++) {
     const s = keyId(load<u64>(keys + (<usize>i << 3)));
     if (s == id) continue;
-    if (txSaveNode(s) != ST_OK) return ST_CAPACITY;
+    if (locked) lockAt(nodeLock(lockTable, s));
+    if (txSaveNode(s) != ST_OK) {
+      if (locked) unlockAt(nodeLock(lockTable, s));
+      return ST_CAPACITY;
+    }
     const list = listPtr(s, layer);
     const c = <i32>load<u32>(list);
+    if (locked && listHas(list, c, id)) {
+      unlockAt(nodeLock(lockTable, s));
+      continue;
+    }
     if (c < mmax) {
       store<u32>(list + 4 + (<usize>c << 2), id);
       store<u32>(list, <u32>(c + 1));
-      continue;
+    } else {
+      const base = vecPtr(s);
+      store<u64>(buf, distKey(distance(base, vecPtr(id)), id));
+      for (let j = 0; j < c; j++) {
+        const nb = load<u32>(list + 4 + (<usize>j << 2));
+        store<u64>(buf + (<usize>(j + 1) << 3), distKey(distance(base, vecPtr(nb)), nb));
+      }
+      sortKeys(buf, c + 1);
+      const kept = selectNeighbors(buf, c + 1, mmax);
+      store<u32>(list, <u32>kept);
+      for (let j = 0; j < kept; j++) store<u32>(list + 4 + (<usize>j << 2), keyId(load<u64>(buf + (<usize>j << 3))));
     }
-    const base = vecPtr(s);
-    store<u64>(buf, distKey(distance(base, vecPtr(id)), id));
-    for (let j = 0; j < c; j++) {
-      const nb = load<u32>(list + 4 + (<usize>j << 2));
-      store<u64>(buf + (<usize>(j + 1) << 3), distKey(distance(base, vecPtr(nb)), nb));
-    }
-    sortKeys(buf, c + 1);
-    const kept = selectNeighbors(buf, c + 1, mmax);
-    store<u32>(list, <u32>kept);
-    for (let j = 0; j < kept; j++) store<u32>(list + 4 + (<usize>j << 2), keyId(load<u64>(buf + (<usize>j << 3))));
+    if (locked) unlockAt(nodeLock(lockTable, s));
   }
   return <i64>keyId(load<u64>(keys));
+}
+
+function connect(ctx: SearchContext, id: u32, layer: i32, n: i32): i64 {
+  return connectImpl(ctx, id, layer, n, false);
+}
+
+function connectLocked(ctx: SearchContext, id: u32, layer: i32, n: i32): i64 {
+  return connectImpl(ctx, id, layer, n, true);
+}
+
+/** True if the list at `list` (with `c` entries) holds `id`. */
+function listHas(list: usize, c: i32, id: u32): bool {
+  for (let j = 0; j < c; j++) if (load<u32>(list + 4 + (<usize>j << 2)) == id) return true;
+  return false;
+}
+
+/**
+ * A parallel insert's own list at a layer where other threads linked to `id` first (only a parallel
+ * insert gets here): its `m` picks in `keys` join what the list holds, and if that is more than `mmax`
+ * the heuristic chooses among them, as it does for a full neighbour's list.
+ */
+function mergeOwnList(ctx: SearchContext, id: u32, own: usize, keys: usize, m: i32, mmax: i32): void {
+  const buf = ctx.nbrBuf;
+  const base = vecPtr(id);
+  const c = <i32>load<u32>(own);
+  let total = 0;
+  for (let j = 0; j < c; j++) {
+    const nb = load<u32>(own + 4 + (<usize>j << 2));
+    store<u64>(buf + (<usize>total << 3), distKey(distance(base, vecPtr(nb)), nb));
+    total++;
+  }
+  for (let i = 0; i < m; i++) {
+    const key = load<u64>(keys + (<usize>i << 3));
+    if (listHas(own, c, keyId(key))) continue;
+    store<u64>(buf + (<usize>total << 3), key);
+    total++;
+  }
+  sortKeys(buf, total);
+  const kept = total > mmax ? selectNeighbors(buf, total, mmax) : total;
+  store<u32>(own, <u32>kept);
+  for (let j = 0; j < kept; j++) store<u32>(own + 4 + (<usize>j << 2), keyId(load<u64>(buf + (<usize>j << 3))));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -292,19 +379,40 @@ export function hnswInsertStored(norm: f32): i32 {
 function insertNode(stored: bool, storedNorm: f32): i32 {
   if (count >= cap) return ST_INVALID;
   const id = count;
-  const v = vecPtr(id);
-  const rngBefore = rngState;
   // The facade wrote an f32 vector at hnswStagePtr (the slot itself for f32), or a stored code at the slot.
-  const staged = kind == ELEMENT_F32 ? v : stageBuf;
-  const norm: f32 = stored ? storedNorm : metric == METRIC_COSINE ? normalize(staged, dim) : Mathf.sqrt(dotInline(staged, staged, dim));
-  if (!stored && kind != ELEMENT_F32) encodeCode(staged, v);
+  prepareVector(id, kind == ELEMENT_F32 ? vecPtr(id) : stageBuf, stored, storedNorm);
+  const rngBefore = rngState;
   const level = drawLevel();
   if (level > 0 && reservePool(<u64>poolUsed + <u64>level) != ST_OK) {
     setRngState(rngBefore);
     return ST_CAPACITY;
   }
+  placeNode(id, level);
+  setCount(id + 1);
 
+  if (entry == NONE) {
+    setEntry(id, level);
+    return <i32>id;
+  }
+  const top = maxLevel;
+  const st = linkNode(defaultContext, id, level, entry, top, false);
+  if (st != ST_OK) return st;
+  if (level > top) setEntry(id, level);
+  return <i32>id;
+}
+
+/**
+ * Stores slot `id`'s norm, and its code from the f32 vector at `staged` (normalized in place for
+ * cosine; for f32 `staged` is the slot itself); a `stored` insert's code is already in the slot.
+ */
+export function prepareVector(id: u32, staged: usize, stored: bool, storedNorm: f32): void {
+  const norm: f32 = stored ? storedNorm : metric == METRIC_COSINE ? normalize(staged, dim) : Mathf.sqrt(dotInline(staged, staged, dim));
+  if (!stored && kind != ELEMENT_F32) encodeCode(staged, vecPtr(id));
   store<f32>(norms + (<usize>id << 2), norm);
+}
+
+/** Gives slot `id` its level and empty lists, taking `level` upper blocks from the pool (reserved first). */
+export function placeNode(id: u32, level: i32): void {
   store<u8>(levels + <usize>id, <u8>level);
   store<u8>(flags + <usize>id, 0);
   store<u32>(link0Ptr(id), 0);
@@ -315,26 +423,33 @@ function insertNode(stored: bool, storedNorm: f32): i32 {
   } else {
     store<u32>(upperOff + (<usize>id << 2), 0);
   }
-  setCount(id + 1);
+}
 
-  if (entry == NONE) {
-    setEntry(id, level);
-    return <i32>id;
-  }
-  const ctx = defaultContext;
-  const ep = entry;
-  const top = maxLevel;
+/**
+ * Links node `id` (of `level`) into the graph whose entry point is `ep` on layer `top`: the greedy
+ * descent, then per layer the construction search and connect. `locked`: a parallel insert
+ * (hnsw-parallel.ts), every list read and changed under its node's lock. Returns ST_OK or ST_CAPACITY
+ * (the undo log could not grow: only a rollback restores the graph then).
+ */
+export function linkNode(ctx: SearchContext, id: u32, level: i32, ep: u32, top: i32, locked: bool): i32 {
+  return locked ? linkNodeImpl(ctx, id, level, ep, top, true) : linkNodeImpl(ctx, id, level, ep, top, false);
+}
+
+// @ts-ignore: decorator
+@inline function linkNodeImpl(ctx: SearchContext, id: u32, level: i32, ep: u32, top: i32, locked: bool): i32 {
+  const v = vecPtr(id);
   let cur = ep;
   let curDist = distance(v, vecPtr(cur));
   if (level < top) {
-    cur = greedy(ctx, v, cur, curDist, top, level);
+    cur = greedyImpl(ctx, v, cur, curDist, top, level, locked);
     curDist = ctx.greedyDist;
   }
   // A deleted or replaced entry point is never admitted by the search, but linking to it keeps the
   // new node reachable from the top (hnswlib does the same).
   const epFlagged = flagsOf(ep) != 0;
   for (let layer = level < top ? level : top; layer >= 0; layer--) {
-    let n = searchLayer(ctx, cur, curDist, v, layer, efConstruction, MODE_BUILD, NONE);
+    let n = locked ? searchLayerLocked(ctx, cur, curDist, v, layer, efConstruction)
+      : searchLayer(ctx, cur, curDist, v, layer, efConstruction, MODE_BUILD, NONE);
     if (epFlagged) {
       const key = distKey(distance(v, vecPtr(ep)), ep);
       if (n < efConstruction) {
@@ -345,13 +460,12 @@ function insertNode(stored: bool, storedNorm: f32): i32 {
       }
     }
     if (n == 0) continue;
-    const next = connect(ctx, id, layer, n);
+    const next = locked ? connectLocked(ctx, id, layer, n) : connect(ctx, id, layer, n);
     if (next < 0) return <i32>next;
     cur = <u32>next;
     curDist = distance(v, vecPtr(cur));
   }
-  if (level > top) setEntry(id, level);
-  return <i32>id;
+  return ST_OK;
 }
 
 export function hnswTxBegin(): void {
@@ -520,6 +634,64 @@ export function hnswSearchBatch(
     store<u32>(countsOut + (<usize>i << 2), <u32>r);
   }
   return ST_OK;
+}
+
+/**
+ * hnswSearchBatch on several threads at once (src/threads/): each thread claims the next query with an
+ * atomic counter at `claim` and searches it with its own context. Thread 0 is the owner; worker t >= 1
+ * adopts the owner's state block from hnswThreadState first. Unfiltered only (a filter's evaluation
+ * state is per instance). Returns ST_OK or a negative status; the owner reserved every context's
+ * result room for this k and ef (hnswThreadReserve) beforehand, so nothing allocates.
+ */
+export function hnswSearchBatchPart(
+  thread: i32, state: usize, claim: usize, queries: usize, n: u32, k: i32, ef: i32, idsOut: usize, distsOut: usize,
+  countsOut: usize,
+): i32 {
+  if (k < 1 || ef < 1) return ST_INVALID;
+  if (thread != 0) {
+    adoptState(state, thread);
+    adoptTxState(state);
+  }
+  const ctx = defaultContext;
+  const query = ctx.query;
+  const stride = <usize>k << 2;
+  const queryBytes = vectorBytes(dim);
+  if (ASC_FEATURE_THREADS) {
+    while (true) {
+      const i = atomic.add<u32>(claim, 1);
+      if (i >= n) break;
+      memory.copy(query, queries + <usize>i * queryBytes, queryBytes);
+      const r = searchInto(ctx, query, k, ef, FILTER_NONE, idsOut + <usize>i * stride, distsOut + <usize>i * stride);
+      if (r < 0) return r;
+      store<u32>(countsOut + (<usize>i << 2), <u32>r);
+    }
+  }
+  return ST_OK;
+}
+
+/** The block the owner's globals are saved in for the workers (hnsw-store.ts saveState): allocated once. */
+let stateBlock: usize = 0;
+
+/** Owner: saves its globals for the workers of a parallel call; returns the block (0 if memory is short). */
+export function hnswThreadState(): usize {
+  if (stateBlock == 0) {
+    if (!roomFor(<u64>STATE_BYTES)) return 0;
+    stateBlock = heap.alloc(STATE_BYTES);
+  }
+  saveState(stateBlock);
+  saveTxState(stateBlock);
+  return stateBlock;
+}
+
+/**
+ * Owner: makes worker thread `t`'s search context (1 <= t < MAX_THREADS) if it has none, with result
+ * room for searches with this k and ef (and for inserts). ST_OK, ST_INVALID or ST_CAPACITY.
+ */
+export function hnswThreadReserve(t: i32, k: i32, ef: i32): i32 {
+  if (k < 1 || ef < 1 || t < 1 || t >= MAX_THREADS) return ST_INVALID;
+  const ctx = threadContext(t);
+  if (ctx == 0) return ST_CAPACITY;
+  return reserveResults(changetype<SearchContext>(ctx), searchEf(k, ef));
 }
 
 /**

@@ -26,7 +26,7 @@
   /** u32 slot ids and f32 distances of the last search (hnswOutIdsPtr / hnswOutDistsPtr). */
   outIds: usize;
   outDists: usize;
-  /** 2·M + 2 u64: a full neighbour list being re-selected while linking. */
+  /** 3·M + 2 u64: a full neighbour list being re-selected while linking (or, in a parallel insert, a new node's own list merged with its picks). */
   nbrBuf: usize;
   /** The unvisited neighbours of the node being expanded, gathered before any distance is computed. */
   batchBuf: usize;

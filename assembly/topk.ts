@@ -23,8 +23,35 @@ function newTopK(): TopK {
   return t;
 }
 
-/** The heap of every exported call today. */
-export const defaultTopK: TopK = newTopK();
+/** The heap the exported calls use: the instance's own, or on a worker thread the one it was given (topkUse). */
+export let defaultTopK: TopK = newTopK();
+
+/** Owner: a new heap for a worker thread's share of a scan (flat.ts flatScanPart). */
+export function topkNew(): usize {
+  return changetype<usize>(newTopK());
+}
+
+/** Owner: topkReset for heap `t` (it may allocate, so a worker never calls it). */
+export function topkResetOn(t: usize, k: i32, minScore: f32): i32 {
+  const own = defaultTopK;
+  defaultTopK = changetype<TopK>(t);
+  const st = topkReset(k, minScore);
+  defaultTopK = own;
+  return st;
+}
+
+/** Makes heap `t` this instance's default (a worker, before its share of a scan). */
+export function topkUse(t: usize): void {
+  defaultTopK = changetype<TopK>(t);
+}
+
+/** Owner: offers every entry of heap `t` to the default heap, and empties `t` (merging the threads' heaps). */
+export function topkMergeFrom(t: usize): void {
+  const from = changetype<TopK>(t);
+  const to = defaultTopK;
+  for (let i = 0; i < from.count; i++) topkPush(to, idAt(from, i), scoreAt(from, i));
+  from.count = 0;
+}
 
 // @ts-ignore: decorator
 @inline function idAt(t: TopK, i: i32): u32 {

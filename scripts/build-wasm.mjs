@@ -1,6 +1,11 @@
-// Compiles the AssemblyScript engine to WebAssembly, twice from one source:
-//   build/memvec.wasm         SIMD (f32x4): what every current runtime runs
-//   build/memvec-scalar.wasm  no SIMD at all: for runtimes without WASM SIMD (Safari < 16.4, CPUs without SSE4.1)
+// Compiles the AssemblyScript engine to WebAssembly, three times from one source:
+//   build/memvec.wasm          SIMD (f32x4): what every current runtime runs
+//   build/memvec-scalar.wasm   no SIMD at all: for runtimes without WASM SIMD (Safari < 16.4, CPUs without SSE4.1)
+//   build/memvec-threads.wasm  SIMD + threads (atomics), on an imported shared memory: the engine of an index
+//                              or store that runs on worker threads (src/threads/). Its start function is
+//                              exported (_start) instead of run at instantiation: only the instance that owns
+//                              the memory may run it (it initializes the allocator); a worker's instance on the
+//                              same memory never does, and never allocates (docs/threads-spike.md section 1).
 // and embeds each as base64 in its own generated TS module (src/engine/wasm-*.generated.ts), so the
 // package loads its WASM with no file access and no bundler configuration, and a runtime downloads
 // only the build it runs. tsup copies build/memvec.wasm to dist/memvec-simd.wasm for the runtimes
@@ -24,19 +29,26 @@ mkdirSync(join(root, 'build'), { recursive: true });
 const variants = [
   { name: 'simd', file: 'memvec.wasm', features: ['simd'], wat: true },
   { name: 'scalar', file: 'memvec-scalar.wasm', features: [] },
+  {
+    name: 'threads', file: 'memvec-threads.wasm', features: ['simd', 'threads'], wat: true,
+    // 65536 pages: the whole 4 GiB may be grown into, as the unshared builds may.
+    extra: ['--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536', '--exportStart', '_start'],
+  },
 ];
 if (process.argv.includes('--relaxed')) variants.push({ name: 'relaxed', file: 'memvec-relaxed.wasm', features: ['simd', 'relaxed-simd'] });
 
 // --runtime minimal: the TLSF allocator (heap.alloc/realloc/free) with no automatic GC; the engine only
 //   uses unmanaged memory, so nothing is ever collected behind our back.
-// --use abort=: no env.abort import. The module's one import is env.filterHost (a function filter
-//   called back as a search reaches slots), which src/engine/engine.ts supplies when it instantiates.
+// --use abort=: no env.abort import. The module's imports are env.filterHost (a function filter
+//   called back as a search reaches slots) and, in the threads build, env.memory and env.futexWait (a
+//   lock's slow path, assembly/locks.ts); src/engine/engine.ts supplies them when it instantiates.
 // The builds are independent processes: run them side by side.
 await Promise.all(
-  variants.map(async ({ file, features, wat }) => {
+  variants.map(async ({ file, features, wat, extra = [] }) => {
     const out = join(root, 'build', file);
     const args = [asc, 'assembly/index.ts', '-o', out, '-O3', '--noAssert', '--runtime', 'minimal', '--use', 'abort='];
     if (features.length > 0) args.push('--enable', features.join(','));
+    args.push(...extra);
     if (wat) args.push('-t', join(root, 'build', file.replace(/\.wasm$/, '.wat')));
     const { stderr } = await promisify(execFile)(process.execPath, args, { cwd: root, maxBuffer: 64 << 20 }).catch((err) => {
       process.stderr.write(err.stderr ?? '');

@@ -48,9 +48,9 @@ import { indexStats } from './hnsw/stats.js';
 import { saveSnapshotFile } from './hnsw/snapshot-io.js';
 import type {
   DeepReadonly, HnswEntry, HnswFilter, HnswIndexOptions, HnswIndexStats, HnswLoadOptions, HnswMetric, HnswOpenOptions,
-  HnswProgressOptions, HnswSaveOptions, HnswSearchOptions, HnswSearchResult,
+  HnswBatchOptions, HnswProgressOptions, HnswSaveOptions, HnswSearchBatchOptions, HnswSearchOptions, HnswSearchResult,
 } from './hnsw/types.js';
-import { checkLookupKey, checkOptions, checkPath, checkProgress, checkSearchOptions, LOAD_OPTIONS, SAVE_OPTIONS } from './hnsw/validate.js';
+import { checkLookupKey, checkOptions, checkPath, checkProgress, checkSearchOptions, checkThreads, LOAD_OPTIONS, SAVE_OPTIONS } from './hnsw/validate.js';
 import * as writes from './hnsw/writes.js';
 import type { HnswChange } from './hnsw/change-feed.js';
 import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
@@ -60,7 +60,7 @@ import { checkInt, checkNonZero, checkOptionKeys, checkSignal, toBatch, type Vec
 
 export type {
   DeepReadonly, HnswEntry, HnswFilter, HnswIndexOptions, HnswIndexStats, HnswLoadOptions, HnswMetric, HnswOpenOptions,
-  HnswProgressOptions, HnswSaveOptions, HnswSearchOptions, HnswSearchResult,
+  HnswBatchOptions, HnswProgressOptions, HnswSaveOptions, HnswSearchBatchOptions, HnswSearchOptions, HnswSearchResult,
 };
 export { MAX_KEY_LENGTH } from './hnsw/validate.js';
 
@@ -71,8 +71,8 @@ ensureDisposeSymbols();
 type MetadataArg<M> = undefined extends M ? [metadata?: M] : [metadata: M];
 /** The flat batchInsert's metadata list (one per vector) and options. */
 type FlatBatchRest<M> = undefined extends M
-  ? [metadata?: readonly M[], options?: HnswProgressOptions]
-  : [metadata: readonly M[], options?: HnswProgressOptions];
+  ? [metadata?: readonly M[], options?: HnswBatchOptions]
+  : [metadata: readonly M[], options?: HnswBatchOptions];
 
 /** What changesSince returns. */
 export interface HnswChanges<M = unknown> {
@@ -188,7 +188,7 @@ export class HnswIndex<M = unknown> {
    * aborts (ABORTED), onProgress throws, or memory runs out (CAPACITY), every row inserted so far is
    * rolled back. Later rows win over earlier rows with the same key.
    */
-  batchInsert(entries: readonly HnswEntry<M>[], options?: HnswProgressOptions): Promise<void>;
+  batchInsert(entries: readonly HnswEntry<M>[], options?: HnswBatchOptions): Promise<void>;
   /** The same with the vectors as one flat Float32Array of n·dimension values (and metadata[i] for vector i). */
   batchInsert(vectors: Float32Array, keys: readonly string[], ...rest: FlatBatchRest<M>): Promise<void>;
   batchInsert(a: unknown, b?: unknown, c?: unknown, d?: unknown): Promise<void> {
@@ -261,14 +261,14 @@ export class HnswIndex<M = unknown> {
    * query), only for entries some query's traversal reaches.
    */
   searchBatch(
-    queries: Float32Array | Float64Array | readonly VectorInput[], k: number, options?: HnswSearchOptions<M>,
+    queries: Float32Array | Float64Array | readonly VectorInput[], k: number, options?: HnswSearchBatchOptions<M>,
   ): HnswSearchResult<M>[][] {
     this.core.live();
     const { data, count } = toBatch(queries, this.dimension, 'queries');
     // As search(): a cosine query needs a direction.
     if (this.metric === 'cosine') checkNonZero(data, this.dimension, (i) => `queries[${i}]`);
     checkInt(k, 'k', 1);
-    const params = checkSearchOptions(options as HnswSearchOptions | undefined, this.core.config);
+    const params = checkSearchOptions(options as HnswSearchBatchOptions | undefined, this.core.config, true);
     return searchGraphBatch(this.core, data, count, k, params) as HnswSearchResult<M>[][];
   }
 
@@ -331,7 +331,7 @@ export class HnswIndex<M = unknown> {
    * POSIX keeps alive while open) until their refresh() loads the compacted file; readers opened after
    * it see the compacted file.
    */
-  async compact(options?: HnswProgressOptions): Promise<{ reclaimed: number }> {
+  async compact(options?: HnswBatchOptions): Promise<{ reclaimed: number }> {
     return compact(this.core, options);
   }
 
@@ -391,7 +391,7 @@ export class HnswIndex<M = unknown> {
     const file = await backend.open(path, { readOnly: true });
     try {
       checkFileKind(file, path, 'snapshot');
-      return new HnswIndex<M>(await IndexCore.load(file, opts));
+      return new HnswIndex<M>(await IndexCore.load(file, { ...opts, threads: checkThreads(opts.threads) }));
     } finally {
       file.close();
     }

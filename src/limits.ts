@@ -31,3 +31,6 @@ export const MAX_HNSW_RERANK = 100;
 
 /** The rerank factor of a quantized MemMapVector search: past it the scan of codes keeps most of a store anyway. */
 export const MAX_EXACT_RERANK = 1000;
+
+/** Most threads an index or store runs on (the engine keeps a search context per thread). */
+export const MAX_THREADS = 256;

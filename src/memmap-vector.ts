@@ -30,7 +30,7 @@ import { outgrows, planRegion, type RegionPlan, regionEnd } from './flat/region-
 import { type CosineSearchOptions, FlatScanner, type ScanSource, type SearchResult } from './flat/scanner.js';
 import { RowWriter } from './flat/row-writer.js';
 import { yieldToEventLoop } from './hnsw/time.js';
-import { MAX_DIMENSION, MAX_EXACT_RERANK } from './limits.js';
+import { MAX_DIMENSION, MAX_EXACT_RERANK, MAX_THREADS } from './limits.js';
 import type { LongWorkOptions } from './long-work.js';
 import { ensureDisposeSymbols } from './runtime/dispose-symbols.js';
 import { openOrCreate } from './storage/open-or-create.js';
@@ -61,6 +61,13 @@ export interface MemMapVectorOptions {
   quantization?: Quantization;
   /** f16 and i8: the default of CosineSearchOptions.rerank for this handle (see DEFAULT_RERANK). */
   rerank?: number;
+  /**
+   * How many threads a search of a large file (4 MiB of codes and up) scans on, the calling thread
+   * included. Default: every core this process may use (engineInfo().threads); 1 scans on the calling
+   * thread alone. Where threads are unavailable it is always 1. The workers start with the first large
+   * search, which itself runs on the calling thread; the results are the same on any number of threads.
+   */
+  threads?: number;
 }
 
 
@@ -81,9 +88,9 @@ export interface MemMapVectorStats {
   bytesPerVector: number;
 }
 
-const OPEN_OPTIONS = optionNames<MemMapVectorOptions>()(['dimension', 'backend', 'readOnly', 'quantization', 'rerank']);
+const OPEN_OPTIONS = optionNames<MemMapVectorOptions>()(['dimension', 'backend', 'readOnly', 'quantization', 'rerank', 'threads']);
 const LONG_WORK_OPTIONS = optionNames<LongWorkOptions>()(['signal', 'onProgress']);
-const SEARCH_OPTIONS = optionNames<CosineSearchOptions>()(['topK', 'minScore', 'batchSize', 'rerank']);
+const SEARCH_OPTIONS = optionNames<CosineSearchOptions>()(['topK', 'minScore', 'batchSize', 'rerank', 'threads']);
 
 /**
  * Candidates per result that an f16 or i8 search rescores exactly: the smallest factor whose recall@10
@@ -151,10 +158,11 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     if (typeof readOnly !== 'boolean') throw new MemvecError('INVALID_ARGUMENT', `readOnly must be a boolean, got ${describe(readOnly)}`);
     const quantization = options.quantization === undefined ? undefined : checkChoice(options.quantization, 'quantization', QUANTIZATIONS);
     const rerank = checkInt(options.rerank ?? DEFAULT_RERANK, 'rerank', 1, MAX_EXACT_RERANK);
+    const threads = options.threads === undefined ? undefined : checkInt(options.threads, 'threads', 1, MAX_THREADS);
     const backend = await resolveBackend(options.backend);
     const create = (lock: WriterLock) => createFile(backend, lock, wanted ?? DEFAULT_DIMENSION, elementType(quantization ?? F32.kind));
     return openOrCreate(backend, path, readOnly, create, async (lock) => {
-      const engine = await Engine.create();
+      const engine = await Engine.create(threads);
       const file = await backend.open(path, { readOnly, lock: lock ?? undefined });
       try {
         const { header, slot } = readHeader(file, path);
@@ -447,7 +455,10 @@ export class MemMapVector implements Disposable, AsyncDisposable {
   /** Exact cosine search over every live vector; best first, ties by lower id. */
   cosineSearch(query: ArrayLike<number>, options?: CosineSearchOptions): SearchResult[] {
     const source = this.scanSource();
-    return this.scanner.searchAll(source, query, checkOptionKeys(options, SEARCH_OPTIONS, 'cosineSearch options'), this.rerank);
+    const opts = checkOptionKeys(options, SEARCH_OPTIONS, 'cosineSearch options');
+    const own = this.engine.threads;
+    const threads = opts.threads === undefined ? own : Math.min(checkInt(opts.threads, 'threads', 1, MAX_THREADS), own);
+    return this.scanner.searchAll(source, query, opts, this.rerank, threads);
   }
 
   /** Exact cosine search restricted to `ids` (unknown ids throw UNKNOWN_ID; deleted ones are skipped). */
@@ -514,6 +525,7 @@ export class MemMapVector implements Disposable, AsyncDisposable {
   /** Releases the file and its write lock. Every write was already durable, so there is nothing to flush. */
   close(): void {
     this.disk.close();
+    this.engine.close();
   }
 
   /** `using db = ...` (Bun, Deno, TypeScript's downlevelled `using`): close(). */

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { METRIC_COSINE, METRIC_DOT, METRIC_EUCLIDEAN } from '../src/engine/metrics.js';
+import { availableParallelism } from 'node:os';
 import { engineInfo } from '../src/engine/engine.js';
 import { ENGINE_BUILDS, instantiateBuild, scalarBase64, simdBase64 } from './support/engine-builds.js';
 import { randomVectors } from './support/random.js';
@@ -34,7 +35,10 @@ describe('engine builds', () => {
   });
 
   it('this Node loads the SIMD build, inline', async () => {
-    expect(await engineInfo()).toEqual({ entry: 'source', delivery: 'inline', wasm: 'simd' });
+    // This Node has worker_threads: every core it may use (engineInfo says how workers start).
+    expect(await engineInfo()).toEqual({
+      entry: 'source', delivery: 'inline', wasm: 'simd', threads: availableParallelism(), threadsReason: `worker_threads, ${availableParallelism()} cores`,
+    });
   });
 
   for (const [name, b64] of ENGINE_BUILDS) {

@@ -102,7 +102,7 @@ describe('options objects', async () => {
   it('HnswIndex.create with a misspelt option no longer builds with the default', async () => {
     const err = await caught(() => HnswIndex.create({ dimension: 4, efconstruction: 10 } as never));
     expect(err.message).toBe(
-      'unknown option "efconstruction" in HnswIndex.create options (did you mean "efConstruction"? valid: dimension, metric, M, efConstruction, efSearch, seed, quantization, rerank)',
+      'unknown option "efconstruction" in HnswIndex.create options (did you mean "efConstruction"? valid: dimension, metric, M, efConstruction, efSearch, seed, quantization, rerank, threads)',
     );
     await expect(HnswIndex.create(4 as never)).rejects.toThrow(/HnswIndex.create options must be an object, got 4/);
   });

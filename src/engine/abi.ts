@@ -179,6 +179,34 @@ export interface EngineExports {
   /** Installs a filter program (`count` instruction records at `prog`) and its evaluation stack (a byte per instruction). */
   filterUse(prog: number, count: number, stack: number): void;
 
+  // Worker threads (src/threads/): the jobs every thread of a gang runs (thread 0: the owner) and their
+  // owner-side setup, which does all the allocating. Exported by every build; only the threads build
+  // (atomics, shared memory) does work in the jobs.
+  /** assembly/topk.ts: a heap for a worker's share of a scan; resets one; merges one into the default heap. */
+  topkNew(): number;
+  topkResetOn(heap: number, k: number, minScore: number): number;
+  topkMergeFrom(heap: number): void;
+  /** assembly/flat.ts: one thread's share of a scan of `rows` at `block`, `step` rows per claim of the counter at `claim`. */
+  flatScanPart(
+    thread: number, heaps: number, claim: number, kind: number, query: number, queryNorm: number, block: number, rows: number,
+    dim: number, baseId: number, deletedBits: number, step: number,
+  ): void;
+  /** assembly/hnsw.ts: one thread's share of an unfiltered hnswSearchBatch, queries claimed from the counter at `claim`. */
+  hnswSearchBatchPart(
+    thread: number, state: number, claim: number, queries: number, n: number, k: number, ef: number, idsOut: number,
+    distsOut: number, countsOut: number,
+  ): number;
+  /** Saves the owner's state for its workers; returns the block (0: no memory). */
+  hnswThreadState(): number;
+  /** Worker thread t's context (made if missing) with result room for this k and ef; a status. */
+  hnswThreadReserve(t: number, k: number, ef: number): number;
+  /** assembly/hnsw-parallel.ts: a round of `rows` parallel inserts; returns its header or a negative status. */
+  hnswParallelBegin(rows: number, stored: number): number;
+  hnswParallelRowPtr(round: number, i: number): number;
+  hnswParallelNormPtr(round: number, i: number): number;
+  hnswParallelInsert(thread: number, round: number): number;
+  hnswParallelEnd(round: number): number;
+
   // assembly/abi.ts
   /** The engine's value of constant `id` (ABI_CONSTANTS below), or -2^31 for an id it does not know. */
   abiConstant(id: number): number;
@@ -196,6 +224,8 @@ export const EXPORTED_FUNCTIONS = exportNames([
   'hnswMemoryLimitPages', 'hnswSetMemoryLimitPages', 'hnswReorder', 'hnswReorderMapPtr', 'hnswReorderRelease',
   'hnswFilterAll', 'hnswKind', 'hnswStagePtr', 'hnswDecode', 'hnswRerank', 'encodeF16', 'decodeF16', 'dotF16', 'l2sqF16',
   'dotAndNormSqF32F16', 'lastNormSqOut', 'encodeI8', 'decodeI8', 'dotI8', 'l2sqI8', 'codeNormSqI8', 'filterUse', 'abiConstant',
+  'topkNew', 'topkResetOn', 'topkMergeFrom', 'flatScanPart', 'hnswSearchBatchPart', 'hnswThreadState', 'hnswThreadReserve',
+  'hnswParallelBegin', 'hnswParallelRowPtr', 'hnswParallelNormPtr', 'hnswParallelInsert', 'hnswParallelEnd',
 ]);
 
 type FunctionName = Exclude<keyof EngineExports, 'memory'>;

@@ -7,6 +7,8 @@ import type { EngineExports } from './abi.js';
 import { checkEngineExports } from './abi-check.js';
 import { loadEngineModule } from './wasm-source.js';
 import { ENTRY, type EngineInfo, type LoadedEngineModule } from './wasm-variant.js';
+import { chooseThreads, type ThreadChoice } from '../threads/choose.js';
+import { Gang } from '../threads/gang.js';
 
 /** wasm32 linear memory ends at 65536 pages of 64 KiB. */
 const MAX_WASM_BYTES = 65536 * 65536;
@@ -23,13 +25,22 @@ function compileEngine(): Promise<LoadedEngineModule> {
 }
 
 /**
- * Which entry of the package this runtime resolved, how the WASM arrived, and which engine build it
- * runs ('simd', or 'scalar' where the runtime has no WASM SIMD). Loads the engine if nothing has yet.
+ * Which entry of the package this runtime resolved, how the WASM arrived, which engine build it
+ * runs ('simd', or 'scalar' where the runtime has no WASM SIMD), and how many threads an index or store
+ * runs its parallel calls on by default, and why. Loads the engine if nothing has yet.
  */
 export async function engineInfo(): Promise<EngineInfo> {
   const { variant, delivery } = await compileEngine();
-  return { entry: ENTRY, delivery, wasm: variant };
+  const { threads, reason } = await chooseThreads(undefined);
+  return { entry: ENTRY, delivery, wasm: variant, threads, threadsReason: reason };
 }
+
+/** The engine exports a worker thread may run, in the order Engine.runJob numbers them (gang.ts). */
+export const JOBS = ['hnswSearchBatchPart', 'hnswParallelInsert', 'flatScanPart'] as const;
+export type Job = (typeof JOBS)[number];
+
+/** Stops an engine's workers once the engine itself is garbage (an index that was never closed). */
+const orphanedGangs = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Gang>((gang) => gang.close()) : null;
 
 /**
  * One engine instance with typed-array views over its memory. Its raw `exports` are for the bindings
@@ -44,10 +55,16 @@ export class Engine {
   private u8View: Uint8Array;
   private f64View: Float64Array;
 
+  /** The workers of a threaded engine, started on first use (gang.ts); null until then and when single-threaded. */
+  private gang: Gang | null = null;
+  private gangFailed = false;
+
   private constructor(
     readonly exports: EngineExports,
-    /** The function filter a FILTER_HOST search calls back for each slot it reaches (the engine's one import). */
+    /** The function filter a FILTER_HOST search calls back for each slot it reaches. */
     private readonly host: { filter: ((slot: number) => boolean) | null },
+    /** What the threads option resolved to: threads > 1 means this instance runs the threads build. */
+    readonly threading: ThreadChoice,
   ) {
     this.buffer = exports.memory.buffer;
     this.f32View = new Float32Array(this.buffer);
@@ -56,17 +73,85 @@ export class Engine {
     this.f64View = new Float64Array(this.buffer);
   }
 
-  static async create(): Promise<Engine> {
-    const { module } = await compileEngine();
+  /**
+   * A fresh instance. `threads` (default: every core) decides the build: with more than one thread
+   * available, the threads build on a shared memory that workers can join; else the single-threaded one.
+   */
+  static async create(threads?: number): Promise<Engine> {
     const host: { filter: ((slot: number) => boolean) | null } = { filter: null };
-    const imports = {
-      env: {
-        // Only a FILTER_HOST search calls it, and only after setHostFilter: never with no filter set.
-        filterHost: (slot: number): number => (host.filter!(slot >>> 0) ? 1 : 0),
-      },
+    // Only a FILTER_HOST search calls it, and only after setHostFilter: never with no filter set.
+    const filterHost = (slot: number): number => (host.filter!(slot >>> 0) ? 1 : 0);
+    const [{ module }, choice] = await Promise.all([compileEngine(), chooseThreads(threads)]);
+    if (choice.module === null) {
+      const instance = await WebAssembly.instantiate(module, { env: { filterHost } });
+      return new Engine(checkEngineExports(instance.exports), host, choice);
+    }
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    let words = new Int32Array(memory.buffer);
+    // A contended lock's slow path (assembly/locks.ts); where this thread may not block it spins instead.
+    const futexWait = (ptr: number, value: number): void => {
+      if (!choice.platform.canBlock) return;
+      if (words.length * 4 !== memory.buffer.byteLength) words = new Int32Array(memory.buffer);
+      Atomics.wait(words, ptr >>> 2, value);
     };
-    const instance = await WebAssembly.instantiate(module, imports);
-    return new Engine(checkEngineExports(instance.exports), host);
+    const instance = await WebAssembly.instantiate(choice.module, { env: { memory, filterHost, futexWait } });
+    // The start function initializes the allocator: the owner runs it, once; workers never do.
+    (instance.exports['_start'] as () => void)();
+    return new Engine(checkEngineExports(instance.exports), host, choice);
+  }
+
+  /** How many threads this engine's parallel calls may use (1: single-threaded build). */
+  get threads(): number {
+    return this.threading.threads;
+  }
+
+  /**
+   * Workers for a parallel call on `threads` threads (the caller's included), or null to run on this
+   * thread: single-threaded, or the workers are not up yet. The first call starts them in the
+   * background (await startWorkers to wait for them instead).
+   */
+  workers(threads: number): Gang | null {
+    if (threads <= 1 || this.threading.threads <= 1 || this.gangFailed) return null;
+    const gang = this.ensureGang();
+    const want = Math.min(threads, this.threading.threads) - 1;
+    if (gang.ready >= want) return gang;
+    void this.startWorkers(threads);
+    return gang.ready > 0 ? gang : null;
+  }
+
+  /** Starts workers for calls on `threads` threads and waits for them; false if they could not start. */
+  async startWorkers(threads: number): Promise<boolean> {
+    if (threads <= 1 || this.threading.threads <= 1 || this.gangFailed) return false;
+    const gang = this.ensureGang();
+    try {
+      await gang.start(Math.min(threads, this.threading.threads) - 1);
+      return true;
+    } catch (err) {
+      // Closed meanwhile (the caller finds out itself), or the workers failed: then run on one thread
+      // from now on, and say why once.
+      if (!this.gangFailed) console.warn(`memvec: worker threads did not start (${String(err)}); running on one thread`);
+      this.gangFailed = true;
+      gang.close();
+      return false;
+    }
+  }
+
+  private ensureGang(): Gang {
+    if (this.gang === null) {
+      const { module, platform } = this.threading;
+      this.gang = new Gang(platform.host!, module!, this.exports.memory, JOBS, platform.canBlock);
+      orphanedGangs?.register(this, this.gang, this);
+    }
+    return this.gang;
+  }
+
+  /** Stops this engine's workers (the engine stays usable, on one thread, until garbage). */
+  close(): void {
+    if (this.gang === null) return;
+    orphanedGangs?.unregister(this);
+    this.gang.close();
+    this.gang = null;
+    this.gangFailed = true;
   }
 
   /** The function a FILTER_HOST search calls back (null: none; such a search must not run). */

@@ -62,6 +62,29 @@ export class FlatScan {
     this.x.queryCodeI8(src, dst, dim);
   }
 
+  /** A top-k heap for a worker's share of a parallel scan (the engine keeps it for good). */
+  newHeap(): number {
+    return this.x.topkNew() >>> 0;
+  }
+
+  /** resetTopK for heap `heap`. */
+  resetHeap(heap: number, k: number, minScore: number): void {
+    if (this.x.topkResetOn(heap, k, minScore) !== 0) throw new MemvecError('CAPACITY', `topK ${k} is too large`);
+  }
+
+  /** Offers every entry of `heap` to the heap resetTopK set up, emptying `heap`. */
+  mergeHeap(heap: number): void {
+    this.x.topkMergeFrom(heap);
+  }
+
+  /** This thread's share of a parallel scan (abi.ts flatScanPart, as thread 0). */
+  scanPart(
+    heaps: number, claim: number, kind: number, query: number, queryNorm: number, block: number, rows: number, dim: number,
+    baseId: number, deletedBits: number, step: number,
+  ): void {
+    this.x.flatScanPart(0, heaps, claim, kind, query, queryNorm, block, rows, dim, baseId, deletedBits, step);
+  }
+
   /** Writes `ids` (u32) at `ptr`, for scanIds. */
   writeIds(ptr: number, ids: ArrayLike<number>): void {
     this.engine.u32.set(ids, ptr >>> 2);

@@ -10,10 +10,11 @@
  */
 import type { EngineExports } from './abi.js';
 import { type ElementType, F32, vectorBytes } from './element-type.js';
-import { Engine } from './engine.js';
+import { Engine, JOBS } from './engine.js';
+import type { Gang } from '../threads/gang.js';
 import { Originals } from './originals.js';
 import { WasmBuffer } from './wasm-buffer.js';
-import { check, statusError } from './status.js';
+import { check, statusError, ST_CAPACITY } from './status.js';
 
 /** What hnswInit takes: metric is an engine id (metrics.ts), the seed a u64 as two u32 halves. */
 export interface HnswEngineConfig {
@@ -27,6 +28,8 @@ export interface HnswEngineConfig {
   element?: ElementType;
   /** Keep the f32 originals of a quantized index (originals.ts), for the exact rerank and get(). */
   originals?: boolean;
+  /** Threads for parallel calls (Engine.create): default every core, 1 for the single-threaded build. */
+  threads?: number;
 }
 
 /** The graph's counters, as a snapshot stores them and a load restores them. */
@@ -54,6 +57,11 @@ export type FlatArray = 'norms' | 'levels' | 'upperOffsets' | 'pool' | 'flags';
 /** The engine's per-slot arrays stored in chunks (contiguous within a chunk of hnswChunkSlots slots). */
 export type ChunkedArray = 'vectors' | 'links0';
 
+/** searchBatch goes parallel from this many queries: below, waking workers costs more than it saves. */
+const PARALLEL_MIN_QUERIES = 32;
+const JOB_SEARCH = JOBS.indexOf('hnswSearchBatchPart');
+const JOB_INSERT = JOBS.indexOf('hnswParallelInsert');
+
 export class HnswEngine {
   private readonly x: EngineExports;
   /** f32 index of the query scratch: allocated at init, it never moves. */
@@ -70,6 +78,12 @@ export class HnswEngine {
   private readonly codeBytes: number;
   /** Where originals are copied in for a rescore, and where a decoded code lands: reused, only grown. */
   private readonly rescoreBuffer: WasmBuffer;
+  /** A parallel job's claim counter (one u32). */
+  private readonly claim: WasmBuffer;
+  /** The header of the current parallel insert round (beginRound). */
+  private round = 0;
+  /** The owner's state block for the workers, saved by prepareThreads. */
+  private threadState = 0;
 
   private constructor(
     /** The instance and its memory views (for WasmBuffers and reading results). */
@@ -85,12 +99,13 @@ export class HnswEngine {
     this.programBuffer = new WasmBuffer(engine, 'a filter program');
     this.stackBuffer = new WasmBuffer(engine, 'a filter program');
     this.rescoreBuffer = new WasmBuffer(engine, 'the rerank candidates');
+    this.claim = new WasmBuffer(engine, 'a parallel job');
     this.codeBytes = vectorBytes(dimension, element);
   }
 
   /** A fresh engine instance holding an empty index; `what` names the call in errors. */
   static async create(config: HnswEngineConfig, what: string): Promise<HnswEngine> {
-    const engine = await Engine.create();
+    const engine = await Engine.create(config.threads);
     const { dimension, metric, M, efConstruction, seedLo, seedHi, element = F32 } = config;
     check(engine.exports.hnswInit(dimension, metric, M, efConstruction, seedLo, seedHi, element.id), what);
     const originals = element !== F32 && config.originals === true ? new Originals(dimension) : null;
@@ -310,7 +325,7 @@ export class HnswEngine {
    * u32[idsAt + i·k] and f32[distsAt + i·k].
    */
   searchBatch(
-    data: Float32Array, n: number, k: number, ef: number, filtered: number, buffers: BatchBufferSet,
+    data: Float32Array, n: number, k: number, ef: number, filtered: number, buffers: BatchBufferSet, threads = 1,
   ): { idsAt: number; distsAt: number; countsAt: number; queriesPtr: number } {
     // Every buffer is sized first: each may grow memory, and the views below must come after.
     this.reserveSearch(k, ef);
@@ -318,10 +333,84 @@ export class HnswEngine {
     const ids = buffers.ids.ensure(n * k * 4);
     const dists = buffers.dists.ensure(n * k * 4);
     const counts = buffers.counts.ensure(n * 4);
+    const gang = filtered === 0 && n >= PARALLEL_MIN_QUERIES ? this.engine.workers(threads) : null;
+    const claim = gang === null ? 0 : this.prepareThreads(gang, threads, k, ef);
     this.engine.f32.set(data, queries >>> 2);
-    const st = this.x.hnswSearchBatch(queries, n, k, ef, filtered, ids, dists, counts);
+    const st = gang === null
+      ? this.x.hnswSearchBatch(queries, n, k, ef, filtered, ids, dists, counts)
+      : Math.min(...gang.run(JOB_SEARCH, threads - 1, [this.threadState, claim, queries, n, k, ef, ids, dists, counts],
+        () => this.x.hnswSearchBatchPart(0, 0, claim, queries, n, k, ef, ids, dists, counts)));
     if (st < 0) throw statusError(st, `searching ${n} queries`);
     return { idsAt: ids >>> 2, distsAt: dists >>> 2, countsAt: counts >>> 2, queriesPtr: queries };
+  }
+
+  /**
+   * Before a parallel call: each worker's context (made, with result room for this k and ef) and the
+   * job's claim counter, zeroed. Returns the counter's address. Everything here may allocate, so it
+   * runs before any view is taken.
+   */
+  private prepareThreads(gang: Gang, threads: number, k: number, ef: number): number {
+    const workers = Math.min(threads - 1, gang.ready);
+    for (let t = 1; t <= workers; t++) check(this.x.hnswThreadReserve(t, k, ef), 'preparing worker threads');
+    const claim = this.claim.ensure(4);
+    this.threadState = this.x.hnswThreadState() >>> 0;
+    if (this.threadState === 0) throw statusError(ST_CAPACITY, 'preparing worker threads');
+    this.engine.u32[claim >>> 2] = 0;
+    return claim;
+  }
+
+  // ---- parallel inserts (assembly/hnsw-parallel.ts) ------------------------------------------------
+
+  /**
+   * Starts a round of `rows` inserts on several threads inside the open transaction (slots reserved):
+   * levels drawn, slots placed. Write each row with writeRoundRow / writeRoundStored, then runRound.
+   * Returns the round's first slot; throws CAPACITY having changed nothing.
+   */
+  beginRound(rows: number, stored: boolean, what: string): number {
+    const first = this.count();
+    const r = this.x.hnswParallelBegin(rows, stored ? 1 : 0);
+    if (r < 0) throw statusError(r, what);
+    this.round = r >>> 0;
+    return first;
+  }
+
+  /** Row i's f32 vector, for the current round. */
+  writeRoundRow(i: number, vector: Float32Array): void {
+    this.engine.f32.set(vector, (this.x.hnswParallelRowPtr(this.round, i) >>> 0) >>> 2);
+  }
+
+  /** Row i as stored (code, norm), for a stored round (compaction). */
+  writeRoundStored(i: number, slot: number, code: Uint8Array, norm: number): void {
+    this.engine.u8.set(code, this.x.hnswVecPtr(slot) >>> 0);
+    this.engine.f32[(this.x.hnswParallelNormPtr(this.round, i) >>> 0) >>> 2] = norm;
+  }
+
+  /**
+   * Links the round's rows on `threads` threads (the caller's included). A failure (CAPACITY) throws
+   * after every thread stopped; roll the transaction back then. `originals` (stored rounds of an index
+   * with originals): row i's original; else the rows' staged vectors become the originals.
+   */
+  runRound(gang: Gang, threads: number, first: number, rows: number, what: string, originals?: ReadonlyArray<Float32Array | null>): void {
+    const round = this.round;
+    // Saves the state after beginRound placed the round's slots: the workers adopt the new count.
+    this.prepareThreads(gang, threads, 1, 1);
+    const statuses = gang.run(JOB_INSERT, threads - 1, [round], () => this.x.hnswParallelInsert(0, round));
+    const st = this.x.hnswParallelEnd(round);
+    if (st < 0 || Math.min(...statuses) < 0) throw statusError(Math.min(st, ...statuses), what);
+    const kept = this.originals;
+    if (kept === null) return;
+    const f32 = this.engine.f32;
+    for (let i = 0; i < rows; i++) {
+      if (originals !== undefined) {
+        const original = originals[i];
+        if (original == null) throw new RangeError('a stored insert into an index with originals needs its original');
+        kept.set(first + i, original);
+      } else {
+        // The engine normalized (cosine) the staged vector in place before encoding it.
+        const at = (this.x.hnswParallelRowPtr(round, i) >>> 0) >>> 2;
+        kept.set(first + i, f32.subarray(at, at + this.dimension));
+      }
+    }
   }
 
   /**

@@ -12,17 +12,9 @@
  * wasm-source.workerd.ts / wasm-source.edge-light.ts (see tsup.config.ts).
  */
 import { MemvecError } from '../errors.js';
+import { decodeBase64 } from './base64.js';
 import type { LoadedEngineModule } from './wasm-variant.js';
 
-function decodeBase64(b64: string): Uint8Array {
-  if (typeof atob !== 'function') {
-    throw new MemvecError('UNSUPPORTED', 'this runtime has no atob() to decode the embedded WASM');
-  }
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 let warnedScalar = false;
 

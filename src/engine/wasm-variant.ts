@@ -16,6 +16,14 @@ export interface EngineInfo {
   /** 'inline': base64 in the JS, compiled at run time. 'module': a WebAssembly.Module the host imported. */
   delivery: 'inline' | 'module';
   wasm: WasmVariant;
+  /**
+   * How many threads an index or store runs batchInsert, searchBatch, compact and exact scans on when
+   * its `threads` option is not given: the cores this process may use, or 1 where threads are
+   * unavailable (workerd, Vercel Edge, a page that is not cross-origin isolated).
+   */
+  threads: number;
+  /** Why `threads` is what it is (how workers start here, or what is missing). */
+  threadsReason: string;
 }
 
 /** What a wasm-source module hands the engine. */

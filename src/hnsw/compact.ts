@@ -33,8 +33,8 @@ import { IndexCore } from './index-core.js';
 import type { Rows } from './rows.js';
 import type { SlotTable } from './slot-table.js';
 import type { Snapshot } from './snapshot-io.js';
-import type { HnswProgressOptions } from './types.js';
-import { checkProgress, engineConfig, PROGRESS_OPTIONS } from './validate.js';
+import type { HnswBatchOptions } from './types.js';
+import { BATCH_OPTIONS, checkProgress, checkThreads, engineConfig } from './validate.js';
 
 /** The live entries of `table`, in slot order, as `engine` stores them (codes, norms, originals). */
 function liveRows(engine: HnswEngine, table: SlotTable): Rows {
@@ -63,20 +63,26 @@ function liveRows(engine: HnswEngine, table: SlotTable): Rows {
  * does; throws ABORTED, CLOSED (`core` closed meanwhile) or CAPACITY, and then the fresh core is
  * simply dropped. A core without a seed (from load) continues from its generator's state.
  */
-async function rebuild(core: IndexCore, engine: HnswEngine, options: HnswProgressOptions): Promise<IndexCore> {
+async function rebuild(core: IndexCore, engine: HnswEngine, options: HnswBatchOptions): Promise<IndexCore> {
   const { config, seed } = core;
   const rows = liveRows(engine, core.slots);
   const [seedLo, seedHi] = seed === null ? engine.rng() : [seed % 2 ** 32, Math.floor(seed / 2 ** 32)];
   const fresh = new IndexCore(await HnswEngine.create(engineConfig(config, seedLo, seedHi), 'compacting the index'), config);
-  await runBatch(fresh, 'compact', rows, options, core);
+  try {
+    await runBatch(fresh, 'compact', rows, options, core);
+  } catch (err) {
+    fresh.close();
+    throw err;
+  }
   return fresh;
 }
 
 /** HnswIndex.compact: rebuilds `core` from its live entries and swaps the result in, all or nothing. */
 export async function compact(core: IndexCore, options: unknown): Promise<{ reclaimed: number }> {
   const engine = core.writable('compact');
-  const opts = checkOptionKeys(options as HnswProgressOptions | undefined, PROGRESS_OPTIONS, 'compact options');
+  const opts = checkOptionKeys(options as HnswBatchOptions | undefined, BATCH_OPTIONS, 'compact options');
   checkProgress(opts);
+  checkThreads(opts.threads);
   checkSignal(opts.signal);
   const reclaimed = engine.count() - core.slots.keyToSlot.size;
   if (reclaimed === 0) {
@@ -84,8 +90,10 @@ export async function compact(core: IndexCore, options: unknown): Promise<{ recl
     return { reclaimed: 0 };
   }
   core.busy = 'compact';
+  let fresh: IndexCore | null = null;
   try {
-    const fresh = await rebuild(core, engine, opts);
+    const built = await rebuild(core, engine, opts);
+    fresh = built;
     const stillWanted = (): void => {
       if (!core.isOpen()) throw new MemvecError('CLOSED', 'the index was closed during compact');
       checkSignal(opts.signal);
@@ -96,11 +104,17 @@ export async function compact(core: IndexCore, options: unknown): Promise<{ recl
     // old engine may still run until the swap.
     engine.originals?.detachFile(engine.count());
     let written: Snapshot | null = null;
-    await core.journal?.rewrite(() => (written = fresh.snapshot()), fresh.slots.orderedSlots, stillWanted);
+    await core.journal?.rewrite(() => (written = built.snapshot()), built.slots.orderedSlots, stillWanted);
     if (!core.isOpen()) throw new MemvecError('CLOSED', 'the index was closed during compact');
-    core.engine = fresh.engine;
-    core.slots = fresh.slots;
-    if (written !== null) core.journal?.adoptOriginals?.(fresh.engine!, written);
+    core.engine = built.engine;
+    core.slots = built.slots;
+    if (written !== null) core.journal?.adoptOriginals?.(built.engine!, written);
+    fresh = null;
+    // The old engine's worker threads stop (readers of its memory may still finish a search).
+    engine.engine.close();
+  } catch (err) {
+    fresh?.close();
+    throw err;
   } finally {
     if (core.busy === 'compact') core.busy = null;
   }

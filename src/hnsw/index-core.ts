@@ -67,7 +67,7 @@ export class IndexCore {
   }
 
   /** The index a snapshot holds (validated by readSnapshot before the engine uses it). */
-  static async load(file: StorageFile, opts: HnswProgressOptions, originalsInFile = false): Promise<IndexCore> {
+  static async load(file: StorageFile, opts: HnswProgressOptions & { threads?: number | undefined }, originalsInFile = false): Promise<IndexCore> {
     const { engine, config, table } = await readSnapshot(file, opts, originalsInFile);
     return new IndexCore(engine, config, table);
   }
@@ -151,6 +151,7 @@ export class IndexCore {
 
   /** Moves `fresh`'s engine and entries into this core (whose old ones are released), closing `fresh`. */
   adopt(fresh: IndexCore): void {
+    this.engine?.engine.close();
     this.engine = fresh.engine;
     this.slots = fresh.slots;
     this.batchBuffers = null;
@@ -168,6 +169,8 @@ export class IndexCore {
     this.journal = null;
     this.refresher = null;
     journal?.close();
+    // Its worker threads stop now; the memory goes with the last reference.
+    this.engine?.engine.close();
     this.engine = null;
     this.batchBuffers = null;
     this.busy = null;

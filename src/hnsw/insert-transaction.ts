@@ -7,6 +7,7 @@
 import type { HnswEngine } from '../engine/hnsw-engine.js';
 import { renumber } from './renumber.js';
 import type { Rows } from './rows.js';
+import type { Gang } from '../threads/gang.js';
 import { setSlotMeta, type SlotTable } from './slot-table.js';
 
 export class InsertTransaction {
@@ -48,6 +49,32 @@ export class InsertTransaction {
     );
     this.byKey.set(key, got);
     this.slots.push(got);
+  }
+
+  /**
+   * Rows from..from + count - 1 as one round on `threads` threads (assembly/hnsw-parallel.ts): placed
+   * in consecutive slots, written, then linked by every thread at once. The bookkeeping is insertRow's.
+   */
+  insertRound(from: number, count: number, gang: Gang, threads: number): void {
+    const { engine, rows } = this;
+    const dim = this.dimension;
+    const stored = rows.stored;
+    const what = count === 1 ? `inserting row ${from}` : `inserting rows ${from} to ${from + count - 1}`;
+    const first = engine.beginRound(count, stored !== undefined, what);
+    for (let j = 0; j < count; j++) {
+      const i = from + j;
+      const slot = first + j;
+      if (stored === undefined) engine.writeRoundRow(j, rows.data.subarray(i * dim, (i + 1) * dim));
+      else engine.writeRoundStored(j, slot, stored.codes[i]!, stored.norms[i]!);
+      // After beginRound placed the slots (with clear flags): an earlier row of this round may be replaced.
+      const key = rows.keys[i]!;
+      const prev = this.byKey.get(key) ?? this.table.keyToSlot.get(key);
+      if (prev !== undefined && engine.setReplaced(prev, true)) this.replaced.push(prev);
+      this.byKey.set(key, slot);
+      this.slots.push(slot);
+    }
+    const originals = stored === undefined ? undefined : (stored.originals ?? []).slice(from, from + count);
+    engine.runRound(gang, threads, first, count, what, originals);
   }
 
   rollback(): void {

@@ -29,7 +29,10 @@ import { applyLog, LOG_START, readLog } from './log-replay.js';
 import { RangeFile } from './range-file.js';
 import { now } from './time.js';
 import type { HnswIndexOptions, HnswMetric, HnswOpenOptions, HnswProgressOptions } from './types.js';
-import { checkOptions, checkProgress, checkRerankShape } from './validate.js';
+
+/** A load's progress options, and the threads of the index it makes. */
+type HnswLoadProgress = HnswProgressOptions & { threads?: number | undefined };
+import { checkOptions, checkProgress, checkRerankShape, checkThreads } from './validate.js';
 import { elementType } from '../engine/element-type.js';
 import { COMPACT_SUFFIX, writeWholeIndexFile } from './whole-file.js';
 import { replaceFile, replacementPath } from '../storage/replace-file.js';
@@ -39,7 +42,7 @@ export type { HnswOpenOptions };
 type Config = Required<HnswIndexOptions>;
 
 const CONFIG_KEYS = ['dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed', 'quantization', 'rerank'] as const;
-const OPEN_OPTIONS = optionNames<HnswOpenOptions>()([...CONFIG_KEYS, 'backend', 'readOnly', 'checkpointLogBytes', 'signal', 'onProgress']);
+const OPEN_OPTIONS = optionNames<HnswOpenOptions>()([...CONFIG_KEYS, 'backend', 'readOnly', 'checkpointLogBytes', 'signal', 'onProgress', 'threads']);
 /** A reader racing a writer's checkpoint may read a snapshot as it is overwritten: it tries again. */
 const READER_ATTEMPTS = 4;
 
@@ -58,6 +61,7 @@ export async function openIndexFile(path: unknown, options: unknown): Promise<In
   if (logBytes !== undefined && logBytes !== Infinity) checkInt(logBytes, 'checkpointLogBytes', 0);
   checkProgress(opts);
   checkSignal(opts.signal);
+  const threads = checkThreads(opts.threads);
   // The config fields the caller named: checked now (with the same ranges as create), compared with
   // the file's later. Fields left out come from the file.
   const given: Partial<Config> = {};
@@ -73,7 +77,7 @@ export async function openIndexFile(path: unknown, options: unknown): Promise<In
     await createIndexFile(backend, lock, checkOptions({ ...given, dimension: given.dimension }));
   };
   return openOrCreate(backend, path, readOnly, create, async (lock) => {
-    const progress = { signal: opts.signal, onProgress: opts.onProgress };
+    const progress = { signal: opts.signal, onProgress: opts.onProgress, threads };
     return await readCommitted<IndexCore>(backend, path, readOnly, lock, async (file, header, slot) => {
       // A writer keeps its file open, so a quantized index's originals stay there (a reader keeps no file).
       const { index, snapshotMs, replayMs } = await loadCommitted(file, path, header, given, progress, lock !== null);
@@ -83,7 +87,7 @@ export async function openIndexFile(path: unknown, options: unknown): Promise<In
           // A reader keeps no file open (and never held a lock): refresh() reopens the path.
           journal = new IndexReader(path, header, file.size(), index, {
             backend,
-            load: (f, h) => loadCommitted(f, path, h, { ...given, ...index.config }, {}).then((r) => r.index),
+            load: (f, h) => loadCommitted(f, path, h, { ...given, ...index.config }, { threads }).then((r) => r.index),
             retry: (run) => readCommitted(backend, path, true, null, run),
           });
           file.close();
@@ -142,7 +146,7 @@ export function readIndexHeader(file: StorageFile, path: string): { header: Inde
  * HnswIndex.load, then its log replayed. Progress counts the snapshot's bytes, then the log's.
  */
 async function loadCommitted(
-  file: StorageFile, path: string, header: IndexHeader, given: Partial<Config>, progress: HnswProgressOptions, originalsInFile = false,
+  file: StorageFile, path: string, header: IndexHeader, given: Partial<Config>, progress: HnswLoadProgress, originalsInFile = false,
 ): Promise<{ index: IndexCore; snapshotMs: number; replayMs: number }> {
   const snapshotFile = new RangeFile(file, header.snapshotOffset, header.snapshotLength);
   let snapshot: HnswSnapshotHeader;
@@ -154,14 +158,14 @@ async function loadCommitted(
   checkConfig(path, given, snapshot, header.seed);
   if (header.orderedSlots > snapshot.slots) throw corrupt(path, 'the header counts more ordered slots than the snapshot holds');
 
-  const { signal, onProgress } = progress;
+  const { signal, onProgress, threads } = progress;
   let snapshotBytes = 0;
   const snapshotProgress = onProgress === undefined ? undefined : (done: number, total: number): void => {
     snapshotBytes = total;
     onProgress(done, total + header.logLength);
   };
   let started = now();
-  const index = await IndexCore.load(snapshotFile, { signal, onProgress: snapshotProgress }, originalsInFile).catch((err: unknown) => {
+  const index = await IndexCore.load(snapshotFile, { signal, onProgress: snapshotProgress, threads }, originalsInFile).catch((err: unknown) => {
     throw withPath(path, err);
   });
   const snapshotMs = now() - started;

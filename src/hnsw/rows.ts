@@ -4,9 +4,9 @@
  */
 import { MemvecError } from '../errors.js';
 import type { LoggedRows } from '../format/hnsw-log-record.js';
-import type { HnswEntry, HnswMetric, HnswProgressOptions } from './types.js';
+import type { HnswEntry, HnswMetric, HnswBatchOptions } from './types.js';
 import { checkNonZero, checkOptionKeys, checkSignal, toBatch, toVector } from '../validate.js';
-import { checkKey, checkProgress, PROGRESS_OPTIONS, toStoredMetadata } from './validate.js';
+import { BATCH_OPTIONS, checkKey, checkProgress, checkThreads, toStoredMetadata } from './validate.js';
 
 /**
  * The same shape the log records (a persistent index logs exactly the rows it inserts). Compaction's
@@ -44,12 +44,13 @@ export function queryRow(query: unknown, dimension: number, metric: HnswMetric):
  */
 export function batchArguments(
   a: unknown, b: unknown, c: unknown, d: unknown, dimension: number, metric: HnswMetric,
-): { rows: Rows; options: HnswProgressOptions } {
+): { rows: Rows; options: HnswBatchOptions } {
   const flat = a instanceof Float32Array || a instanceof Float64Array;
-  const options = (flat ? d : b) as HnswProgressOptions | undefined;
-  const opts = checkOptionKeys(options, PROGRESS_OPTIONS, 'batchInsert options');
+  const options = (flat ? d : b) as HnswBatchOptions | undefined;
+  const opts = checkOptionKeys(options, BATCH_OPTIONS, 'batchInsert options');
   checkProgress(opts);
   checkSignal(opts.signal);
+  checkThreads(opts.threads);
   const rows = flat ? flatRows(a, b, c, dimension) : entryRows(a, dimension);
   // Every row is checked before any is inserted: one zero row and the batch inserts nothing.
   if (metric === 'cosine') checkNonZero(rows.data, dimension, (i) => (flat ? `vectors row ${i}` : `entries[${i}].vector`));

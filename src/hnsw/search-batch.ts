@@ -14,6 +14,7 @@ import { candidateCount } from './rerank.js';
 import { I32_MAX, prepareSearch, runFiltered, toResults } from './search.js';
 import type { HnswSearchResult } from './types.js';
 import type { SearchParams } from './validate.js';
+import { threadsFor } from './threads.js';
 
 /**
  * One result list per query (`count` queries of `dimension` values back to back in `data`), each as
@@ -33,7 +34,7 @@ export function searchGraphBatch(core: IndexCore, data: Float32Array, count: num
   if (core.batchBuffers?.engine !== engine) core.batchBuffers = new BatchBuffers(engine);
   const buffers = core.batchBuffers;
   const { idsAt, distsAt, countsAt, queriesPtr } = runFiltered(
-    core, prepared, (e, filtered) => e.searchBatch(data, count, kc, Math.min(params.ef, I32_MAX), filtered, buffers),
+    core, prepared, (e, filtered) => e.searchBatch(data, count, kc, Math.min(params.ef, I32_MAX), filtered, buffers, threadsFor(e, params.threads)),
   );
   const out = new Array<HnswSearchResult[]>(count);
   const queryBytes = core.config.dimension * 4;

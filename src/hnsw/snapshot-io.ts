@@ -90,7 +90,7 @@ export async function saveSnapshotFile(backend: StorageBackend, path: string, ta
  * every section's CRC-32 is checked, and the engine validates the graph before it is used.
  */
 export async function readSnapshot(
-  file: StorageFile, opts: HnswProgressOptions, originalsInFile = false,
+  file: StorageFile, opts: HnswProgressOptions & { threads?: number | undefined }, originalsInFile = false,
 ): Promise<{ engine: HnswEngine; config: Config; table: SlotTable }> {
   const { signal, onProgress } = opts;
   const h = readHeader(file);
@@ -102,6 +102,7 @@ export async function readSnapshot(
     efSearch: h.efSearch,
     quantization: elementType(h.element).kind,
     rerank: h.rerank,
+    threads: opts.threads,
   };
   const engine = await HnswEngine.create(engineConfig(config, 0, 0), 'loading the index');
   engine.loadReserve(h.slots, h.poolBlocks);

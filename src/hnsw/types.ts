@@ -37,6 +37,19 @@ export interface HnswIndexOptions {
    * get() vectors from the quantized values. Only for quantization 'f16' or 'i8'.
    */
   rerank?: number | false;
+  /**
+   * How many threads batchInsert, searchBatch and compact run on, the calling thread included (worker
+   * threads on the index's shared memory). Default: every core this process may use
+   * (engineInfo().threads); 1 runs them on the calling thread alone, with the same results every time.
+   * Where threads are unavailable (workerd, Vercel Edge, a page that is not cross-origin isolated)
+   * everything runs on the calling thread. A per-call `threads` may lower it, not raise it.
+   */
+  threads?: number;
+}
+
+/** batchInsert's and compact's options: progress, abort, and this call's thread count (at most the index's). */
+export interface HnswBatchOptions extends HnswProgressOptions {
+  threads?: number;
 }
 
 /**
@@ -71,6 +84,11 @@ export interface HnswSearchOptions<M = unknown> {
    * index but not write to it or search it (LOCKED).
    */
   filter?: HnswFilter<M>;
+}
+
+/** searchBatch's options: search's, and this call's thread count (at most the index's). */
+export interface HnswSearchBatchOptions<M = unknown> extends HnswSearchOptions<M> {
+  threads?: number;
 }
 
 /**
@@ -117,6 +135,8 @@ export interface HnswSaveOptions {
 
 export interface HnswLoadOptions extends HnswProgressOptions {
   backend?: BackendChoice;
+  /** As HnswIndexOptions.threads: the loaded index's. */
+  threads?: number;
 }
 
 export interface HnswOpenOptions extends Partial<HnswIndexOptions> {

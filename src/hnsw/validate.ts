@@ -5,13 +5,14 @@
  */
 import { MemvecError } from '../errors.js';
 import type {
-  HnswIndexOptions, HnswLoadOptions, HnswMetric, HnswProgressOptions, HnswSaveOptions, HnswSearchOptions,
+  HnswBatchOptions, HnswIndexOptions, HnswLoadOptions, HnswMetric, HnswProgressOptions, HnswSaveOptions, HnswSearchBatchOptions,
+  HnswSearchOptions,
 } from './types.js';
 import { checkChoice, checkInt, checkNumber, checkOptionKeys, describe, optionNames } from '../validate.js';
 import { METRIC_IDS } from '../engine/metrics.js';
 import { elementType, type Quantization, QUANTIZATIONS } from '../engine/element-type.js';
 import type { HnswEngineConfig } from '../engine/hnsw-engine.js';
-import { MAX_DIMENSION, MAX_EF, MAX_HNSW_RERANK, MAX_M, MIN_M } from '../limits.js';
+import { MAX_DIMENSION, MAX_EF, MAX_HNSW_RERANK, MAX_M, MAX_THREADS, MIN_M } from '../limits.js';
 import { type EntryFilter, toEntryFilter } from './entry-filter.js';
 
 /** UTF-16 code units. */
@@ -38,19 +39,21 @@ export interface Config {
   quantization: Quantization;
   /** The rerank factor of a quantized index that keeps its f32 originals; 0 when it keeps none (and for f32). */
   rerank: number;
+  /** The threads option (undefined: every core); not saved with the index. */
+  threads: number | undefined;
 }
 
 /** The fields of `config` an index keeps (checkOptions' result also carries the seed). */
 export function keptConfig(config: Config): Config {
-  const { dimension, metric, M, efConstruction, efSearch, quantization, rerank } = config;
-  return { dimension, metric, M, efConstruction, efSearch, quantization, rerank };
+  const { dimension, metric, M, efConstruction, efSearch, quantization, rerank, threads } = config;
+  return { dimension, metric, M, efConstruction, efSearch, quantization, rerank, threads };
 }
 
 /** What HnswEngine.create takes for an index with this config and level-generator seed. */
 export function engineConfig(config: Config, seedLo: number, seedHi: number): HnswEngineConfig {
   return {
     dimension: config.dimension, metric: METRIC_IDS[config.metric], M: config.M, efConstruction: config.efConstruction,
-    seedLo, seedHi, element: elementType(config.quantization), originals: config.rerank > 0,
+    seedLo, seedHi, element: elementType(config.quantization), originals: config.rerank > 0, threads: config.threads,
   };
 }
 
@@ -77,12 +80,19 @@ export { describe };
 
 // Each options object's names, listed once (the compiler checks each list against its interface).
 const CREATE_OPTIONS = optionNames<HnswIndexOptions>()([
-  'dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed', 'quantization', 'rerank',
+  'dimension', 'metric', 'M', 'efConstruction', 'efSearch', 'seed', 'quantization', 'rerank', 'threads',
 ]);
 const SEARCH_OPTIONS = optionNames<HnswSearchOptions>()(['ef', 'minScore', 'filter', 'rerank']);
+const SEARCH_BATCH_OPTIONS = optionNames<HnswSearchBatchOptions>()(['ef', 'minScore', 'filter', 'rerank', 'threads']);
 export const SAVE_OPTIONS = optionNames<HnswSaveOptions>()(['backend']);
-export const LOAD_OPTIONS = optionNames<HnswLoadOptions>()(['backend', 'signal', 'onProgress']);
+export const LOAD_OPTIONS = optionNames<HnswLoadOptions>()(['backend', 'signal', 'onProgress', 'threads']);
 export const PROGRESS_OPTIONS = optionNames<HnswProgressOptions>()(['signal', 'onProgress']);
+export const BATCH_OPTIONS = optionNames<HnswBatchOptions>()(['signal', 'onProgress', 'threads']);
+
+/** A threads option: undefined (the default), or a whole number of threads from 1 to MAX_THREADS. */
+export function checkThreads(value: unknown): number | undefined {
+  return value === undefined ? undefined : checkInt(value, 'threads', 1, MAX_THREADS);
+}
 
 // In unicode mode \p{Cs} matches only unpaired surrogates, which UTF-8 cannot encode (they would not
 // survive a save and load).
@@ -151,6 +161,7 @@ export function checkOptions(options: unknown): Config & { seed: number } {
     seed: checkInt(o.seed ?? DEFAULTS.seed, 'seed', 0),
     quantization,
     rerank: checkRerank(o.rerank, quantization),
+    threads: checkThreads(o.threads),
   };
 }
 
@@ -179,10 +190,12 @@ export interface SearchParams {
   minScore: number | undefined;
   /** The filter, checked (an object filter compiled once, for this call). */
   filter: EntryFilter | undefined;
+  /** searchBatch: this call's threads option (undefined: the index's). */
+  threads: number | undefined;
 }
 
-export function checkSearchOptions(options: HnswSearchOptions | undefined, config: Config): SearchParams {
-  const opts = checkOptionKeys(options, SEARCH_OPTIONS, 'search options');
+export function checkSearchOptions(options: HnswSearchBatchOptions | undefined, config: Config, batch = false): SearchParams {
+  const opts = batch ? checkOptionKeys(options, SEARCH_BATCH_OPTIONS, 'searchBatch options') : checkOptionKeys(options, SEARCH_OPTIONS, 'search options');
   const ef = opts.ef === undefined ? config.efSearch : checkInt(opts.ef, 'ef', 1);
   let rerank = config.rerank;
   if (opts.rerank !== undefined) {
@@ -195,5 +208,5 @@ export function checkSearchOptions(options: HnswSearchOptions | undefined, confi
   }
   const minScore = opts.minScore === undefined ? undefined : checkNumber(opts.minScore, 'minScore');
   const filter = opts.filter === undefined ? undefined : toEntryFilter(opts.filter);
-  return { ef, rerank, minScore, filter };
+  return { ef, rerank, minScore, filter, threads: checkThreads(opts.threads) };
 }

@@ -1,0 +1,34 @@
+/**
+ * Worker threads in Node, Bun and Deno: node:worker_threads (Deno's web Worker has no unref(), and
+ * would keep the process alive). Replaced by spawn-node.unavailable.ts in the browser and edge builds
+ * (tsup.config.ts), which must not import node: modules.
+ */
+import type { ThreadHost } from './types.js';
+
+export async function nodeThreadHost(): Promise<ThreadHost | string> {
+  let wt: typeof import('node:worker_threads');
+  let os: typeof import('node:os');
+  try {
+    wt = await import('node:worker_threads');
+    os = await import('node:os');
+  } catch {
+    return 'this runtime has no node:worker_threads';
+  }
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return {
+    cores: Math.max(1, cores),
+    kind: 'worker_threads',
+    spawn(source) {
+      const w = new wt.Worker(source, { eval: true });
+      return {
+        // Once ready: idle workers never keep the process alive (they sleep in Atomics.wait between
+        // jobs). Not before: a process waiting only for a worker to start (Deno) would exit instead.
+        unref: () => void w.unref(),
+        post: (message) => w.postMessage(message),
+        onMessage: (listener) => w.on('message', listener),
+        onError: (listener) => w.on('error', listener),
+        terminate: () => void w.terminate(),
+      };
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/** What a runtime's worker threads look like to memvec (platform.ts makes them). */
+
+/** A started worker, whatever the runtime's Worker is. */
+export interface WorkerPort {
+  /** Lets the process exit while this worker lives (a no-op where workers never hold it). */
+  unref(): void;
+  post(message: unknown): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onError(listener: (err: unknown) => void): void;
+  terminate(): void;
+}
+
+export interface ThreadHost {
+  /** Cores this process may use (os.availableParallelism, navigator.hardwareConcurrency). */
+  cores: number;
+  /** How workers are started: 'worker_threads' or 'web-worker'. */
+  kind: string;
+  spawn(source: string): WorkerPort;
+}
