@@ -101,6 +101,11 @@ export class HnswIndex<M = unknown> {
    * nothing: an f32 index (its scores are exact already), or a quantized one created with rerank: false.
    */
   readonly rerank: number | false;
+  /**
+   * How many threads batchInsert, searchBatch and compact run on (the calling thread included): the
+   * threads option, or every core, or 1 where threads are unavailable (engineInfo().threadsReason).
+   */
+  readonly threads: number;
 
   /** The index's state; the helpers in src/hnsw/ take it (index-core.ts). */
   private readonly core: IndexCore;
@@ -115,6 +120,7 @@ export class HnswIndex<M = unknown> {
     this.efSearch = config.efSearch;
     this.quantization = config.quantization;
     this.rerank = config.rerank === 0 ? false : config.rerank;
+    this.threads = core.live().engine.threads;
   }
 
   /** A new, empty index. */

@@ -187,6 +187,11 @@ export class MemMapVector implements Disposable, AsyncDisposable {
     return this.header.dimension;
   }
 
+  /** How many threads a search of a large file runs on (MemMapVectorOptions.threads; 1 where threads are unavailable). */
+  get threads(): number {
+    return this.engine.threads;
+  }
+
   /** How the file keeps its vectors: 'f32', 'f16' or 'i8' (MemMapVectorOptions.quantization). */
   get quantization(): Quantization {
     return this.layout.type.kind;

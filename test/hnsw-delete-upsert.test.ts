@@ -104,11 +104,11 @@ describe('HnswIndex delete, upsert, get', () => {
     index.close();
   });
 
-  it('the same seed and inserts build the same index; batchInsert equals insert one by one', async () => {
+  it('the same seed and inserts build the same index; batchInsert equals insert one by one (threads: 1)', async () => {
     const dim = 16;
     const n = 1500;
     const data = clusteredVectors(n, dim, 8, 61);
-    const a = await build(data, dim, { seed: 7 });
+    const a = await build(data, dim, { seed: 7, threads: 1 });
     const b = await HnswIndex.create({ dimension: dim, M: 12, efConstruction: 100, seed: 7 });
     for (let i = 0; i < n; i++) b.insert(`k${i}`, row(data, dim, i));
     const queries = clusteredVectors(20, dim, 8, 62);
@@ -135,8 +135,8 @@ describe('HnswIndex renumbers slots for locality without changing answers', () =
   }
 
   it('a renumbered batch build answers exactly like a one-by-one build', async () => {
-    const batch = await build(data, dim, { seed: 3 });
-    const single = await HnswIndex.create({ dimension: dim, M: 12, efConstruction: 100, seed: 3 });
+    const batch = await build(data, dim, { seed: 3, threads: 1 });
+    const single = await HnswIndex.create({ dimension: dim, M: 12, efConstruction: 100, seed: 3, threads: 1 });
     for (let i = 0; i < n; i++) single.insert(`k${i}`, row(data, dim, i));
     expect(moved(batch)).toBeGreaterThan(n / 2);
     expect(moved(single)).toBe(0);
@@ -156,7 +156,8 @@ describe('HnswIndex renumbers slots for locality without changing answers', () =
   });
 
   it('an aborted batch that renumbered its own slots rolls back exactly', async () => {
-    const index = await build(data.subarray(0, 3000 * dim), dim);
+    // threads: 1: compared with a twin built by the same calls (only the single-threaded build is deterministic).
+    const index = await build(data.subarray(0, 3000 * dim), dim, { threads: 1 });
     for (let i = 0; i < 3000; i += 11) index.delete(`k${i}`);
     const before = observe(index, queries, dim);
     const controller = new AbortController();
@@ -174,7 +175,7 @@ describe('HnswIndex renumbers slots for locality without changing answers', () =
     expect(observe(index, queries, dim)).toEqual(before);
     // The same batch, not aborted, then gives what a fresh build of the same history gives.
     await index.batchInsert(data.slice(3000 * dim), keys);
-    const twin = await build(data.subarray(0, 3000 * dim), dim);
+    const twin = await build(data.subarray(0, 3000 * dim), dim, { threads: 1 });
     for (let i = 0; i < 3000; i += 11) twin.delete(`k${i}`);
     await twin.batchInsert(data.slice(3000 * dim), keys);
     expect(observe(index, queries, dim)).toEqual(observe(twin, queries, dim));

@@ -100,6 +100,11 @@ export class Engine {
     return new Engine(checkEngineExports(instance.exports), host, choice);
   }
 
+  /** Worker threads started and ready now (0 before the first parallel call and after close). */
+  get workersReady(): number {
+    return this.gang?.ready ?? 0;
+  }
+
   /** How many threads this engine's parallel calls may use (1: single-threaded build). */
   get threads(): number {
     return this.threading.threads;

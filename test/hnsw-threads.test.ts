@@ -1,0 +1,256 @@
+// HnswIndex and MemMapVector on worker threads (issue 11): parallel batchInsert rounds into one graph,
+// searchBatch and exact scans split across threads. The parallel build is checked for recall against a
+// serial one, never for identity (threads interleave); everything that must be exact is checked exactly.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadSiftSmall } from '../data/fvecs.mjs';
+import type { Engine } from '../src/engine/engine.js';
+import { HnswIndex } from '../src/hnsw-index.js';
+import { MemMapVector } from '../src/memmap-vector.js';
+import { MemoryBackend } from '../src/storage/memory.js';
+import { fsBackend } from '../src/storage/fs.js';
+import { readIndexHeader } from '../src/hnsw/open-file.js';
+import { expectCodeAsync } from './support/expect-code.js';
+import { keysFor, observe } from './support/hnsw-fixtures.js';
+import { clusteredVectors } from './support/random.js';
+import { row } from './support/rows.js';
+
+/** The engine behind an index (to see whether its workers ran). */
+function engineOf(index: HnswIndex): Engine {
+  return (index as unknown as { core: { engine: { engine: Engine } } }).core.engine.engine;
+}
+
+/** recall@10 of `index` at `ef` against siftsmall's groundtruth. */
+function siftRecall(index: HnswIndex, ef: number): number {
+  const { queries, groundtruth } = loadSiftSmall();
+  let hits = 0;
+  for (let q = 0; q < queries.count; q++) {
+    const got = new Set(index.search(row(queries.data, queries.dim, q), 10, { ef }).map((r) => Number(r.key)));
+    for (let j = 0; j < 10; j++) if (got.has(groundtruth.data[q * groundtruth.dim + j]!)) hits++;
+  }
+  return hits / (queries.count * 10);
+}
+
+async function snapshotBytes(index: HnswIndex): Promise<Uint8Array> {
+  const backend = new MemoryBackend();
+  await index.save('s', { backend });
+  const file = await backend.open('s', { readOnly: true });
+  const bytes = new Uint8Array(file.size());
+  file.read(0, bytes);
+  file.close();
+  return bytes;
+}
+
+describe('HnswIndex on threads', () => {
+  const sift = loadSiftSmall();
+  const siftKeys = keysFor(sift.base.count, '');
+
+  it('a parallel build of siftsmall has the recall of a serial one (within 0.005), on worker threads', async () => {
+    const serial = await HnswIndex.create({ dimension: 128, metric: 'euclidean', threads: 1 });
+    const parallel = await HnswIndex.create({ dimension: 128, metric: 'euclidean', threads: 2 });
+    expect(serial.threads).toBe(1);
+    expect(parallel.threads).toBe(2);
+    await serial.batchInsert(sift.base.data, siftKeys);
+    await parallel.batchInsert(sift.base.data, siftKeys);
+    expect(engineOf(serial).workersReady).toBe(0);
+    expect(engineOf(parallel).workersReady).toBe(1);
+    expect(parallel.size()).toBe(sift.base.count);
+    for (const ef of [16, 50]) {
+      const [rs, rp] = [siftRecall(serial, ef), siftRecall(parallel, ef)];
+      console.log(`siftsmall ef ${ef}: recall@10 serial ${rs.toFixed(4)}, 2 threads ${rp.toFixed(4)}`);
+      expect(rp).toBeGreaterThanOrEqual(rs - 0.005);
+    }
+    // Every vector is stored as given, whichever thread linked it.
+    for (const i of [0, 1, 5000, 9999]) expect(parallel.get(String(i))!.vector).toEqual(row(sift.base.data, 128, i));
+    const engine = engineOf(parallel);
+    serial.close();
+    parallel.close();
+    expect(engine.workersReady).toBe(0);
+  });
+
+  it('threads: 1 builds the same index every time, byte for byte', async () => {
+    const data = clusteredVectors(3000, 16, 8, 21);
+    const keys = keysFor(3000);
+    const [a, b] = [await HnswIndex.create({ dimension: 16, threads: 1 }), await HnswIndex.create({ dimension: 16, threads: 1 })];
+    await a.batchInsert(data, keys);
+    await b.batchInsert(data, keys);
+    expect(await snapshotBytes(a)).toEqual(await snapshotBytes(b));
+    a.close();
+    b.close();
+  });
+
+  it('searchBatch on 2 threads answers exactly as on 1, for f32 and i8', async () => {
+    for (const quantization of ['f32', 'i8'] as const) {
+      const dim = 32;
+      const data = clusteredVectors(4000, dim, 10, 31);
+      const queries = clusteredVectors(300, dim, 10, 32);
+      const index = await HnswIndex.create({ dimension: dim, quantization, threads: 2 });
+      await index.batchInsert(data, keysFor(4000));
+      const one = index.searchBatch(queries, 10, { threads: 1 });
+      const two = index.searchBatch(queries, 10, { ef: 64 });
+      expect(index.searchBatch(queries, 10, { threads: 2, ef: 64 })).toEqual(two);
+      expect(index.searchBatch(queries, 10, { threads: 1, ef: 64 })).toEqual(two);
+      expect(one).toEqual(index.searchBatch(queries, 10));
+      for (let q = 0; q < 300; q += 37) expect(two[q]).toEqual(index.search(row(queries, dim, q), 10, { ef: 64 }));
+      index.close();
+    }
+  });
+
+  it('upserts in a parallel batch: the last row of a key wins, replaced entries are gone', async () => {
+    const dim = 8;
+    const index = await HnswIndex.create({ dimension: dim, threads: 2 });
+    await index.batchInsert(clusteredVectors(300, dim, 4, 41), keysFor(300));
+    const data = clusteredVectors(1000, dim, 4, 42);
+    // Keys k0..k99 are held already; each of k300..k349 appears twice in the batch.
+    const keys = Array.from({ length: 1000 }, (_, i) => (i < 100 ? `k${i}` : i < 900 ? `k${200 + i}` : `k${300 + i - 900}`));
+    await index.batchInsert(data, keys, keys.map((key, i) => ({ key, i })));
+    expect(index.size()).toBe(300 + 800);
+    expect(index.get('k0')!.metadata).toEqual({ key: 'k0', i: 0 });
+    expect(index.get('k300')!.metadata).toEqual({ key: 'k300', i: 900 });
+    expect(Array.from(index.get('k300')!.vector)).toEqual(Array.from(row(data, dim, 900), (x) => expect.closeTo(x, 5)));
+    const hit = index.search(row(data, dim, 900), 1)[0]!;
+    expect(hit.key).toBe('k300');
+    expect(hit.score).toBeCloseTo(1, 5);
+    expect(index.stats().deletedSlots).toBe(100 + 100);
+    index.close();
+  });
+
+  it('an aborted, closed or failing parallel batch leaves no trace', async () => {
+    const dim = 16;
+    const base = clusteredVectors(2000, dim, 8, 51);
+    const more = clusteredVectors(6000, dim, 8, 52);
+    const queries = clusteredVectors(20, dim, 8, 53);
+    const index = await HnswIndex.create({ dimension: dim, threads: 2 });
+    await index.batchInsert(base, keysFor(2000));
+    const before = observe(index, queries, dim);
+    const bytes = await snapshotBytes(index);
+    const keys = keysFor(6000, 'm').map((k, i) => (i % 5 === 0 ? `k${i}` : k));
+
+    // Aborted after some rounds ran on both threads.
+    const controller = new AbortController();
+    await expectCodeAsync(() => index.batchInsert(more, keys, undefined, {
+      signal: controller.signal,
+      onProgress: (done) => {
+        if (done >= 2500) controller.abort();
+      },
+    }), 'ABORTED');
+    expect(observe(index, queries, dim)).toEqual(before);
+    expect(await snapshotBytes(index)).toEqual(bytes);
+
+    // CAPACITY mid-batch: the memory ceiling drops to what is in use once rounds have run.
+    const engine = (index as unknown as { core: { engine: { setMemoryLimitPages(p: number): void; memoryLimitPages(): number } } }).core.engine;
+    const pages = engine.memoryLimitPages();
+    await expectCodeAsync(() => index.batchInsert(more, keys, undefined, {
+      onProgress: (done) => {
+        if (done >= 2000) engine.setMemoryLimitPages(engineOf(index).memoryBytes / 65536);
+      },
+    }), 'CAPACITY');
+    engine.setMemoryLimitPages(pages);
+    expect(observe(index, queries, dim)).toEqual(before);
+    expect(await snapshotBytes(index)).toEqual(bytes);
+
+    // The same batch, uninterrupted, then goes in whole.
+    await index.batchInsert(more, keys);
+    // 400 of the batch's keys were held (k0..k1995 by fives), 800 new k keys, 4,800 m keys.
+    expect(index.size()).toBe(2000 + 800 + 4800);
+
+    // Closed during a parallel batch: CLOSED, and the workers stop.
+    const running = engineOf(index);
+    const closing = index.batchInsert(clusteredVectors(3000, dim, 8, 54), keysFor(3000, 'z'), undefined, {
+      onProgress: (done) => {
+        if (done >= 500) index.close();
+      },
+    });
+    await expectCodeAsync(() => closing, 'CLOSED');
+    expect(running.workersReady).toBe(0);
+  });
+
+  it('compact on threads gives an index with every live entry and the serial recall', async () => {
+    const index = await HnswIndex.create({ dimension: 128, metric: 'euclidean', threads: 2 });
+    await index.batchInsert(sift.base.data, siftKeys);
+    for (let i = 0; i < 10_000; i += 10) index.delete(String(i));
+    expect(await index.compact({ threads: 2 })).toEqual({ reclaimed: 1000 });
+    expect(index.size()).toBe(9000);
+    expect(index.get('10')).toBeNull();
+    expect(index.get('11')!.vector).toEqual(row(sift.base.data, 128, 11));
+    // Recall against the groundtruth minus the deleted ids: still a working graph.
+    const { queries, groundtruth } = loadSiftSmall();
+    let hits = 0;
+    let wanted = 0;
+    for (let q = 0; q < queries.count; q++) {
+      const truth = Array.from(groundtruth.data.subarray(q * groundtruth.dim, q * groundtruth.dim + 10)).filter((id) => id % 10 !== 0);
+      const got = new Set(index.search(row(queries.data, 128, q), 10, { ef: 50 }).map((r) => Number(r.key)));
+      wanted += truth.length;
+      for (const id of truth) if (got.has(id)) hits++;
+    }
+    expect(hits / wanted).toBeGreaterThanOrEqual(0.95);
+    index.close();
+  });
+});
+
+describe('a persistent index on threads', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'memvec-threads-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('commits a parallel batch as one log record, and reopens with every entry', async () => {
+    const dim = 16;
+    const path = join(dir, 'a.mvh');
+    const data = clusteredVectors(3000, dim, 8, 61);
+    const index = await HnswIndex.open(path, { dimension: dim, threads: 2, checkpointLogBytes: Infinity });
+    const records = async (): Promise<number> => {
+      const file = await fsBackend.open(path, { readOnly: true });
+      try {
+        return readIndexHeader(file, path).header.logRecords;
+      } finally {
+        file.close();
+      }
+    };
+    const before = await records();
+    await index.batchInsert(data, keysFor(3000));
+    expect(engineOf(index).workersReady).toBe(1);
+    expect(await records()).toBe(before + 1);
+    index.close();
+    const again = await HnswIndex.open(path, { threads: 2 });
+    expect(again.size()).toBe(3000);
+    for (const i of [0, 1499, 2999]) expect(again.search(row(data, dim, i), 1)[0]!.key).toBe(`k${i}`);
+    again.close();
+  });
+});
+
+describe('MemMapVector on threads', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'memvec-threads-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a large file scans on 2 threads with exactly the results of 1, for f32 and i8', async () => {
+    for (const quantization of ['f32', 'i8'] as const) {
+      const dim = 128;
+      const n = 40_000; // 20 MiB of f32 and 5.5 MiB of i8 codes: past the 4 MiB that go parallel
+      const store = await MemMapVector.open(join(dir, `${quantization}.mvx`), { dimension: dim, quantization, threads: 2 });
+      const data = clusteredVectors(n, dim, 20, 71);
+      for (let i = 0; i < n; i += 10_000) store.addVectors(data.subarray(i * dim, (i + 10_000) * dim));
+      for (let id = 0; id < n; id += 7) store.markDeleted(id);
+      const queries = clusteredVectors(8, dim, 20, 72);
+      store.cosineSearch(row(queries, dim, 0), { topK: 10 }); // starts the workers
+      for (let waited = 0; engineOfStore(store).workersReady === 0 && waited < 20_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(engineOfStore(store).workersReady).toBe(1);
+      for (let q = 0; q < 8; q++) {
+        const query = row(queries, dim, q);
+        for (const topK of [1, 10, 100]) {
+          expect(store.cosineSearch(query, { topK, threads: 2 })).toEqual(store.cosineSearch(query, { topK, threads: 1 }));
+        }
+        expect(store.cosineSearch(query, { topK: 50, minScore: 0.5 })).toEqual(store.cosineSearch(query, { topK: 50, minScore: 0.5, threads: 1 }));
+      }
+      const engine = engineOfStore(store);
+      store.close();
+      expect(engine.workersReady).toBe(0);
+    }
+  });
+});
+
+function engineOfStore(store: MemMapVector): Engine {
+  return (store as unknown as { engine: Engine }).engine;
+}
