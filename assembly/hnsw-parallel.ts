@@ -1,6 +1,6 @@
 // Parallel insert into ONE graph, as hnswlib does it: every thread (the owner's instance and the
 // workers', all on one shared memory) claims the next row of a round with an atomic counter and links
-// it with linkNode(locked), which reads and changes each list under its node's lock (locks.ts). The
+// it with linkNodeLocked, which reads and changes each list under its node's lock (locks.ts). The
 // entry point and top level live in the round's header, changed under a global lock that a node
 // which will become the new top holds for its whole insert (hnswlib's addPoint).
 //
@@ -16,7 +16,7 @@ import {
   NONE, ST_CAPACITY, ST_INVALID, ST_OK, adoptState, cap, count, defaultContext, dim, drawLevel, entry,
   kind, levels, M, maxLevel, poolUsed, reservePool, rngState, setCount, setEntry, setRngState, vecPtr,
 } from './hnsw-store';
-import { hnswThreadState, linkNode, placeNode, prepareVector } from './hnsw';
+import { hnswThreadState, linkNodeLocked, placeNode, prepareVector } from './hnsw';
 import { adoptTxState, txLogLen, txReserveLog, txSetLogLen, txShareLog } from './hnsw-tx';
 import { LOCK_STRIPES, lockAt, unlockAt, useLockTable } from './locks';
 import { SearchContext } from './search-context';
@@ -160,7 +160,7 @@ function insertLocked(ctx: SearchContext, r: ParallelRound, id: u32): i32 {
     unlockAt(global);
     return ST_OK;
   }
-  const st = linkNode(ctx, id, level, ep, top, true);
+  const st = linkNodeLocked(ctx, id, level, ep, top);
   if (raises) {
     if (st == ST_OK) {
       r.entry = id;

@@ -88,9 +88,7 @@ export function txSaveNode(id: u32): i32 {
   if (load<u32>(stamp) == txEpoch) return ST_OK;
   const level = levelOf(id);
   const upperBytes = <usize>level * blockBytes;
-  const bytes: usize = 4 + link0Bytes + upperBytes;
-  if (sharedLen != 0) return saveShared(id, stamp, level, bytes);
-  const need = logLen + bytes;
+  const need = logLen + 4 + link0Bytes + upperBytes;
   if (need > logCap) {
     const n: usize = max(need, max(logCap << 1, 4096));
     if (<u64>n > (1 << 30) - 4096 || !roomFor(<u64>n)) return ST_CAPACITY;
@@ -106,11 +104,17 @@ export function txSaveNode(id: u32): i32 {
 }
 
 /**
- * txSaveNode in a parallel insert: the caller holds `id`'s lock (locks.ts), so its stamp and lists are
- * its own; the log's room is claimed with a compare-and-swap on the shared length, never past the
- * capacity the owner reserved (the length stays the end of complete entries, for txRollback).
+ * txSaveNode in a parallel insert (txShareLog): the caller holds `id`'s lock (locks.ts), so its stamp
+ * and lists are its own; the log's room is claimed with a compare-and-swap on the shared length, never
+ * past the capacity the owner reserved (the length stays the end of complete entries, for txRollback).
+ * It never allocates: a worker thread runs it (scripts/build-wasm.mjs checks that).
  */
-function saveShared(id: u32, stamp: usize, level: i32, bytes: usize): i32 {
+export function txSaveNodeShared(id: u32): i32 {
+  if (!inTx || id >= txBase) return ST_OK;
+  const stamp = stamps + (<usize>id << 2);
+  if (load<u32>(stamp) == txEpoch) return ST_OK;
+  const level = levelOf(id);
+  const bytes: usize = 4 + link0Bytes + <usize>level * blockBytes;
   let at: usize = 0;
   if (ASC_FEATURE_THREADS) {
     while (true) {

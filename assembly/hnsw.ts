@@ -17,7 +17,7 @@ import {
 import { ELEMENT_F32, ELEMENT_I8, vectorBytes } from './element';
 import { validCode } from './hnsw-codes';
 import { SearchContext, nextVisitEpoch } from './search-context';
-import { adoptTxState, inTx, saveTxState, txBase, txBegin, txCommit, txRollback, txSaveNode } from './hnsw-tx';
+import { adoptTxState, inTx, saveTxState, txBase, txBegin, txCommit, txRollback, txSaveNode, txSaveNodeShared } from './hnsw-tx';
 import { reorder, reorderMap, reorderRelease } from './hnsw-reorder';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from './limits';
 import { FILTER_HOST, FILTER_NONE, FILTER_PROGRAM, filterMatches, programSize } from './filter-eval';
@@ -267,7 +267,7 @@ function selectFromTop(ctx: SearchContext, n: i32, maxM: i32, out: usize): i32 {
     const s = keyId(load<u64>(keys + (<usize>i << 3)));
     if (s == id) continue;
     if (locked) lockAt(nodeLock(lockTable, s));
-    if (txSaveNode(s) != ST_OK) {
+    if ((locked ? txSaveNodeShared(s) : txSaveNode(s)) != ST_OK) {
       if (locked) unlockAt(nodeLock(lockTable, s));
       return ST_CAPACITY;
     }
@@ -395,7 +395,7 @@ function insertNode(stored: bool, storedNorm: f32): i32 {
     return <i32>id;
   }
   const top = maxLevel;
-  const st = linkNode(defaultContext, id, level, entry, top, false);
+  const st = linkNode(defaultContext, id, level, entry, top);
   if (st != ST_OK) return st;
   if (level > top) setEntry(id, level);
   return <i32>id;
@@ -427,12 +427,19 @@ export function placeNode(id: u32, level: i32): void {
 
 /**
  * Links node `id` (of `level`) into the graph whose entry point is `ep` on layer `top`: the greedy
- * descent, then per layer the construction search and connect. `locked`: a parallel insert
- * (hnsw-parallel.ts), every list read and changed under its node's lock. Returns ST_OK or ST_CAPACITY
- * (the undo log could not grow: only a rollback restores the graph then).
+ * descent, then per layer the construction search and connect. Returns ST_OK or ST_CAPACITY (the undo
+ * log could not grow: only a rollback restores the graph then).
  */
-export function linkNode(ctx: SearchContext, id: u32, level: i32, ep: u32, top: i32, locked: bool): i32 {
-  return locked ? linkNodeImpl(ctx, id, level, ep, top, true) : linkNodeImpl(ctx, id, level, ep, top, false);
+function linkNode(ctx: SearchContext, id: u32, level: i32, ep: u32, top: i32): i32 {
+  return linkNodeImpl(ctx, id, level, ep, top, false);
+}
+
+/**
+ * linkNode in a parallel insert (hnsw-parallel.ts): every list read and changed under its node's lock.
+ * A separate function, so that nothing a worker runs can reach the allocator (scripts/build-wasm.mjs).
+ */
+export function linkNodeLocked(ctx: SearchContext, id: u32, level: i32, ep: u32, top: i32): i32 {
+  return linkNodeImpl(ctx, id, level, ep, top, true);
 }
 
 // @ts-ignore: decorator

@@ -66,6 +66,38 @@ const noSimd = (file) =>
 if (!(await noSimd('memvec-scalar.wasm'))) throw new Error('build-wasm: memvec-scalar.wasm does not validate in a V8 without SIMD');
 if (await noSimd('memvec.wasm')) throw new Error('build-wasm: a V8 without SIMD accepts memvec.wasm: is SIMD enabled?');
 
+// A worker thread's instance must never allocate (docs/threads-spike.md section 1): TLSF run from a
+// second instance rebuilds the allocator over the owner's live heap and nothing traps. So walk the call
+// graph of the jobs a worker runs (src/engine/engine.ts JOBS) in the threads build and fail the build
+// if any of them can reach the allocator or grow memory.
+{
+  const wat = readFileSync(join(root, 'build', 'memvec-threads.wat'), 'utf8');
+  const bodies = new Map();
+  const starts = [...wat.matchAll(/^ \(func (\$\S+)/gm)];
+  starts.forEach((m, i) => bodies.set(m[1], wat.slice(m.index, i + 1 < starts.length ? starts[i + 1].index : wat.length)));
+  const exported = (name) => wat.match(new RegExp(`\\(export "${name}" \\(func (\\$\\S+)\\)\\)`))?.[1];
+  for (const job of ['hnswSearchBatchPart', 'hnswParallelInsert', 'flatScanPart']) {
+    const root = exported(job);
+    if (root === undefined) throw new Error(`build-wasm: the threads build does not export the worker job ${job}`);
+    const seen = new Set([root]);
+    const path = new Map([[root, job]]);
+    for (const fn of seen) {
+      const body = bodies.get(fn) ?? '';
+      // An indirect call could go anywhere: refuse it too rather than follow it.
+      const bad = /~lib\/rt\/tlsf/.test(fn) ? 'the allocator' : body.includes('memory.grow') ? 'memory.grow' : body.includes('call_indirect') ? 'an indirect call' : null;
+      if (bad !== null) {
+        throw new Error(`build-wasm: worker job ${job} can reach ${bad} through ${path.get(fn)}: a worker must never allocate or grow memory`);
+      }
+      for (const [, callee] of body.matchAll(/\bcall (\$\S+)/g)) {
+        if (!seen.has(callee)) {
+          seen.add(callee);
+          path.set(callee, `${path.get(fn)} -> ${callee}`);
+        }
+      }
+    }
+  }
+}
+
 for (const { name, file } of variants) {
   if (name === 'relaxed') continue;
   const bytes = readFileSync(join(root, 'build', file));
