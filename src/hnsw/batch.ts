@@ -3,6 +3,10 @@
  * lock throughout and yields to the event loop as it goes, checking after each yield and progress
  * report that it is still wanted (not aborted, index not closed); any failure rolls every row back.
  * New slots are renumbered for locality as the index grows (src/hnsw/renumber.ts).
+ *
+ * With more than one thread (and enough rows) the rows go in rounds that every thread links at once
+ * (InsertTransaction.insertRound, assembly/hnsw-parallel.ts), inside the same transaction: a failure
+ * on any thread rolls the whole batch back the same way, and the journal logs it as one record.
  */
 import { MemvecError } from '../errors.js';
 import { checkSignal } from '../validate.js';

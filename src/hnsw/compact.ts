@@ -1,7 +1,8 @@
 /**
  * compact()'s rebuild: the live entries, copied from the engine exactly as stored, are inserted into a
  * fresh engine by the same batch that batchInsert runs, so the result is the index a fresh
- * HnswIndex.create + batchInsert of those entries gives (same graph, same snapshot bytes):
+ * HnswIndex.create + batchInsert of those entries gives (on one thread the same graph and snapshot
+ * bytes; on several, the same entries in a graph as good: threads interleave):
  *
  * - in slot order, which is the order of each key's last insert until a large batch renumbers slots
  *   for locality (then it is that layout's order, breadth-first over the graph);
