@@ -190,6 +190,40 @@ describe('HnswIndex on threads', () => {
   });
 });
 
+describe('the threads option', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'memvec-threads-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const BAD = [0, -1, 1.5, 257, Infinity, NaN, '2', null];
+
+  it('is a whole number from 1 to 256 wherever it is taken: anything else is INVALID_ARGUMENT and changes nothing', async () => {
+    for (const threads of BAD) {
+      await expectCodeAsync(() => HnswIndex.create({ dimension: 4, threads: threads as never }), 'INVALID_ARGUMENT');
+      await expectCodeAsync(() => HnswIndex.open(join(dir, 'x.mvh'), { dimension: 4, threads: threads as never }), 'INVALID_ARGUMENT');
+      await expectCodeAsync(() => MemMapVector.open(join(dir, 'x.mvx'), { dimension: 4, threads: threads as never }), 'INVALID_ARGUMENT');
+    }
+    const index = await HnswIndex.create({ dimension: 4, threads: 2 });
+    index.insert('a', [1, 2, 3, 4]);
+    index.insert('b', [4, 3, 2, 1]);
+    index.delete('b');
+    const backend = new MemoryBackend();
+    await index.save('s', { backend });
+    for (const threads of BAD) {
+      await expectCodeAsync(() => index.batchInsert([{ key: 'c', vector: [1, 1, 1, 1] }], { threads: threads as never }), 'INVALID_ARGUMENT');
+      expect(() => index.searchBatch([[1, 2, 3, 4]], 1, { threads: threads as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      await expectCodeAsync(() => index.compact({ threads: threads as never }), 'INVALID_ARGUMENT');
+      await expectCodeAsync(() => HnswIndex.load('s', { backend, threads: threads as never }), 'INVALID_ARGUMENT');
+    }
+    expect(index.size()).toBe(1);
+    expect(index.stats().deletedSlots).toBe(1);
+    // search and insert always run on the calling thread: they take no threads option.
+    expect(() => index.search([1, 2, 3, 4], 1, { threads: 2 } as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    // A per-call value above the index's runs on the index's threads.
+    expect(index.searchBatch([[1, 2, 3, 4]], 1, { threads: 256 })[0]![0]!.key).toBe('a');
+    expect((await HnswIndex.load('s', { backend, threads: 1 })).threads).toBe(1);
+    index.close();
+  });
+});
+
 describe('a persistent index on threads', () => {
   const dir = mkdtempSync(join(tmpdir(), 'memvec-threads-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -231,18 +265,21 @@ describe('MemMapVector on threads', () => {
       const data = clusteredVectors(n, dim, 20, 71);
       for (let i = 0; i < n; i += 10_000) store.addVectors(data.subarray(i * dim, (i + 10_000) * dim));
       for (let id = 0; id < n; id += 7) store.markDeleted(id);
-      const queries = clusteredVectors(8, dim, 20, 72);
+      const queries = clusteredVectors(4, dim, 20, 72);
       store.cosineSearch(row(queries, dim, 0), { topK: 10 }); // starts the workers
       for (let waited = 0; engineOfStore(store).workersReady === 0 && waited < 20_000; waited += 50) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(engineOfStore(store).workersReady).toBe(1);
-      for (let q = 0; q < 8; q++) {
+      for (let q = 0; q < 4; q++) {
         const query = row(queries, dim, q);
         for (const topK of [1, 10, 100]) {
           expect(store.cosineSearch(query, { topK, threads: 2 })).toEqual(store.cosineSearch(query, { topK, threads: 1 }));
         }
         expect(store.cosineSearch(query, { topK: 50, minScore: 0.5 })).toEqual(store.cosineSearch(query, { topK: 50, minScore: 0.5, threads: 1 }));
+      }
+      for (const threads of [0, 1.5, 257, '2']) {
+        expect(() => store.cosineSearch(row(queries, dim, 0), { threads: threads as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
       }
       const engine = engineOfStore(store);
       store.close();
