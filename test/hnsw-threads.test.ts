@@ -47,9 +47,9 @@ describe('HnswIndex on threads', () => {
   const sift = loadSiftSmall();
   const siftKeys = keysFor(sift.base.count, '');
 
-  it('a parallel build of siftsmall has the recall of a serial one (within 0.005), on worker threads', async () => {
-    const serial = await HnswIndex.create({ dimension: 128, metric: 'euclidean', threads: 1 });
-    const parallel = await HnswIndex.create({ dimension: 128, metric: 'euclidean', threads: 2 });
+  it.each(['f32', 'i8'] as const)('a parallel %s build of siftsmall has the recall of a serial one (within 0.005), on worker threads', async (quantization) => {
+    const serial = await HnswIndex.create({ dimension: 128, metric: 'euclidean', quantization, threads: 1 });
+    const parallel = await HnswIndex.create({ dimension: 128, metric: 'euclidean', quantization, threads: 2 });
     expect(serial.threads).toBe(1);
     expect(parallel.threads).toBe(2);
     await serial.batchInsert(sift.base.data, siftKeys);
@@ -59,10 +59,10 @@ describe('HnswIndex on threads', () => {
     expect(parallel.size()).toBe(sift.base.count);
     for (const ef of [16, 50]) {
       const [rs, rp] = [siftRecall(serial, ef), siftRecall(parallel, ef)];
-      console.log(`siftsmall ef ${ef}: recall@10 serial ${rs.toFixed(4)}, 2 threads ${rp.toFixed(4)}`);
+      console.log(`siftsmall ${quantization} ef ${ef}: recall@10 serial ${rs.toFixed(4)}, 2 threads ${rp.toFixed(4)}`);
       expect(rp).toBeGreaterThanOrEqual(rs - 0.005);
     }
-    // Every vector is stored as given, whichever thread linked it.
+    // Every vector is stored as given (an i8 index keeps the original), whichever thread linked it.
     for (const i of [0, 1, 5000, 9999]) expect(parallel.get(String(i))!.vector).toEqual(row(sift.base.data, 128, i));
     const engine = engineOf(parallel);
     serial.close();
