@@ -125,7 +125,8 @@ beforeAll(() => {
 
 describe('memvec import → search, on real files', () => {
   it('siftsmall (.fvecs) into a persistent HNSW index: recall@10 ≥ 0.95 against the groundtruth; stat', async () => {
-    const imported = await cli(['import', SIFT_BASE, '--into', 'sift.mvi', '--metric', 'euclidean', '--M', '16', '--ef-construction', '200', '--quantization', 'f32', '--json']);
+    // On two threads (the CLI's and a worker): the recall below holds for a parallel build too.
+    const imported = await cli(['import', SIFT_BASE, '--into', 'sift.mvi', '--metric', 'euclidean', '--M', '16', '--ef-construction', '200', '--quantization', 'f32', '--threads', '2', '--json']);
     expect(imported.code, imported.stderr).toBe(0);
     expect(JSON.parse(imported.stdout)).toMatchObject({ format: 'fvecs', kind: 'hnsw', dimension: 128, metric: 'euclidean', imported: 10_000, entries: 10_000 });
     // Not a terminal: plain progress lines, never on stdout.
@@ -331,6 +332,8 @@ describe('exit codes and errors', () => {
     expectUsage(await cli(['import', 'docs.jsonl', '--into', 'x.mvi', '--metric', 'manhattan']), /--metric must be one of cosine, euclidean, dot/);
     expectUsage(await cli(['import', 'docs.jsonl', '--into', 'x.mvi', '--M', '1']), /--M must be an integer from 2 to 128/);
     expectUsage(await cli(['import', 'vectors.npy', '--into', 'x.mvec', '--exact', '--M', '8']), /--M cannot be used with --exact/);
+    expectUsage(await cli(['import', 'docs.jsonl', '--into', 'x.mvi', '--threads', '0']), /--threads must be an integer from 1 to 256/);
+    expectUsage(await cli(['import', 'vectors.npy', '--into', 'x.mvec', '--exact', '--threads', '2']), /--threads cannot be used with --exact/);
     expectUsage(await cli(['import', 'data.csv', '--into', 'x.mvi']), /cannot tell the format of 'data.csv'/);
     expectUsage(await cli(['search', 'docs.mvi']), /exactly one of --vector and --query-file/);
     expectUsage(await cli(['search', 'docs.mvi', '--vector', '[1,2', '--k', '3']), /--vector is not valid JSON/);

@@ -50,7 +50,8 @@ describe('quantized HnswIndex', () => {
       const { data, queries, dim, nq } = set.load();
       const results: Record<string, { recall: number; worstScoreError: number }> = {};
       for (const quantization of ['f32', ...KINDS] as Quantization[]) {
-        const index = await HnswIndex.create({ dimension: dim, metric: set.metric, M: 12, efConstruction: 100, quantization });
+        // threads: 1: the kinds are compared on builds that differ only in the kind (i8 sits at the margin at ef 12).
+        const index = await HnswIndex.create({ dimension: dim, metric: set.metric, M: 12, efConstruction: 100, quantization, threads: 1 });
         await index.batchInsert(data, keysFor(data.length / dim));
         // A shallow search (ef below k × rerank: it rescores all it found) and a usual one.
         for (const ef of [12, 32]) results[`${quantization} ef ${ef}`] = measure(index, set.metric, data, queries, dim, nq, ef);

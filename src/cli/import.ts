@@ -69,7 +69,8 @@ async function intoExactStore(path: string, rows: Rows, quantization: Quantizati
  * batchInsert, which checks it as it goes and rolls the batch back when it fires.
  */
 async function intoIndex(
-  path: string, rows: Rows, options: { metric?: HnswMetric; M?: number; efConstruction?: number; quantization?: Quantization },
+  path: string, rows: Rows,
+  options: { metric?: HnswMetric; M?: number; efConstruction?: number; quantization?: Quantization; threads?: number },
 ): Promise<Stored> {
   const index = await HnswIndex.open(path, {
     dimension: rows.file.dimension,
@@ -78,6 +79,7 @@ async function intoIndex(
     ...(options.M !== undefined && { M: options.M }),
     ...(options.efConstruction !== undefined && { efConstruction: options.efConstruction }),
     ...(options.quantization !== undefined && { quantization: options.quantization }),
+    ...(options.threads !== undefined && { threads: options.threads }),
     signal: rows.signal,
   });
   try {
@@ -109,6 +111,7 @@ export const importCommand: Command = {
       M: { type: 'string', value: '<n>', help: 'HNSW links per node, 2 to 128 (default 16)' },
       'ef-construction': { type: 'string', value: '<n>', help: 'HNSW candidate list size while building (default 200)' },
       'batch-size': { type: 'string', value: '<n>', help: 'rows per commit (default 10000): Ctrl-C keeps every whole batch' },
+      threads: { type: 'string', value: '<n>', help: 'threads an HNSW index is built on, this one included (default: every core; 1 builds the same graph every time)' },
     },
     more: [
       'Rows of .fvecs and .npy files get their row number as key ("0", "1", ...); JSON Lines rows bring',
@@ -132,7 +135,8 @@ export const importCommand: Command = {
     const M = intOption(values, 'M', 2, 128);
     const efConstruction = intOption(values, 'ef-construction', 1, 1 << 20);
     const batchSize = intOption(values, 'batch-size', 1, 1_000_000, 10_000);
-    rejectWith(values, 'exact', ['M', 'ef-construction'], 'an exact store has no graph');
+    const threads = intOption(values, 'threads', 1, 256);
+    rejectWith(values, 'exact', ['M', 'ef-construction', 'threads'], 'an exact store has no graph');
     if (values.exact && metric !== undefined && metric !== 'cosine') {
       throw new UsageError(`--metric ${metric} cannot be used with --exact: an exact store searches by cosine`);
     }
@@ -158,7 +162,7 @@ export const importCommand: Command = {
     let stored: Stored;
     const existed = existsSync(into);
     try {
-      stored = values.exact ? await intoExactStore(into, rows, quantization) : await intoIndex(into, rows, { metric, M, efConstruction, quantization });
+      stored = values.exact ? await intoExactStore(into, rows, quantization) : await intoIndex(into, rows, { metric, M, efConstruction, quantization, threads });
     } catch (err) {
       progress.stop(committed, `${count(committed)} committed`);
       // A store this import created and committed nothing to is removed: a failed first batch leaves no empty store behind.

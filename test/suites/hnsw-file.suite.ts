@@ -121,7 +121,8 @@ function patchSlot(bytes: Uint8Array, slot: number, patch: (view: DataView) => v
 export function hnswFileSuite(target: BackendTarget): void {
   describe(`persistent HnswIndex on the ${target.name} backend`, () => {
     afterAll(() => target.cleanup());
-    const open = async (path: string, options: HnswOpenOptions = {}) => HnswIndex.open(path, { backend: await target.backend(), ...options });
+    // threads: 1 unless a test says otherwise: reopens replay batches, and compare with twins (see CONFIG).
+    const open = async (path: string, options: HnswOpenOptions = {}) => HnswIndex.open(path, { backend: await target.backend(), threads: 1, ...options });
 
     const kinds = [['cosine', 'f32'], ['euclidean', 'f32'], ['cosine', 'i8'], ['euclidean', 'f16']] as const;
     for (const [metric, quantization] of kinds) {
