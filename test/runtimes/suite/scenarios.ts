@@ -37,6 +37,19 @@ export interface SuiteEnv {
   unsupportedBackends?: Memvec.BackendName[];
   /** Built by Node with the same package (./fixtures.ts), handed over as bytes. */
   fixtures: Fixtures;
+  /**
+   * The OS threads of this process, where the runtime can count them (Linux /proc in Node, Bun and
+   * Deno): proof that a threaded call started worker threads, which engineInfo() alone cannot give.
+   */
+  osThreads?(): number | undefined;
+}
+
+/** Whether the process has gained OS threads since `before` (nothing to check where they cannot be counted). */
+function checkWorkersStarted(env: SuiteEnv, before: number | undefined, what: string): void {
+  const after = env.osThreads?.();
+  if (env.expect.threads > 1 && before !== undefined && after !== undefined) {
+    ok(after > before, `${what} started worker threads: the process had ${before} OS threads before, ${after} after`);
+  }
 }
 
 /** The portable files buildFixtures makes: an f32 store, the same store with f16 and with i8 vectors, an index in f32 and in i8. */
@@ -196,7 +209,8 @@ const runtimeScenarios: Scenario[] = [
   },
   {
     name: 'threads: batchInsert and searchBatch asked for 2 threads find the true neighbours, and searchBatch answers as on one thread',
-    async run({ memvec, expect }) {
+    async run(env) {
+      const { memvec, expect } = env;
       // Where threads exist (expect.threads > 1) this runs on worker threads on the index's shared
       // memory: a batchInsert of 256 rows and up goes parallel (and starts the workers), then a
       // searchBatch of 32 unfiltered queries and up. Where they do not (workerd, a page that is not
@@ -207,9 +221,11 @@ const runtimeScenarios: Scenario[] = [
       const data = clusteredVectors(n, dim, 30, 13, true);
       const queries = clusteredVectors(64, dim, 30, 14, true);
       const keys = Array.from({ length: n }, (_, i) => `t${i}`);
+      const before = env.osThreads?.();
       const index = await memvec.HnswIndex.create({ dimension: dim, metric: 'cosine', M: 16, efConstruction: 100, threads: 2 });
       await index.batchInsert(data, keys, undefined, { threads: 2 });
       equal(index.size(), n, 'size() after a threaded batchInsert');
+      checkWorkersStarted(env, before, 'a batchInsert of 3000 rows on 2 threads');
 
       const live: Array<string | null> = [...keys];
       const check = (what: string): void => {
@@ -244,12 +260,14 @@ const runtimeScenarios: Scenario[] = [
   },
   {
     name: 'threads: an exact scan of a large store (4 MiB of vectors) asked for 2 threads equals a plain JS loop',
-    async run({ memvec }) {
+    async run(env) {
+      const { memvec } = env;
       // 1100 × 1024-d f32 is 4.3 MiB of codes: searches of it go parallel once the workers are up (the
       // first such search starts them and runs on the calling thread).
       const dim = 1024;
       const data = randomVectors(1100, dim, 15);
       const queries = randomVectors(4, dim, 16);
+      const before = env.osThreads?.();
       await using db = await memvec.MemMapVector.open('/threads-scan.mvec', { dimension: dim, backend: new memvec.MemoryBackend(), threads: 2 });
       db.addVectors(data);
       db.markDeleted([5, 600]);
@@ -266,6 +284,7 @@ const runtimeScenarios: Scenario[] = [
         // Lets the workers the first large search started become ready.
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      checkWorkersStarted(env, before, 'searches of a 4.3 MiB store on 2 threads');
     },
   },
   {
