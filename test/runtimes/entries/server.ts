@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       defaultStorageHas: async (path) => existsSync(path),
       expect: config.expect,
       fixtures: decodeFixtures(fixtures),
-      osThreads,
+      threadsStarted: osThreads,
     });
     console.log(`MATRIX_RESULTS ${JSON.stringify(results)}`);
   } finally {

@@ -38,17 +38,19 @@ export interface SuiteEnv {
   /** Built by Node with the same package (./fixtures.ts), handed over as bytes. */
   fixtures: Fixtures;
   /**
-   * The OS threads of this process, where the runtime can count them (Linux /proc in Node, Bun and
-   * Deno): proof that a threaded call started worker threads, which engineInfo() alone cannot give.
+   * A count that grows when memvec starts a worker thread, where the runtime can see one: the
+   * process's OS threads (Linux /proc) in Node, Bun and Deno, the memvec workers that reported ready
+   * in Chromium (entries/worker-census.ts). Proof that a threaded call really ran on workers, which
+   * engineInfo() cannot give: a worker that fails to start makes memvec fall back to one thread.
    */
-  osThreads?(): number | undefined;
+  threadsStarted?(): number | undefined;
 }
 
-/** Whether the process has gained OS threads since `before` (nothing to check where they cannot be counted). */
+/** Where threads are expected: that worker threads started since `before` (nothing to check where they cannot be counted). */
 function checkWorkersStarted(env: SuiteEnv, before: number | undefined, what: string): void {
-  const after = env.osThreads?.();
+  const after = env.threadsStarted?.();
   if (env.expect.threads > 1 && before !== undefined && after !== undefined) {
-    ok(after > before, `${what} started worker threads: the process had ${before} OS threads before, ${after} after`);
+    ok(after > before, `${what} started worker threads: the count was ${before} before, ${after} after`);
   }
 }
 
@@ -221,7 +223,7 @@ const runtimeScenarios: Scenario[] = [
       const data = clusteredVectors(n, dim, 30, 13, true);
       const queries = clusteredVectors(64, dim, 30, 14, true);
       const keys = Array.from({ length: n }, (_, i) => `t${i}`);
-      const before = env.osThreads?.();
+      const before = env.threadsStarted?.();
       const index = await memvec.HnswIndex.create({ dimension: dim, metric: 'cosine', M: 16, efConstruction: 100, threads: 2 });
       await index.batchInsert(data, keys, undefined, { threads: 2 });
       equal(index.size(), n, 'size() after a threaded batchInsert');
@@ -267,7 +269,7 @@ const runtimeScenarios: Scenario[] = [
       const dim = 1024;
       const data = randomVectors(1100, dim, 15);
       const queries = randomVectors(4, dim, 16);
-      const before = env.osThreads?.();
+      const before = env.threadsStarted?.();
       await using db = await memvec.MemMapVector.open('/threads-scan.mvec', { dimension: dim, backend: new memvec.MemoryBackend(), threads: 2 });
       db.addVectors(data);
       db.markDeleted([5, 600]);
