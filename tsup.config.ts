@@ -42,6 +42,8 @@ function webPlatform(entry: Exclude<Entry, 'default'>): Plugin {
       build.onResolve({ filter: /^\.\/spawn-node\.js$/ }, () => ({ path: resolve('src/runtime/spawn-node.unavailable.ts') }));
       if (entry !== 'browser') {
         build.onResolve({ filter: /^\.\/wasm-source\.js$/ }, () => ({ path: resolve(`src/engine/wasm-source.${entry}.ts`) }));
+        // No worker threads on workerd or edge-light: their bundles leave out the threads engine.
+        build.onResolve({ filter: /^\.\/threads-module\.js$/ }, () => ({ path: resolve('src/runtime/threads-module.unavailable.ts') }));
         // Kept as written: the host (wrangler, workerd, Next.js) imports the module next to the bundle.
         build.onResolve({ filter: /\.wasm(\?module)?$/ }, (args) => ({ path: args.path, external: true }));
       }

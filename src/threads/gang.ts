@@ -13,7 +13,7 @@
 import { MemvecError } from '../errors.js';
 import { ARGS_BYTE, CONTROL_BYTES, FAILED, FN, GEN, MAX_ARGS, MAX_GANG, PENDING, RESULTS, STOP, WORKERS } from './control.js';
 import type { ThreadHost, WorkerPort } from './types.js';
-import { WORKER_SOURCE } from './worker-source.js';
+import { workerSource } from './worker-source.js';
 
 export class Gang {
   private readonly ctl = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
@@ -55,7 +55,7 @@ export class Gang {
   }
 
   private spawn(index: number): Promise<void> {
-    const w = this.host.spawn(WORKER_SOURCE);
+    const w = this.host.spawn(workerSource(this.host.channel));
     this.workers.push(w);
     return new Promise<void>((resolve, reject) => {
       this.unstarted.add(reject);

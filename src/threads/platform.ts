@@ -17,16 +17,19 @@ export interface ThreadPlatform {
   canBlock: boolean;
 }
 
+const NOT_ISOLATED = 'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+
 function webThreadHost(): ThreadHost | string {
   const g = globalThis as { Worker?: unknown; crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
   if (typeof g.Worker !== 'function') return 'this runtime has no Worker';
-  if (g.crossOriginIsolated !== true) {
-    return 'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
-  }
+  if (g.crossOriginIsolated !== true) return NOT_ISOLATED;
   const WebWorker = g.Worker as new (url: string, options: { type: 'module' }) => Worker;
   return {
     cores: Math.max(1, g.navigator?.hardwareConcurrency ?? 1),
     kind: 'web-worker',
+    channel: `
+  const post = (m) => self.postMessage(m);
+  const first = new Promise((resolve) => { self.onmessage = (e) => resolve(e.data); });`,
     spawn(source) {
       const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
       const w = new WebWorker(url, { type: 'module' });
@@ -57,7 +60,12 @@ let platform: Promise<ThreadPlatform> | undefined;
 
 export function threadPlatform(): Promise<ThreadPlatform> {
   platform ??= (async (): Promise<ThreadPlatform> => {
-    if (typeof SharedArrayBuffer !== 'function') return { host: null, reason: 'this runtime has no SharedArrayBuffer', canBlock: false };
+    if (typeof SharedArrayBuffer !== 'function') {
+      // Browsers hide SharedArrayBuffer from pages (and their workers) that are not cross-origin
+      // isolated: then the reason to give is the one the page's author can fix.
+      const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+      return { host: null, reason: isolated === false ? NOT_ISOLATED : 'this runtime has no SharedArrayBuffer', canBlock: false };
+    }
     const canBlock = mayBlock();
     if (ENTRY === 'workerd' || ENTRY === 'edge-light') return { host: null, reason: `the ${ENTRY} runtime has no worker threads`, canBlock };
     const node = ENTRY === 'browser' ? 'browser build' : await nodeThreadHost();

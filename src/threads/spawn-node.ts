@@ -18,6 +18,15 @@ export async function nodeThreadHost(): Promise<ThreadHost | string> {
   return {
     cores: Math.max(1, cores),
     kind: 'worker_threads',
+    // An eval'd worker has require in Node and Bun; Deno runs it as a web worker (self) or module.
+    channel: `
+  const wt = typeof require === 'function' ? require('node:worker_threads')
+    : typeof self === 'undefined' || typeof self.postMessage !== 'function' ? await import('node:worker_threads') : null;
+  const post = (m) => (wt ? wt.parentPort.postMessage(m) : self.postMessage(m));
+  const first = new Promise((resolve) => {
+    if (wt) wt.parentPort.once('message', resolve);
+    else self.onmessage = (e) => resolve(e.data);
+  });`,
     spawn(source) {
       const w = new wt.Worker(source, { eval: true });
       return {

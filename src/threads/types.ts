@@ -15,5 +15,8 @@ export interface ThreadHost {
   cores: number;
   /** How workers are started: 'worker_threads' or 'web-worker'. */
   kind: string;
+  /** The worker source's side of the messages (see worker-source.ts): defines `post` and `first`. */
+  channel: string;
+  /** Starts a worker running `source` (worker-source.ts with this host's channel). */
   spawn(source: string): WorkerPort;
 }

@@ -3,6 +3,11 @@
  * run time (no path resolution, no bundler setting): Node, Bun and Deno run it with worker_threads
  * (`eval`), browsers as a module Worker from a blob: URL (docs/threads-spike.md section 4).
  *
+ * How a worker talks to its owner is the host's part (ThreadHost.channel: worker_threads' parentPort
+ * in spawn-node.ts, `self` in platform.ts), so the browser and edge builds, which leave spawn-node.ts
+ * out, carry no `node:worker_threads` import even inside this string (bundlers and checks that scan
+ * for node: imports would see one).
+ *
  * A worker instantiates the engine module it is sent on the owner's shared memory WITHOUT running its
  * start function (which would re-initialize the owner's allocator) and never allocates. Then it loops:
  * it sleeps on the control block's generation word (Atomics.wait), runs the job the owner posted there
@@ -11,15 +16,11 @@
  */
 import { ARGS_BYTE, FAILED, FN, GEN, MAX_ARGS, PENDING, RESULTS, STOP, WORKERS } from './control.js';
 
-export const WORKER_SOURCE = `
+/** `channel`: statements that define `post(message)` and `first` (a promise of the owner's first message). */
+export const workerSource = (channel: string): string => `
 (async () => {
-  const wt = typeof require === 'function' ? require('node:worker_threads')
-    : typeof self === 'undefined' || typeof self.postMessage !== 'function' ? await import('node:worker_threads') : null;
-  const post = (m) => (wt ? wt.parentPort.postMessage(m) : self.postMessage(m));
-  const init = await new Promise((resolve) => {
-    if (wt) wt.parentPort.once('message', resolve);
-    else self.onmessage = (e) => resolve(e.data);
-  });
+${channel}
+  const init = await first;
   const { module, memory, control, index, names } = init;
   const ctl = new Int32Array(control);
   const args = new Float64Array(control, ${ARGS_BYTE}, ${MAX_ARGS});

@@ -3,19 +3,23 @@
  * binary (bun and deno from npm) running against the installed tarball, resolving `memvec` natively.
  */
 import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BackendName } from '../../src/storage/types.js';
 import { BIN, INSTALLED, PROJECT } from './harness/project.js';
 import { itPerScenario, parseResults } from './harness/results.js';
 import { runProcess } from './harness/spawn.js';
+import { NO_THREADS_BUILD, onEveryCore } from './suite/expected-threads.js';
 import { scenarioNames, type ScenarioResult, type SuiteEnv } from './suite/scenarios.js';
 
 // The mmap backend needs the native addon; the tarball ships it when the build machine had cargo.
 const nativeDir = join(INSTALLED, 'native');
 const addonShipped = existsSync(nativeDir) && readdirSync(nativeDir).some((f) => f.endsWith('.node'));
 const fileBackends: BackendName[] = addonShipped ? ['mmap', 'fs'] : ['fs'];
-const SIMD: SuiteEnv['expect'] = { entry: 'default', delivery: 'inline', wasm: 'simd' };
+// Node, Bun and Deno all count cores with os.availableParallelism() (each runs memvec's worker_threads
+// host), so this Node's count is theirs: the same machine, the same cgroup.
+const SIMD: SuiteEnv['expect'] = { entry: 'default', delivery: 'inline', wasm: 'simd', ...onEveryCore('worker_threads', availableParallelism()) };
 
 interface Run {
   name: string;
@@ -36,7 +40,8 @@ const runs: Run[] = [
     cmd: process.execPath,
     args: ['--no-enable-sse4-1', 'run-server.mjs'],
     backends: ['fs', 'memory'],
-    expect: { ...SIMD, wasm: 'scalar' },
+    // The threads build needs SIMD too: one thread, and engineInfo says why.
+    expect: { ...SIMD, wasm: 'scalar', ...NO_THREADS_BUILD },
     stderrIncludes: 'memvec: this runtime has no WebAssembly SIMD; using the scalar engine',
   },
   { name: 'Bun', cmd: join(BIN, 'bun'), args: ['run-server.mjs'], backends: [...fileBackends, 'memory'], expect: SIMD },

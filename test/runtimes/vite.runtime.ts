@@ -11,9 +11,11 @@ import { launchChromium } from './harness/chromium.js';
 import { PROJECT, REPO } from './harness/project.js';
 import { runProcess } from './harness/spawn.js';
 import { serveDirectory, type StaticServer } from './harness/static-server.js';
+import { NOT_ISOLATED } from './suite/expected-threads.js';
 
 const app = join(PROJECT, 'vite-app');
-const BROWSER_SIMD = { entry: 'browser', delivery: 'inline', wasm: 'simd' };
+// Served with no COOP/COEP headers, as most pages are: memvec runs on the calling thread there.
+const BROWSER_SIMD = { entry: 'browser', delivery: 'inline', wasm: 'simd', ...NOT_ISOLATED };
 
 describe('a Vite-built page that imports memvec', () => {
   let server: StaticServer;

@@ -4,7 +4,11 @@
  */
 import * as memvec from 'memvec';
 import * as fixtures from 'memvec-matrix-fixtures';
+import { countReadyWorkers } from './worker-census.js';
 import { decodeFixtures, runSuite, type ScenarioResult, type SuiteEnv } from '../suite/scenarios.js';
+
+// Before memvec runs: it reads globalThis.Worker when it first looks at threads.
+const readyWorkers = countReadyWorkers();
 
 async function runMatrix(expect: SuiteEnv['expect']): Promise<{ page: ScenarioResult[]; worker: ScenarioResult[] }> {
   let n = 0;
@@ -17,6 +21,7 @@ async function runMatrix(expect: SuiteEnv['expect']): Promise<{ page: ScenarioRe
     // A page's main thread has no OPFS sync access handles: that must be a clear UNSUPPORTED.
     unsupportedBackends: ['fs', 'mmap', 'opfs'],
     fixtures: decodeFixtures(fixtures),
+    threadsStarted: readyWorkers,
   });
   const worker = await new Promise<ScenarioResult[]>((resolve, reject) => {
     const w = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });

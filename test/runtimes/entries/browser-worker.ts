@@ -6,6 +6,7 @@
  */
 import * as memvec from 'memvec';
 import * as fixtures from 'memvec-matrix-fixtures';
+import { countReadyWorkers } from './worker-census.js';
 import { decodeFixtures, runSuite, type SuiteEnv } from '../suite/scenarios.js';
 
 interface Dir {
@@ -30,6 +31,9 @@ async function opfsHas(path: string): Promise<boolean> {
   }
 }
 
+// Before memvec runs: it reads globalThis.Worker when it first looks at threads.
+const readyWorkers = countReadyWorkers();
+
 self.onmessage = async (event: MessageEvent<{ expect: SuiteEnv['expect'] }>) => {
   const root = await opfsRoot();
   await root.removeEntry('matrix', { recursive: true }).catch(() => undefined);
@@ -46,6 +50,7 @@ self.onmessage = async (event: MessageEvent<{ expect: SuiteEnv['expect'] }>) => 
     expect: event.data.expect,
     unsupportedBackends: ['fs', 'mmap'],
     fixtures: decodeFixtures(fixtures),
+    threadsStarted: readyWorkers,
   });
   await root.removeEntry('matrix', { recursive: true }).catch(() => undefined);
   (self as unknown as Worker).postMessage(results);

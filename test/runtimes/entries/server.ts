@@ -5,7 +5,7 @@
  *
  * argv[0]: JSON { backends: BackendName[], expect: EngineInfo }.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as memvec from 'memvec';
@@ -13,6 +13,16 @@ import * as fixtures from 'memvec-matrix-fixtures';
 import { decodeFixtures, runSuite, type BackendUnderTest, type SuiteEnv } from '../suite/scenarios.js';
 
 declare const Deno: { args: string[] } | undefined;
+
+/** This process's OS threads, from Linux's /proc (undefined elsewhere): each worker thread adds some. */
+function osThreads(): number | undefined {
+  try {
+    const m = /^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function main(): Promise<void> {
   const args = typeof process !== 'undefined' ? process.argv.slice(2) : Deno!.args;
@@ -28,6 +38,7 @@ async function main(): Promise<void> {
       defaultStorageHas: async (path) => existsSync(path),
       expect: config.expect,
       fixtures: decodeFixtures(fixtures),
+      threadsStarted: osThreads,
     });
     console.log(`MATRIX_RESULTS ${JSON.stringify(results)}`);
   } finally {

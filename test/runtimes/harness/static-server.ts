@@ -1,5 +1,8 @@
 // A static file server on 127.0.0.1 for the browser tests: correct MIME types (application/wasm
 // included), no caching, and a log of every request so a test can say which files a page fetched.
+// With `crossOriginIsolated`, every response carries COOP/COEP (and CORP, so each file may be loaded
+// by an isolated page or worker): the headers that make a page crossOriginIsolated, which memvec needs
+// to share WebAssembly memory with worker threads.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +25,15 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveDirectory(root: string): Promise<StaticServer> {
+/** What an isolated page and every script it loads are served with (a module worker's script too). */
+const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+export async function serveDirectory(root: string, options: { crossOriginIsolated?: boolean } = {}): Promise<StaticServer> {
+  const isolation = options.crossOriginIsolated === true ? ISOLATION_HEADERS : {};
   const requests: StaticServer['requests'] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -38,7 +49,7 @@ export async function serveDirectory(root: string): Promise<StaticServer> {
       requests.push({ path, status: 404 });
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...isolation });
     createReadStream(file).pipe(res);
     requests.push({ path, status: 200 });
   });

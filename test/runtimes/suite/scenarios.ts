@@ -37,6 +37,21 @@ export interface SuiteEnv {
   unsupportedBackends?: Memvec.BackendName[];
   /** Built by Node with the same package (./fixtures.ts), handed over as bytes. */
   fixtures: Fixtures;
+  /**
+   * A count that grows when memvec starts a worker thread, where the runtime can see one: the
+   * process's OS threads (Linux /proc) in Node, Bun and Deno, the memvec workers that reported ready
+   * in Chromium (entries/worker-census.ts). Proof that a threaded call really ran on workers, which
+   * engineInfo() cannot give: a worker that fails to start makes memvec fall back to one thread.
+   */
+  threadsStarted?(): number | undefined;
+}
+
+/** Where threads are expected: that worker threads started since `before` (nothing to check where they cannot be counted). */
+function checkWorkersStarted(env: SuiteEnv, before: number | undefined, what: string): void {
+  const after = env.threadsStarted?.();
+  if (env.expect.threads > 1 && before !== undefined && after !== undefined) {
+    ok(after > before, `${what} started worker threads: the count was ${before} before, ${after} after`);
+  }
 }
 
 /** The portable files buildFixtures makes: an f32 store, the same store with f16 and with i8 vectors, an index in f32 and in i8. */
@@ -192,6 +207,86 @@ const runtimeScenarios: Scenario[] = [
       const after = index.search(row(data, dim, 42), 199, { ef: 400 });
       equal(after.length, 199, 'every live entry is reachable');
       ok(!after.some((r) => r.key === 'k42'), 'the deleted key is never returned');
+    },
+  },
+  {
+    name: 'threads: batchInsert and searchBatch asked for 2 threads find the true neighbours, and searchBatch answers as on one thread',
+    async run(env) {
+      const { memvec, expect } = env;
+      // Where threads exist (expect.threads > 1) this runs on worker threads on the index's shared
+      // memory: a batchInsert of 256 rows and up goes parallel (and starts the workers), then a
+      // searchBatch of 32 unfiltered queries and up. Where they do not (workerd, a page that is not
+      // cross-origin isolated, no WASM SIMD) the same calls must run on the calling thread, no error.
+      equal((await memvec.engineInfo()).threads, expect.threads, 'engineInfo().threads');
+      const dim = 16;
+      const n = 3000;
+      const data = clusteredVectors(n, dim, 30, 13, true);
+      const queries = clusteredVectors(64, dim, 30, 14, true);
+      const keys = Array.from({ length: n }, (_, i) => `t${i}`);
+      const before = env.threadsStarted?.();
+      const index = await memvec.HnswIndex.create({ dimension: dim, metric: 'cosine', M: 16, efConstruction: 100, threads: 2 });
+      await index.batchInsert(data, keys, undefined, { threads: 2 });
+      equal(index.size(), n, 'size() after a threaded batchInsert');
+      checkWorkersStarted(env, before, 'a batchInsert of 3000 rows on 2 threads');
+
+      const live: Array<string | null> = [...keys];
+      const check = (what: string): void => {
+        const got = index.searchBatch(queries, 10, { ef: 64, threads: 2 });
+        // Each query's search is deterministic, whichever thread runs it: one thread gives the same.
+        equal(index.searchBatch(queries, 10, { ef: 64, threads: 1 }), got, `${what}: searchBatch on 1 thread vs 2`);
+        for (const q of [0, 31, 63]) equal(index.search(row(queries, dim, q), 10, { ef: 64 }), got[q], `${what}: search() of query ${q}`);
+        let hits = 0;
+        got.forEach((results, q) => {
+          const query = row(queries, dim, q);
+          const wanted = new Set(refKeyTopK(data, dim, live, query, 10).map(([key]) => key));
+          ok(results.length === 10, `${what}: query ${q}: 10 results, got ${results.length}`);
+          hits += results.filter((r) => wanted.has(r.key)).length;
+          for (const r of results) close(r.score, refCosine(query, row(data, dim, Number(r.key.slice(1)))), 1e-4, `${what}: score of ${r.key}`);
+        });
+        const recall = hits / (10 * got.length);
+        ok(recall >= 0.9, `${what}: recall@10 ${recall.toFixed(3)} >= 0.9`);
+      };
+      check('after batchInsert');
+
+      // compact rebuilds the graph with a batchInsert of the live rows: on threads too.
+      const gone = keys.filter((_, i) => i % 10 === 3);
+      for (const key of gone) index.delete(key);
+      for (let i = 3; i < n; i += 10) live[i] = null;
+      equal((await index.compact({ threads: 2 })).reclaimed, gone.length, 'compact() reclaimed');
+      equal(index.size(), n - gone.length, 'size() after compact');
+      check('after compact');
+
+      index.close();
+      await throwsCode(() => index.searchBatch(queries, 10), memvec.MemvecError, 'CLOSED', 'searchBatch after close');
+    },
+  },
+  {
+    name: 'threads: an exact scan of a large store (4 MiB of vectors) asked for 2 threads equals a plain JS loop',
+    async run(env) {
+      const { memvec } = env;
+      // 1100 × 1024-d f32 is 4.3 MiB of codes: searches of it go parallel once the workers are up (the
+      // first such search starts them and runs on the calling thread).
+      const dim = 1024;
+      const data = randomVectors(1100, dim, 15);
+      const queries = randomVectors(4, dim, 16);
+      const before = env.threadsStarted?.();
+      await using db = await memvec.MemMapVector.open('/threads-scan.mvec', { dimension: dim, backend: new memvec.MemoryBackend(), threads: 2 });
+      db.addVectors(data);
+      db.markDeleted([5, 600]);
+      const stored = withDeleted(data, dim, [5, 600]);
+      for (let round = 0; round < 3; round++) {
+        for (let q = 0; q < 4; q++) {
+          const query = row(queries, dim, q);
+          const want = refCosineTopK(stored, dim, query, 10, -1);
+          const got = db.cosineSearch(query, { topK: 10, minScore: -1 });
+          equal(got.map(([id]) => id), want.map(([id]) => id), `round ${round}, query ${q}: ids`);
+          got.forEach(([, score], i) => close(score, want[i]![1], 1e-5, `round ${round}, query ${q}: score ${i}`));
+          equal(db.cosineSearch(query, { topK: 10, minScore: -1, threads: 1 }), got, `round ${round}, query ${q}: 1 thread vs 2`);
+        }
+        // Lets the workers the first large search started become ready.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      checkWorkersStarted(env, before, 'searches of a 4.3 MiB store on 2 threads');
     },
   },
   {
