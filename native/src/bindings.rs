@@ -120,6 +120,15 @@ unsafe extern "C" fn js_truncate(env: napi_env, info: napi_callback_info) -> nap
     })
 }
 
+/// fd(handle) → the descriptor of the open file: worker threads read the same file with pread
+/// (src/flat/scanner.ts), since the mapping itself lives in the main thread's isolate.
+unsafe extern "C" fn js_fd(env: napi_env, info: napi_callback_info) -> napi_value {
+    call(env, || {
+        let [h] = args::<1>(env, info)?;
+        number(env, handle(env, h)?.file.raw_fd()? as f64)
+    })
+}
+
 unsafe extern "C" fn js_sync(env: napi_env, info: napi_callback_info) -> napi_value {
     call(env, || {
         let [h] = args::<1>(env, info)?;
@@ -129,7 +138,7 @@ unsafe extern "C" fn js_sync(env: napi_env, info: napi_callback_info) -> napi_va
 }
 
 pub unsafe fn register(env: napi_env, exports: napi_value) -> napi_value {
-    let functions: [(&[u8], napi_callback); 7] = [
+    let functions: [(&[u8], napi_callback); 8] = [
         (b"open\0", js_open),
         (b"close\0", js_close),
         (b"size\0", js_size),
@@ -137,6 +146,7 @@ pub unsafe fn register(env: napi_env, exports: napi_value) -> napi_value {
         (b"write\0", js_write),
         (b"truncate\0", js_truncate),
         (b"sync\0", js_sync),
+        (b"fd\0", js_fd),
     ];
     for (name, f) in functions {
         let mut v = ptr::null_mut();

@@ -63,6 +63,11 @@ impl MappedFile {
         Ok(MappedFile { path: path.to_string(), file: Some(file), read_only, window_bits, size, windows: BTreeMap::new() })
     }
 
+    /// The open file's descriptor, for positional reads (pread) of the same file from other threads.
+    pub fn raw_fd(&self) -> Result<i32> {
+        Ok(self.file()?.as_raw_fd())
+    }
+
     fn file(&self) -> Result<&File> {
         self.file.as_ref().ok_or_else(|| NativeError::Closed(self.path.clone()))
     }

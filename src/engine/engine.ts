@@ -35,8 +35,11 @@ export async function engineInfo(): Promise<EngineInfo> {
   return { entry: ENTRY, delivery, wasm: variant, threads, threadsReason: reason };
 }
 
-/** The engine exports a worker thread may run, in the order Engine.runJob numbers them (gang.ts). */
-export const JOBS = ['hnswSearchBatchPart', 'hnswParallelInsert', 'flatScanPart'] as const;
+/**
+ * The jobs a worker thread may run, by index (gang.ts): engine exports, and readScan, which the worker
+ * itself defines (worker-source.ts) around flatScanPart.
+ */
+export const JOBS = ['hnswSearchBatchPart', 'hnswParallelInsert', 'flatScanPart', 'readScan'] as const;
 export type Job = (typeof JOBS)[number];
 
 /** Stops an engine's workers once the engine itself is garbage (an index that was never closed). */

@@ -61,6 +61,7 @@ const PARALLEL_BLOCK_BYTES = 2 << 20;
 /** Rows are claimed in runs of this many bytes. */
 const PARALLEL_STEP_BYTES = 64 << 10;
 const JOB_SCAN = JOBS.indexOf('flatScanPart');
+const JOB_READ_SCAN = JOBS.indexOf('readScan');
 
 type Prepared = ReturnType<FlatScanner['prepare']>;
 
@@ -77,6 +78,9 @@ export class FlatScanner {
   private readonly second: WasmBuffer;
   private readonly claim: WasmBuffer;
   private readonly heaps: WasmBuffer;
+  /** scanParallelReads' run table (16 bytes a run) and its table of per-thread buffers. */
+  private readonly runTable: WasmBuffer;
+  private readonly bufferTable: WasmBuffer;
 
   constructor(
     private readonly engine: Engine,
@@ -92,6 +96,8 @@ export class FlatScanner {
     this.second = new WasmBuffer(engine, 'the scan buffer');
     this.claim = new WasmBuffer(engine, 'a parallel scan');
     this.heaps = new WasmBuffer(engine, 'the threads\' results');
+    this.runTable = new WasmBuffer(engine, 'a parallel scan');
+    this.bufferTable = new WasmBuffer(engine, 'a parallel scan');
     this.query.ensure(layout.rowBytes);
   }
 
@@ -100,7 +106,9 @@ export class FlatScanner {
     const p = this.prepare(query, options, rerank);
     const gang = source.count * this.layout.codeBytes >= PARALLEL_MIN_BYTES ? this.engine.workers(threads) : null;
     if (gang !== null) {
-      this.scanParallel(source, p, gang, threads);
+      const fd = source.file.readFd;
+      if (fd !== undefined && gang.readsFiles) this.scanParallelReads(source, p, gang, threads, fd);
+      else this.scanParallel(source, p, gang, threads);
       return this.finish(source, p);
     }
     const { codeBytes } = this.layout;
@@ -139,6 +147,68 @@ export class FlatScanner {
   }
 
   /**
+   * The scan of searchAll on several threads where the file has a descriptor (readFd): every thread
+   * claims runs of rows (cache-sized, within a segment), reads each into a buffer of its own (this
+   * thread through the backend, a worker with pread on the descriptor, worker-source.ts readScan) and
+   * scans it into a heap of its own, merged into this thread's at the end. Copying the rows out of the
+   * file is most of a scan's time, and here every thread does its share of it.
+   */
+  private scanParallelReads(source: ScanSource, p: Prepared, gang: Gang, threads: number, fd: number): void {
+    const { codeBytes } = this.layout;
+    const workers = Math.min(threads - 1, gang.ready);
+    const heapsAt = this.workerHeaps(workers, p);
+    const rows = Math.max(1, Math.floor(DEFAULT_SCAN_BYTES / codeBytes));
+    const runs = this.layout.runs(0, source.count, rows);
+    // Everything below is allocated before any view is taken.
+    const runsAt = this.runTable.ensure(runs.length * 16);
+    const buffersAt = this.bufferTable.ensure((workers + 1) * 4);
+    const scratch = this.second.ensure((workers + 1) * rows * codeBytes);
+    const claim = this.claim.ensure(4 + (workers + 1) * 4);
+    const { u32, f64 } = this.engine;
+    runs.forEach((run, i) => {
+      f64[(runsAt >>> 3) + 2 * i] = this.layout.codeOffset(run.first);
+      u32[(runsAt >>> 2) + 4 * i + 2] = run.first;
+      u32[(runsAt >>> 2) + 4 * i + 3] = run.count;
+    });
+    for (let t = 0; t <= workers; t++) u32[(buffersAt >>> 2) + t] = scratch + t * rows * codeBytes;
+    u32.fill(0, claim >>> 2, (claim >>> 2) + workers + 2);
+    const query = p.kind === F32.id ? this.query.ptr : p.codeQuery;
+    gang.post(JOB_READ_SCAN, workers, [fd, runsAt, runs.length, claim, buffersAt, heapsAt, p.kind, query, p.queryNorm, this.dimension, source.deletedBits, codeBytes]);
+    let failed: unknown = null;
+    try {
+      // This thread's share: the same loop as readScan's, reading through the backend.
+      const own = claim + 4;
+      // Nothing in the loop allocates, so this view of memory stays valid.
+      const words = new Int32Array(this.engine.u32.buffer);
+      for (;;) {
+        const i = Atomics.add(words, claim >>> 2, 1);
+        if (i >= runs.length) break;
+        const run = runs[i]!;
+        this.readCodesInto(source, run, scratch);
+        this.engine.u32[own >>> 2] = 0;
+        this.scan.scanPart(0, own, p.kind, query, p.queryNorm, scratch, run.count, this.dimension, run.first, source.deletedBits, run.count);
+      }
+    } catch (err) {
+      failed = err;
+    }
+    const results = gang.join();
+    if (failed !== null) throw failed;
+    if (results.some((r) => r !== 0)) throw new MemvecError('CORRUPT_FILE', `${source.path} ends inside its vectors`);
+    for (let t = 1; t <= workers; t++) this.scan.mergeHeap(this.engine.u32[(heapsAt >>> 2) + t]!);
+  }
+
+  /** A heap per worker (made once, kept), each reset for this search; returns the u32 table of them (index t). */
+  private workerHeaps(workers: number, p: Prepared): number {
+    const kept = p.kind === F32.id ? p.topK : p.candidates;
+    const heapsAt = this.heaps.ensure((workers + 1) * 4, true);
+    for (let t = 1; t <= workers; t++) {
+      if (this.engine.u32[(heapsAt >>> 2) + t] === 0) this.engine.u32[(heapsAt >>> 2) + t] = this.scan.newHeap();
+      this.scan.resetHeap(this.engine.u32[(heapsAt >>> 2) + t]!, kept, p.kind === F32.id ? p.minScore : -Infinity);
+    }
+    return this.heaps.ptr;
+  }
+
+  /**
    * The scan of searchAll on several threads. This thread reads the file in blocks into one of two
    * buffers while the workers scan the other; then it scans what is left of that block with them
    * (rows are claimed in runs from a counter, so the thread that finished its reading takes more).
@@ -148,12 +218,7 @@ export class FlatScanner {
   private scanParallel(source: ScanSource, p: Prepared, gang: Gang, threads: number): void {
     const { codeBytes } = this.layout;
     const workers = Math.min(threads - 1, gang.ready);
-    const kept = p.kind === F32.id ? p.topK : p.candidates;
-    const heapsAt = this.heaps.ensure((workers + 1) * 4, true);
-    for (let t = 1; t <= workers; t++) {
-      if (this.engine.u32[(heapsAt >>> 2) + t] === 0) this.engine.u32[(heapsAt >>> 2) + t] = this.scan.newHeap();
-      this.scan.resetHeap(this.engine.u32[(heapsAt >>> 2) + t]!, kept, p.kind === F32.id ? p.minScore : -Infinity);
-    }
+    const heapsAt = this.workerHeaps(workers, p);
     const rows = Math.max(1, Math.min(source.count, Math.floor(PARALLEL_BLOCK_BYTES / codeBytes)));
     const step = Math.max(1, Math.floor(PARALLEL_STEP_BYTES / codeBytes));
     const buffers = [this.scratch.ensure(rows * codeBytes), this.second.ensure(rows * codeBytes)];

@@ -12,6 +12,10 @@ import type { OpenOptions, StorageBackend, StorageFile, WriterLock } from './typ
 class FsFile extends GuardedFile {
   readonly backend = 'fs' as const;
 
+  get readFd(): number {
+    return this.fd;
+  }
+
   constructor(
     private readonly fd: number,
     path: string,

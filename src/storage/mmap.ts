@@ -67,6 +67,11 @@ class MmapFile extends GuardedFile {
     return this.addon.read(this.handle, offset, into);
   }
 
+  /** The mapped file's descriptor (the mapping itself cannot cross to another thread); none from an older addon. */
+  get readFd(): number | undefined {
+    return this.addon.fd?.(this.handle);
+  }
+
   protected rawWrite(offset: number, data: Uint8Array): void {
     this.addon.write(this.handle, offset, data);
   }

@@ -21,6 +21,8 @@ export interface NativeAddon {
   size(file: NativeFile): number;
   /** memcpy from the mapping into `into`, split at window boundaries; short only at EOF. */
   read(file: NativeFile, offset: number, into: Uint8Array): number;
+  /** The open file's descriptor (addons built before it existed lack it). */
+  fd?(file: NativeFile): number;
   /** pwrite: grows the file; a full disk is an ENOSPC error, never a SIGBUS. */
   write(file: NativeFile, offset: number, data: Uint8Array): void;
   truncate(file: NativeFile, size: number): void;

@@ -17,6 +17,12 @@ export interface StorageFile {
   size(): number;
   /** Copies up to `into.length` bytes from `offset`; returns how many were read (short only at EOF). */
   read(offset: number, into: Uint8Array): number;
+  /**
+   * An OS file descriptor of this same open file, for positional reads from any thread of the
+   * process while the file is open (worker threads reading their share of a scan themselves); absent
+   * where the backend has none to give (deno, opfs, memory).
+   */
+  readonly readFd?: number;
   /** Writes all of `data` at `offset`, growing the file if needed. */
   write(offset: number, data: Uint8Array): void;
   /** Sets the file length; growth is zero-filled. */

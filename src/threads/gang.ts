@@ -15,6 +15,9 @@ import { ARGS_BYTE, CONTROL_BYTES, FAILED, FN, GEN, MAX_ARGS, MAX_GANG, PENDING,
 import type { ThreadHost, WorkerPort } from './types.js';
 import { workerSource } from './worker-source.js';
 
+/** How long a worker may take to start before the call gives up on it. */
+const START_MS = 60_000;
+
 export class Gang {
   private readonly ctl = new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
   private readonly args = new Float64Array(this.ctl.buffer, ARGS_BYTE, MAX_ARGS);
@@ -27,6 +30,11 @@ export class Gang {
   private closed = false;
   /** Workers ready for jobs (0 until start() resolved). */
   ready = 0;
+
+  /** Whether the workers can read a file descriptor themselves (the readScan job). */
+  get readsFiles(): boolean {
+    return this.host.readsFiles;
+  }
 
   constructor(
     private readonly host: ThreadHost,
@@ -59,9 +67,14 @@ export class Gang {
     this.workers.push(w);
     return new Promise<void>((resolve, reject) => {
       this.unstarted.add(reject);
+      // A worker that neither starts nor reports why (a host that drops its error) must not hang the
+      // call waiting for it: the caller then runs on one thread.
+      const timer = setTimeout(() => reject(new MemvecError('INTERNAL', `a memvec worker thread did not start within ${START_MS / 1000} s`)), START_MS);
+      (timer as { unref?: () => void }).unref?.();
       w.onMessage((m) => {
         const msg = m as { ready?: boolean; error?: string };
         if (msg.ready === true) {
+          clearTimeout(timer);
           this.unstarted.delete(reject);
           w.unref();
           resolve();

@@ -27,9 +27,11 @@ function webThreadHost(): ThreadHost | string {
   return {
     cores: Math.max(1, g.navigator?.hardwareConcurrency ?? 1),
     kind: 'web-worker',
+    readsFiles: false,
     channel: `
   const post = (m) => self.postMessage(m);
-  const first = new Promise((resolve) => { self.onmessage = (e) => resolve(e.data); });`,
+  const first = new Promise((resolve) => { self.onmessage = (e) => resolve(e.data); });
+  const readAt = null;`,
     spawn(source) {
       const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
       const w = new WebWorker(url, { type: 'module' });

@@ -18,6 +18,7 @@ export async function nodeThreadHost(): Promise<ThreadHost | string> {
   return {
     cores: Math.max(1, cores),
     kind: 'worker_threads',
+    readsFiles: true,
     // An eval'd worker has require in Node and Bun; Deno runs it as a web worker (self) or module.
     channel: `
   const wt = typeof require === 'function' ? require('node:worker_threads')
@@ -26,7 +27,17 @@ export async function nodeThreadHost(): Promise<ThreadHost | string> {
   const first = new Promise((resolve) => {
     if (wt) wt.parentPort.once('message', resolve);
     else self.onmessage = (e) => resolve(e.data);
-  });`,
+  });
+  const fs = typeof require === 'function' ? require('node:fs') : await import('node:fs');
+  const readAt = (fd, view, position) => {
+    let done = 0;
+    while (done < view.length) {
+      const n = fs.readSync(fd, view, done, view.length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  };`,
     spawn(source) {
       const w = new wt.Worker(source, { eval: true });
       return {

@@ -17,6 +17,8 @@ export interface ThreadHost {
   kind: string;
   /** The worker source's side of the messages (see worker-source.ts): defines `post` and `first`. */
   channel: string;
+  /** Whether the channel's readAt can read a file descriptor (worker_threads): workers read their share of a scan. */
+  readsFiles: boolean;
   /** Starts a worker running `source` (worker-source.ts with this host's channel). */
   spawn(source: string): WorkerPort;
 }

@@ -16,10 +16,22 @@
  */
 import { ARGS_BYTE, FAILED, FN, GEN, MAX_ARGS, PENDING, RESULTS, STOP, WORKERS } from './control.js';
 
-/** `channel`: statements that define `post(message)` and `first` (a promise of the owner's first message). */
+/**
+ * `channel`: statements that define `post(message)`, `first` (a promise of the owner's first message)
+ * and `readAt(fd, view, position)` (pread into `view`, the bytes read; null where there are no
+ * descriptors).
+ */
 export const workerSource = (channel: string): string => `
 (async () => {
 ${channel}
+  try {
+    await main();
+  } catch (err) {
+    // Whatever fails outside a job is reported, so that the owner's start() never waits for nothing.
+    post({ error: String((err && err.stack) || err) });
+  }
+
+async function main() {
   const init = await first;
   const { module, memory, control, index, names } = init;
   const ctl = new Int32Array(control);
@@ -30,14 +42,30 @@ ${channel}
     if (words.length * 4 !== memory.buffer.byteLength) words = new Int32Array(memory.buffer);
     Atomics.wait(words, p >>> 2, v);
   };
-  let fns;
-  try {
-    const x = new WebAssembly.Instance(module, { env: { memory, futexWait, filterHost: () => 0 } }).exports;
-    fns = names.map((n) => x[n]);
-  } catch (err) {
-    post({ error: String((err && err.stack) || err) });
-    return;
-  }
+  const x = new WebAssembly.Instance(module, { env: { memory, futexWait, filterHost: () => 0 } }).exports;
+  // One job is JS: worker t reads its share of a file scan itself (pread on a descriptor of the owner's
+  // open file, which the mapping behind it cannot give another thread) into its own buffer, and scans
+  // each run it claims with flatScanPart into its own heap (src/flat/scanner.ts scanParallelReads).
+  const readScan = (t, fd, runs, nRuns, claim, buffers, heaps, kind, query, queryNorm, dim, deleted, codeBytes) => {
+    const buf = memory.buffer;
+    const i32 = new Int32Array(buf);
+    const u32 = new Uint32Array(buf);
+    const f64 = new Float64Array(buf);
+    const at = u32[(buffers >>> 2) + t];
+    const own = claim + 4 + 4 * t;
+    for (;;) {
+      const i = Atomics.add(i32, claim >>> 2, 1);
+      if (i >= nRuns) return 0;
+      // Run entries are 16 bytes: the file offset (f64), the first id and the count (u32).
+      const r = (runs >>> 2) + 4 * i;
+      const count = u32[r + 3];
+      const bytes = count * codeBytes;
+      if (readAt(fd, new Uint8Array(buf, at, bytes), f64[r >>> 1]) !== bytes) return 1;
+      u32[own >>> 2] = 0;
+      x.flatScanPart(t, heaps, own, kind, query, queryNorm, at, count, dim, u32[r + 2], deleted, count);
+    }
+  };
+  const fns = names.map((n) => (n === 'readScan' ? readScan : x[n]));
   post({ ready: true });
   let gen = 0;
   for (;;) {
@@ -59,5 +87,6 @@ ${channel}
     if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
   }
   // Stopped: the owner terminates this worker next.
+}
 })();
 `;
