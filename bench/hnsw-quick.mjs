@@ -1,6 +1,7 @@
 // Quick HNSW comparison while tuning: memvec's HnswIndex straight from src/ (bundled on the fly with
 // esbuild, so no `npm run build` is needed) against hnswlib-node, single thread, on the benchmark's
-// clustered data (raw vectors, cosine metric, queries held out from the same stream).
+// clustered data (raw vectors, cosine metric, queries held out from the same stream). memvec gets
+// threads: 1 (every core is the default since issue 11): hnswlib-node's addPoint loop is single-threaded.
 //   node bench/hnsw-quick.mjs [--n=100000] [--dim=128] [--efs=16,32,64,128] [--only=memvec|hnswlib]
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -86,7 +87,7 @@ if (only !== 'hnswlib') {
   const out = join(root, '.tmp', 'hnsw-quick-bundle.mjs');
   await build({ entryPoints: [join(root, 'src', 'hnsw-index.ts')], bundle: true, format: 'esm', platform: 'node', outfile: out, logLevel: 'error' });
   const { HnswIndex } = await import(pathToFileURL(out).href);
-  const index = await HnswIndex.create({ dimension: dim, metric: 'cosine', M, efConstruction: EFC, seed: 100 });
+  const index = await HnswIndex.create({ dimension: dim, metric: 'cosine', M, efConstruction: EFC, seed: 100, threads: 1 });
   const keys = Array.from({ length: n }, (_, i) => String(i));
   const t0 = performance.now();
   const c0 = cpuMs();

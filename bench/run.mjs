@@ -4,8 +4,9 @@
 // bench/results/<date>-<machine>.md and bench/results/latest.md.
 //   --quick            smaller sizes for development and smoke runs (~1 minute); writes latest-quick.md
 //   --only=a,b         run some sections only: kernel, exact, exact-quantized, hnsw, storage, compact, postgres, filter,
-//                      quantization (writes no latest*.md); `--quick --only=exact-quantized` is the quick way to the
-//                      f16/i8 exact store table, `--quick --only=quantization` to the quantized HNSW one
+//                      quantization, threads (writes no latest*.md); `--quick --only=exact-quantized` is the quick way
+//                      to the f16/i8 exact store table, `--quick --only=quantization` to the quantized HNSW one,
+//                      `--quick --only=threads` to the 1-thread vs 2-thread table (issue 11)
 //   --libs=a,b         load only these libraries: memvec, hnswlib, usearch (the others show as n/a);
 //                      `--quick --only=hnsw --libs=memvec` is the quick way to the searchBatch table
 import { execFileSync } from 'node:child_process';
@@ -27,11 +28,12 @@ import { kernelSection } from './sections/kernel.mjs';
 import { postgresSection } from './sections/postgres.mjs';
 import { quantizationSection } from './sections/quantization.mjs';
 import { storageSection } from './sections/storage.mjs';
+import { threadsSection } from './sections/threads.mjs';
 import { num, secs, table } from './table.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const K = 10;
-const SECTIONS = ['kernel', 'exact', 'exact-quantized', 'hnsw', 'storage', 'compact', 'postgres', 'filter', 'quantization'];
+const SECTIONS = ['kernel', 'exact', 'exact-quantized', 'hnsw', 'storage', 'compact', 'postgres', 'filter', 'quantization', 'threads'];
 const LIBS = ['memvec', 'hnswlib', 'usearch'];
 
 const SIZES = {
@@ -50,6 +52,12 @@ const SIZES = {
     // Quantization: rounds per ef, rerank factors at one ef, [dim, n] of the bytes table, capacity ceiling.
     quantEfs: [10, 16, 24, 32, 48, 64, 128, 256], quantRounds: 3, quantRerankEf: 64, quantRerank: [1, 2, 3, 5],
     quantMemory: [[128, 200_000], [768, 50_000], [1536, 30_000]], quantCeilingMiB: 256,
+    // Threads (issue 11): builds of `datasets` (100k × 128 ≈ 40 s on one thread: 2 rounds per side), searchBatch
+    // of batchQueries queries at ef, and the exact scan of scan.n × scan.dim f32 (a 512 MiB temp file).
+    threads: {
+      buildRounds: 2, ef: 64, batchQueries: 2000, batchRounds: 15,
+      scan: { n: 1_000_000, dim: 128, queries: 10, rounds: 15, chunk: 100_000 },
+    },
   },
   quick: {
     kernelN: 20_000, kernelDims: [768, 128], kernelMinMs: 200,
@@ -63,6 +71,10 @@ const SIZES = {
     filterEfs: [64, 128],
     quantEfs: [10, 12, 16, 24, 32, 64, 128], quantRounds: 3, quantRerankEf: 64, quantRerank: [1, 2, 3, 5],
     quantMemory: [[128, 50_000], [768, 20_000], [1536, 10_000]], quantCeilingMiB: 128,
+    threads: {
+      buildRounds: 4, ef: 64, batchQueries: 2000, batchRounds: 21,
+      scan: { n: 200_000, dim: 128, queries: 10, rounds: 25, chunk: 100_000 },
+    },
   },
 };
 
@@ -158,8 +170,8 @@ async function main() {
   };
 
   let datasets = [];
-  // Sections 2, 3, 7 and 8 search the same clustered sets (7 also uses their unfiltered groundtruth).
-  if (['exact', 'hnsw', 'filter', 'quantization'].some((s) => args.only.includes(s))) {
+  // Sections 2, 3, 7, 8 and 9 search the same clustered sets (7 also uses their unfiltered groundtruth).
+  if (['exact', 'hnsw', 'filter', 'quantization', 'threads'].some((s) => args.only.includes(s))) {
     const rows = [];
     for (const spec of sizes.datasets) {
       log(`data: ${fmtCount(spec.n)} × ${spec.dim} (+${sizes.queries} queries)`);
@@ -204,6 +216,7 @@ async function main() {
   if (args.only.includes('postgres')) await section(postgresSection);
   if (args.only.includes('filter')) await section(filterSection);
   if (args.only.includes('quantization')) await section(quantizationSection);
+  if (args.only.includes('threads')) await section(threadsSection);
 
   const footer = `---\nTotal wall time ${secs(performance.now() - started)}; load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`;
   console.log(footer);

@@ -1,11 +1,17 @@
 // memvec from the BUILT package (dist/, made by `npm run build`): HnswIndex for graph search and
 // MemMapVector for the exact file-backed scan. Results may come back directly or as promises; the
 // bench awaits only when the library returns a promise, so sync APIs are not charged a microtask.
+// Every index and store here is created with `threads: 1` (issue 11 made every core the default): the
+// sections that use this adapter compare memvec with single-threaded peers and with earlier runs, so they
+// keep measuring the single-threaded path. sections/threads.mjs measures threads.
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT, rootPackageVersion } from './version.mjs';
+
+/** Pins memvec to the single-threaded path (see the comment at the top). */
+export const ONE_THREAD = Object.freeze({ threads: 1 });
 
 export const name = 'memvec';
 
@@ -43,7 +49,7 @@ export async function openExact({ lib }, ds, { batchSize } = {}) {
   const path = join(tmpdir(), `memvec-bench-${process.pid}-${ds.n}x${ds.dim}.memvec`);
   rmSync(path, { force: true });
   const t0 = performance.now();
-  const db = await lib.MemMapVector.open(path, { dimension: ds.dim });
+  const db = await lib.MemMapVector.open(path, { dimension: ds.dim, ...ONE_THREAD });
   const ids = await db.addVectors(ds.base);
   const loadMs = performance.now() - t0;
   const toRow = rowMapper(ids, ds.n);
@@ -75,7 +81,7 @@ export async function buildHnsw({ lib }, ds, { M, efConstruction, seed, quantiza
   const t0 = performance.now();
   // quantization / rerank only when asked, so the other sections create exactly what they did before.
   const quant = quantization === undefined ? {} : { quantization, ...(rerank === undefined ? {} : { rerank }) };
-  const index = await lib.HnswIndex.create({ dimension: dim, metric: 'cosine', M, efConstruction, efSearch: 50, seed, ...quant });
+  const index = await lib.HnswIndex.create({ dimension: dim, metric: 'cosine', M, efConstruction, efSearch: 50, seed, ...quant, ...ONE_THREAD });
   if (entries) await index.batchInsert(entries);
   else await index.batchInsert(base, keys);
   const buildMs = performance.now() - t0;

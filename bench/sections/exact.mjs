@@ -1,5 +1,7 @@
 // Section 2: exact (brute-force) cosine top-k over clustered vectors: memvec's file-backed
 // MemMapVector.cosineSearch vs a plain-JS scan vs usearch.exactSearch, one query at a time, 1 thread.
+// Stores are opened with threads: 1 (here and in peers/memvec.mjs): issue 11 made every core the default
+// for large scans, and this section compares single-threaded scans; sections/threads.mjs measures threads.
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CACHE_DIR, clusteredDataset, fmtCount } from '../data.mjs';
@@ -103,7 +105,7 @@ function quantizedStorePath(kind, spec) {
 async function cachedStore(lib, kind, ds, log) {
   const path = quantizedStorePath(kind, ds);
   if (existsSync(path)) {
-    const db = await lib.MemMapVector.open(path, { readOnly: true });
+    const db = await lib.MemMapVector.open(path, { readOnly: true, threads: 1 });
     if (db.getTotalVectors() === ds.n && db.quantization === kind) return { db, buildMs: undefined };
     db.close();
     rmSync(path, { force: true });
@@ -112,13 +114,13 @@ async function cachedStore(lib, kind, ds, log) {
   rmSync(tmp, { force: true });
   log(`exact-quantized: building the ${kind} store (${ds.name}) in ${path}`);
   const t0 = performance.now();
-  const w = await lib.MemMapVector.open(tmp, { dimension: ds.dim, quantization: kind });
+  const w = await lib.MemMapVector.open(tmp, { dimension: ds.dim, quantization: kind, threads: 1 });
   const step = 50_000;
   for (let i = 0; i < ds.n; i += step) w.addVectors(ds.base.subarray(i * ds.dim, Math.min(ds.n, i + step) * ds.dim));
   w.close();
   const buildMs = performance.now() - t0;
   renameSync(tmp, path);
-  return { db: await lib.MemMapVector.open(path, { readOnly: true }), buildMs };
+  return { db: await lib.MemMapVector.open(path, { readOnly: true, threads: 1 }), buildMs };
 }
 
 export async function exactQuantizedSection({ sizes, peers, log, k }) {

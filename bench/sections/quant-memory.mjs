@@ -2,6 +2,8 @@
 // disk), and capacity: how many 1536-d vectors one index holds before CAPACITY under a memory ceiling.
 // Only bytes matter here, so the graphs are cheap (small efConstruction); the data is seeded and
 // generated batch by batch so a capacity fill never holds more than one batch of floats.
+// Indexes are created with threads: 1 (issue 11 made every core the default): the single-threaded
+// engine, as these numbers were measured before (the threads build's shared memory grows differently).
 import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +37,7 @@ const keysFrom = (start, n) => Array.from({ length: n }, (_, i) => `v${start + i
  * against the empty index), the f32 originals held in JS ÷ n, and the saved file's size ÷ n.
  */
 export async function memoryPerVector(lib, { dim, n, data, kind, M = 16, efConstruction = 8 }) {
-  const index = await lib.HnswIndex.create({ dimension: dim, metric: 'cosine', M, efConstruction, seed: 7, ...KINDS[kind].opts });
+  const index = await lib.HnswIndex.create({ dimension: dim, metric: 'cosine', M, efConstruction, seed: 7, ...KINDS[kind].opts, threads: 1 });
   try {
     const empty = index.stats().wasmBytes;
     const t0 = performance.now();
@@ -61,7 +63,7 @@ export async function memoryPerVector(lib, { dim, n, data, kind, M = 16, efConst
  * index at the default 4 GiB and under the ceiling, and the time. Stops early after `maxMs`.
  */
 export async function fillToCapacity(lib, { dim, kind, ceilingBytes, M = 16, efConstruction = 4, batch = 500, maxMs = Infinity, log = () => {} }) {
-  const index = await lib.HnswIndex.create({ dimension: dim, metric: 'cosine', M, efConstruction, seed: 7, ...KINDS[kind].opts });
+  const index = await lib.HnswIndex.create({ dimension: dim, metric: 'cosine', M, efConstruction, seed: 7, ...KINDS[kind].opts, threads: 1 });
   try {
     const engine = engineOf(index);
     const leftAt4G = index.stats().capacityLeft;

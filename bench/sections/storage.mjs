@@ -1,6 +1,8 @@
 // Section 4: the exact store on each storage backend. One 1M × 128 MemMapVector file (512 MiB), opened
 // through mmap, the node:fs fallback and memory: open time, the first search after opening, and
 // steady exact-scan throughput, against how fast this machine reads the same file with plain fs reads.
+// Stores are opened with threads: 1, so the scans stay single-threaded as before issue 11 made every core
+// the default (a threaded scan reads blocks differently); sections/threads.mjs measures threads.
 import { closeSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +33,7 @@ export async function storageSection({ api, sizes, log, k }) {
   try {
     log(`storage: writing ${num(n)} × ${dim}`);
     {
-      const db = await MemMapVector.open(path, { dimension: dim });
+      const db = await MemMapVector.open(path, { dimension: dim, threads: 1 });
       const step = 100_000;
       for (let i = 0; i < n; i += step) db.addVectors(randomVectors(Math.min(step, n - i), dim, 1000 + i));
       db.close();
@@ -54,7 +56,7 @@ export async function storageSection({ api, sizes, log, k }) {
         loadMs = now() - t0;
       }
       const t0 = now();
-      const db = await MemMapVector.open(path, { backend: choice, readOnly: true });
+      const db = await MemMapVector.open(path, { backend: choice, readOnly: true, threads: 1 });
       const openMs = now() - t0;
       const t1 = now();
       db.cosineSearch(query, { topK: k });
