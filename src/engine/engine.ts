@@ -40,7 +40,6 @@ export async function engineInfo(): Promise<EngineInfo> {
  * itself defines (worker-source.ts) around flatScanPart.
  */
 export const JOBS = ['hnswSearchBatchPart', 'hnswParallelInsert', 'flatScanPart', 'readScan'] as const;
-export type Job = (typeof JOBS)[number];
 
 /** Stops an engine's workers once the engine itself is garbage (an index that was never closed). */
 const orphanedGangs = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Gang>((gang) => gang.close()) : null;
@@ -60,7 +59,8 @@ export class Engine {
 
   /** The workers of a threaded engine, started on first use (gang.ts); null until then and when single-threaded. */
   private gang: Gang | null = null;
-  private gangFailed = false;
+  /** No workers from now on: they failed to start, or the engine was closed. */
+  private workersOff = false;
 
   private constructor(
     readonly exports: EngineExports,
@@ -119,7 +119,7 @@ export class Engine {
    * background (await startWorkers to wait for them instead).
    */
   workers(threads: number): Gang | null {
-    if (threads <= 1 || this.threading.threads <= 1 || this.gangFailed) return null;
+    if (threads <= 1 || this.threading.threads <= 1 || this.workersOff) return null;
     const gang = this.ensureGang();
     const want = Math.min(threads, this.threading.threads) - 1;
     if (gang.ready >= want) return gang;
@@ -129,7 +129,7 @@ export class Engine {
 
   /** Starts workers for calls on `threads` threads and waits for them; false if they could not start. */
   async startWorkers(threads: number): Promise<boolean> {
-    if (threads <= 1 || this.threading.threads <= 1 || this.gangFailed) return false;
+    if (threads <= 1 || this.threading.threads <= 1 || this.workersOff) return false;
     const gang = this.ensureGang();
     try {
       await gang.start(Math.min(threads, this.threading.threads) - 1);
@@ -137,8 +137,8 @@ export class Engine {
     } catch (err) {
       // Closed meanwhile (the caller finds out itself), or the workers failed: then run on one thread
       // from now on, and say why once.
-      if (!this.gangFailed) console.warn(`memvec: worker threads did not start (${String(err)}); running on one thread`);
-      this.gangFailed = true;
+      if (!this.workersOff) console.warn(`memvec: worker threads did not start (${String(err)}); running on one thread`);
+      this.workersOff = true;
       gang.close();
       return false;
     }
@@ -159,7 +159,7 @@ export class Engine {
     orphanedGangs?.unregister(this);
     this.gang.close();
     this.gang = null;
-    this.gangFailed = true;
+    this.workersOff = true;
   }
 
   /** The function a FILTER_HOST search calls back (null: none; such a search must not run). */

@@ -394,9 +394,15 @@ export class HnswEngine {
     const round = this.round;
     // Saves the state after beginRound placed the round's slots: the workers adopt the new count.
     this.prepareThreads(gang, threads, 1, 1);
-    const statuses = gang.run(JOB_INSERT, threads - 1, [round], () => this.x.hnswParallelInsert(0, round));
-    const st = this.x.hnswParallelEnd(round);
-    if (st < 0 || Math.min(...statuses) < 0) throw statusError(Math.min(st, ...statuses), what);
+    let statuses: number[];
+    try {
+      statuses = gang.run(JOB_INSERT, threads - 1, [round], () => this.x.hnswParallelInsert(0, round));
+    } finally {
+      // Even after a thread threw: the undo log's length the threads reached is what a rollback needs.
+      this.x.hnswParallelEnd(round);
+    }
+    const st = Math.min(...statuses);
+    if (st < 0) throw statusError(st, what);
     const kept = this.originals;
     if (kept === null) return;
     const f32 = this.engine.f32;
