@@ -4,7 +4,8 @@
 // entry point and top level live in the round's header, changed under a global lock that a node
 // which will become the new top holds for its whole insert (hnswlib's addPoint).
 //
-// Everything that allocates happens in the owner's hnswParallelBegin, before the threads start: levels
+// Everything that allocates happens on the owner before the threads start: the workers' contexts
+// (hnswThreadReserve) and, in hnswParallelBegin, the rest: levels
 // are drawn there in row order (so the level generator ends where a serial batch leaves it), the
 // upper-layer blocks, the undo log (hnsw-tx.ts txReserveLog) and the rows' staging are reserved, and the
 // new slots are placed with empty lists. A worker never allocates: the AssemblyScript runtime is not
@@ -14,7 +15,7 @@
 import { ELEMENT_F32, vectorBytes } from './element';
 import {
   NONE, ST_CAPACITY, ST_INVALID, ST_OK, adoptState, cap, count, defaultContext, dim, drawLevel, entry,
-  kind, levels, M, maxLevel, poolUsed, reservePool, rngState, setCount, setEntry, setRngState, vecPtr,
+  kind, levels, M, maxLevel, poolUsed, reservePool, rngState, roomFor, setCount, setEntry, setRngState, vecPtr,
 } from './hnsw-store';
 import { hnswThreadState, linkNodeLocked, placeNode, prepareVector } from './hnsw';
 import { adoptTxState, txLogLen, txReserveLog, txSetLogLen, txShareLog } from './hnsw-tx';
@@ -60,6 +61,9 @@ export function hnswParallelBegin(rows: u32, stored: i32): isize {
   if (rows == 0 || <u64>count + <u64>rows > <u64>cap || entry == NONE && count != 0) return ST_INVALID;
   const f32Bytes = vectorBytes(dim);
   const staging: usize = stored != 0 ? <usize>rows << 2 : kind != ELEMENT_F32 ? <usize>rows * f32Bytes : 0;
+  // Check before allocating: TLSF traps when memory cannot grow.
+  const setUp = changetype<usize>(round) == 0 ? <u64>offsetof<ParallelRound>() + (<u64>LOCK_STRIPES << 2) : 0;
+  if (!roomFor(setUp + (staging > stagingCap ? <u64>staging : 0))) return ST_CAPACITY;
   if (changetype<usize>(round) == 0) {
     round = changetype<ParallelRound>(heap.alloc(offsetof<ParallelRound>()));
     memory.fill(changetype<usize>(round), 0, offsetof<ParallelRound>());
@@ -70,6 +74,10 @@ export function hnswParallelBegin(rows: u32, stored: i32): isize {
     round.staging = heap.alloc(staging);
     stagingCap = staging;
   }
+  // The block the workers adopt the owner's state from (the facade saves it again after its last
+  // allocation, hnsw-engine.ts prepareThreads).
+  const state = hnswThreadState();
+  if (state == 0) return ST_CAPACITY;
   // Levels in row order, from the same generator a serial batch draws from.
   const rngBefore = rngState;
   let levelSum: u64 = 0;
@@ -98,7 +106,7 @@ export function hnswParallelBegin(rows: u32, stored: i32): isize {
   r.storedNorms = stored != 0 ? r.staging : 0;
   // A lock left held by a thread that trapped must not block the next round.
   memory.fill(r.locks, 0, <usize>LOCK_STRIPES << 2);
-  r.state = hnswThreadState();
+  r.state = state;
   return <isize>changetype<usize>(r);
 }
 

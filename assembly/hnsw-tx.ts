@@ -134,7 +134,7 @@ export function txSaveNodeShared(id: u32): i32 {
  * Owner, before a parallel insert of `rows` new nodes whose levels add up to `levelSum`: makes the log
  * big enough for every node those inserts may change (each changes at most M lists per layer it is on,
  * of nodes from before the transaction, each logged once with its upper blocks). ST_CAPACITY if it
- * cannot, and the caller inserts on one thread instead.
+ * cannot (nothing changed): the facade then inserts the round's rows one by one (insert-transaction.ts).
  */
 export function txReserveLog(rows: u32, levelSum: u64, m: i32): i32 {
   if (!inTx) return ST_INVALID;

@@ -18,20 +18,25 @@ import { runAndKill } from './support/run-and-kill.js';
 const WRITER = fileURLToPath(new URL('./support/crash-threads-writer.mjs', import.meta.url));
 const ROUNDS = 8;
 
-/** Why `index` does not hold exactly `expected` (keys and vectors, each sampled entry finding itself first), or null. */
+/**
+ * Why `index` does not hold exactly `expected` (keys and vectors), or null. A sample of entries must
+ * also find themselves first: nearly all (the search is approximate), as in any working graph.
+ */
 function mismatch(index: HnswIndex, expected: Map<string, Float32Array>): string | null {
   if (index.size() !== expected.size) return `${index.size()} entries, not ${expected.size}`;
+  let sampled = 0;
+  let found = 0;
   let i = 0;
   for (const [key, vector] of expected) {
     const got = index.get(key);
     if (got === null) return `${key} is missing`;
     if (got.vector.some((x, j) => x !== vector[j])) return `${key} holds another vector`;
-    if (i++ % 97 === 0) {
-      const found = index.search(vector, 1, { ef: 64 })[0];
-      if (found?.key !== key) return `${key} finds ${found?.key} first`;
+    if (i++ % 37 === 0) {
+      sampled++;
+      if (index.search(vector, 1, { ef: 64 })[0]?.key === key) found++;
     }
   }
-  return null;
+  return found >= 0.97 * sampled ? null : `only ${found} of ${sampled} sampled entries find themselves first`;
 }
 
 for (const backend of diskBackendNames()) {

@@ -89,7 +89,15 @@ export class Engine {
       const instance = await WebAssembly.instantiate(module, { env: { filterHost } });
       return new Engine(checkEngineExports(instance.exports), host, choice);
     }
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    } catch (err) {
+      // A runtime that will not reserve 4 GiB of shared memory: one thread, saying why.
+      const instance = await WebAssembly.instantiate(module, { env: { filterHost } });
+      const reason = `a shared WebAssembly.Memory could not be made (${String(err)})`;
+      return new Engine(checkEngineExports(instance.exports), host, { ...choice, threads: 1, reason, module: null });
+    }
     let words = new Int32Array(memory.buffer);
     // A contended lock's slow path (assembly/locks.ts); where this thread may not block it spins instead.
     const futexWait = (ptr: number, value: number): void => {

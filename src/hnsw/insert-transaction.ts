@@ -8,6 +8,7 @@ import type { HnswEngine } from '../engine/hnsw-engine.js';
 import { renumber } from './renumber.js';
 import type { Rows } from './rows.js';
 import type { Gang } from '../threads/gang.js';
+import { isMemvecError } from '../errors.js';
 import { setSlotMeta, type SlotTable } from './slot-table.js';
 
 export class InsertTransaction {
@@ -60,7 +61,16 @@ export class InsertTransaction {
     const dim = this.dimension;
     const stored = rows.stored;
     const what = count === 1 ? `inserting row ${from}` : `inserting rows ${from} to ${from + count - 1}`;
-    const first = engine.beginRound(count, stored !== undefined, what);
+    let first: number;
+    try {
+      first = engine.beginRound(count, stored !== undefined, what);
+    } catch (err) {
+      // A round reserves the undo log for the most its rows could change; near the memory ceiling
+      // that bound may not fit where the rows themselves do: then they go in one by one.
+      if (!isMemvecError(err, 'CAPACITY')) throw err;
+      for (let j = 0; j < count; j++) this.insertRow(from + j);
+      return;
+    }
     for (let j = 0; j < count; j++) {
       const i = from + j;
       const slot = first + j;

@@ -2,14 +2,17 @@
  * The control block a gang (gang.ts) and its workers (worker-source.ts) share: a small
  * SharedArrayBuffer apart from engine memory. Int32 words:
  */
-/** Bumped by the owner to post a job; workers sleep on it. */
+/**
+ * Changed by the owner to post a job; workers sleep on it. It holds the job's sequence number above
+ * the number of workers taking part (low GEN_WORKER_BITS bits), so that a worker learns both from one
+ * read: read separately, a worker waking late could see the next job's count and run that job twice.
+ */
 export const GEN = 0;
+export const GEN_WORKER_BITS = 8;
 /** Workers still running the current job; the owner sleeps (or spins) on it. */
 export const PENDING = 1;
 /** The job: an index into the export names the workers were given. */
 export const FN = 2;
-/** Workers 1..WORKERS take part in the job; the others skip it. */
-export const WORKERS = 3;
 /** Set by a worker whose call threw (a trap: memvec's bug); its error text follows by message. */
 export const FAILED = 4;
 /** Set (with a generation bump) to end the workers' loops. */
@@ -19,6 +22,6 @@ export const ARGS_BYTE = 64;
 export const MAX_ARGS = 14;
 /** Worker t's result is word RESULTS + t. */
 export const RESULTS = 64;
-/** Most threads a gang has, the owner's included (the engine's MAX_THREADS contexts). */
-export const MAX_GANG = 256;
+/** Most threads a gang has, the owner's included (the engine's MAX_THREADS contexts; workers fit GEN's low bits). */
+export const MAX_GANG = 1 << GEN_WORKER_BITS;
 export const CONTROL_BYTES = (RESULTS + MAX_GANG) * 4;

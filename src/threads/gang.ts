@@ -11,7 +11,7 @@
  * stop on close(). A worker's error is a bug in memvec (a trap in the engine): run() throws INTERNAL.
  */
 import { MemvecError } from '../errors.js';
-import { ARGS_BYTE, CONTROL_BYTES, FAILED, FN, GEN, MAX_ARGS, MAX_GANG, PENDING, RESULTS, STOP, WORKERS } from './control.js';
+import { ARGS_BYTE, CONTROL_BYTES, FAILED, FN, GEN, GEN_WORKER_BITS, MAX_ARGS, MAX_GANG, PENDING, RESULTS, STOP } from './control.js';
 import type { ThreadHost, WorkerPort } from './types.js';
 import { workerSource } from './worker-source.js';
 
@@ -27,6 +27,8 @@ export class Gang {
   /** The rejections of workers still starting: close() ends their wait. */
   private unstarted = new Set<(err: Error) => void>();
   private running = false;
+  /** Workers taking part in the posted job (1..this). */
+  private workersInJob = 0;
   private closed = false;
   /** Workers ready for jobs (0 until start() resolved). */
   ready = 0;
@@ -102,11 +104,13 @@ export class Gang {
     const ctl = this.ctl;
     for (let i = 0; i < MAX_ARGS; i++) this.args[i] = args[i] ?? 0;
     ctl[FN] = fn;
-    ctl[WORKERS] = n;
     ctl[FAILED] = 0;
     Atomics.store(ctl, PENDING, n);
     this.running = true;
-    Atomics.add(ctl, GEN, 1);
+    this.workersInJob = n;
+    // The next job number, with the workers taking part in the low bits (control.ts GEN).
+    const sequence = (Atomics.load(ctl, GEN) >>> GEN_WORKER_BITS) + 1;
+    Atomics.store(ctl, GEN, ((sequence << GEN_WORKER_BITS) | n) & 0x7fffffff);
     Atomics.notify(ctl, GEN);
   }
 
@@ -123,7 +127,7 @@ export class Gang {
       throw new MemvecError('INTERNAL', `a memvec worker thread failed${this.errors.length > 0 ? `: ${this.errors[this.errors.length - 1]}` : ''}`);
     }
     const out: number[] = [];
-    for (let t = 1; t <= ctl[WORKERS]!; t++) out.push(ctl[RESULTS + t]!);
+    for (let t = 1; t <= this.workersInJob; t++) out.push(ctl[RESULTS + t]!);
     return out;
   }
 
@@ -149,7 +153,7 @@ export class Gang {
     this.closed = true;
     this.ready = 0;
     Atomics.store(this.ctl, STOP, 1);
-    Atomics.add(this.ctl, GEN, 1);
+    Atomics.add(this.ctl, GEN, 1 << GEN_WORKER_BITS);
     Atomics.notify(this.ctl, GEN);
     for (const w of this.workers) w.terminate();
     this.workers = [];

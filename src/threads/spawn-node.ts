@@ -18,7 +18,8 @@ export async function nodeThreadHost(): Promise<ThreadHost | string> {
   return {
     cores: Math.max(1, cores),
     kind: 'worker_threads',
-    readsFiles: true,
+    // Deno's descriptors belong to the isolate that opened them (a worker's read of one is EBADF).
+    readsFiles: typeof (globalThis as { Deno?: unknown }).Deno === 'undefined',
     // An eval'd worker has require in Node and Bun; Deno runs it as a web worker (self) or module.
     channel: `
   const wt = typeof require === 'function' ? require('node:worker_threads')

@@ -14,7 +14,7 @@
  * (an engine export, called with its thread index and the job's arguments), stores the result, and
  * counts itself done. gang.ts is the owner's side and documents the control block.
  */
-import { ARGS_BYTE, FAILED, FN, GEN, MAX_ARGS, PENDING, RESULTS, STOP, WORKERS } from './control.js';
+import { ARGS_BYTE, FAILED, FN, GEN, GEN_WORKER_BITS, MAX_ARGS, PENDING, RESULTS, STOP } from './control.js';
 
 /**
  * `channel`: statements that define `post(message)`, `first` (a promise of the owner's first message)
@@ -74,7 +74,8 @@ async function main() {
     while (Atomics.load(ctl, ${GEN}) === gen) Atomics.wait(ctl, ${GEN}, gen);
     gen = Atomics.load(ctl, ${GEN});
     if (ctl[${STOP}] !== 0) break;
-    if (index > ctl[${WORKERS}]) continue;
+    // Whether this worker takes part comes from the same read as the job's number (control.ts GEN).
+    if (index > (gen & ${(1 << GEN_WORKER_BITS) - 1})) continue;
     let r = 0;
     try {
       const a = args;
