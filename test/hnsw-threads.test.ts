@@ -98,6 +98,22 @@ describe('HnswIndex on threads', () => {
     }
   });
 
+  it('4 threads (more than this machine\'s cores), varied per call: every batch and search still exact', async () => {
+    const dim = 16;
+    const data = clusteredVectors(3000, dim, 8, 81);
+    const queries = clusteredVectors(200, dim, 8, 82);
+    const index = await HnswIndex.create({ dimension: dim, threads: 4 });
+    expect(index.threads).toBe(4);
+    await index.batchInsert(data, keysFor(3000), undefined, { threads: 3 });
+    await index.batchInsert(data.subarray(0, 1000 * dim), keysFor(1000, 'again'), undefined, { threads: 4 });
+    expect(index.size()).toBe(4000);
+    const serial = index.searchBatch(queries, 10, { threads: 1 });
+    // Jobs on 2, 4, 3 and 4 threads back to back: each worker learns from the job itself whether it takes part.
+    for (const threads of [2, 4, 3, 4, 2, 4]) expect(index.searchBatch(queries, 10, { threads })).toEqual(serial);
+    expect(engineOf(index).workersReady).toBe(3);
+    index.close();
+  });
+
   it('upserts in a parallel batch: the last row of a key wins, replaced entries are gone', async () => {
     const dim = 8;
     const index = await HnswIndex.create({ dimension: dim, threads: 2 });
