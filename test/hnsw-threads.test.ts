@@ -273,15 +273,16 @@ describe('MemMapVector on threads', () => {
   const dir = mkdtempSync(join(tmpdir(), 'memvec-threads-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  // The default backend (mmap) gives the workers a descriptor to read their share with; the memory
-  // backend has none, so this thread reads every block while the workers scan.
+  // The default backend (mmap in Node and Bun) and fs give the workers a descriptor to read their share
+  // with (not in Deno: descriptors there belong to one isolate); the memory backend has none, so this
+  // thread reads every block while the workers scan.
   it.each([
-    ['f32', 'default'], ['i8', 'default'], ['f32', 'memory'], ['i8', 'memory'],
+    ['f32', 'default'], ['i8', 'default'], ['f32', 'fs'], ['f32', 'memory'], ['i8', 'memory'],
   ] as const)('a large %s file (%s backend) scans on 2 threads with exactly the results of 1', async (quantization, backend) => {
     const dim = 128;
     const n = 40_000; // 20 MiB of f32 and 5.5 MiB of i8 codes: past the 4 MiB that go parallel
     const path = join(dir, `${quantization}-${backend}.mvx`);
-    const store = await MemMapVector.open(path, { dimension: dim, quantization, threads: 2, ...(backend === 'memory' && { backend }) });
+    const store = await MemMapVector.open(path, { dimension: dim, quantization, threads: 2, ...(backend !== 'default' && { backend }) });
     const data = clusteredVectors(n, dim, 20, 71);
     for (let i = 0; i < n; i += 10_000) store.addVectors(data.subarray(i * dim, (i + 10_000) * dim));
     for (let id = 0; id < n; id += 7) store.markDeleted(id);
