@@ -71,7 +71,8 @@ async function run(index: HnswIndex, steps: Step[]): Promise<void> {
 }
 
 async function twinOf(steps: Step[], config: HnswIndexOptions = CONFIG): Promise<HnswIndex> {
-  const twin = await HnswIndex.create(config);
+  // On one thread unless the config says otherwise: the persistent index it is compared with is too.
+  const twin = await HnswIndex.create({ threads: 1, ...config });
   await run(twin, steps);
   return twin;
 }
