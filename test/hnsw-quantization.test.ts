@@ -117,8 +117,10 @@ describe('quantized HnswIndex', () => {
     type Hook = { core: { engine: { setMemoryLimitPages(p: number): void; memoryBytes: number } } };
     const held: Record<string, number> = {};
     for (const quantization of ['f32', 'f16', 'i8'] as Quantization[]) {
-      // Cheap graphs: the point is the bytes per vector, not the graph's quality.
-      const index = await HnswIndex.create({ dimension: dim, M: 4, efConstruction: 8, quantization });
+      // Cheap graphs: the point is the bytes per vector, not the graph's quality. One thread: a
+      // parallel batch also reserves per-round room (the worst-case undo log, the workers' scratch),
+      // which under a ceiling this low would blur the per-kind comparison.
+      const index = await HnswIndex.create({ dimension: dim, M: 4, efConstruction: 8, quantization, threads: 1 });
       const e = (index as unknown as Hook).core.engine;
       // 4 GiB cannot be filled in a test: the ceiling is 64 MiB above a fresh engine's memory, the same for each kind.
       e.setMemoryLimitPages(Math.ceil(e.memoryBytes / 65536) + 1024);
