@@ -82,8 +82,6 @@ export class HnswEngine {
   private readonly claim: WasmBuffer;
   /** The header of the current parallel insert round (beginRound). */
   private round = 0;
-  /** The owner's state block for the workers, saved by prepareThreads. */
-  private threadState = 0;
 
   private constructor(
     /** The instance and its memory views (for WasmBuffers and reading results). */
@@ -235,17 +233,23 @@ export class HnswEngine {
   insert(what: string, stored?: { norm: number; original: Float32Array | null }): number {
     const got = stored === undefined ? this.x.hnswInsert() : this.x.hnswInsertStored(stored.norm);
     if (got < 0) throw statusError(got, what);
-    const originals = this.originals;
-    if (originals === null) return got;
-    if (stored !== undefined) {
-      if (stored.original === null) throw new RangeError('a stored insert into an index with originals needs its original');
-      originals.set(got, stored.original);
-    } else {
-      // The engine left the vector it encoded (normalized for cosine) where writeNext put it.
-      const at = (this.x.hnswStagePtr(got) >>> 0) >>> 2;
-      originals.set(got, this.engine.f32.subarray(at, at + this.dimension));
-    }
+    // The engine left the vector it encoded (normalized for cosine) where writeNext put it.
+    if (this.originals !== null) this.keepOriginal(got, stored === undefined ? undefined : stored.original, this.x.hnswStagePtr(got));
     return got;
+  }
+
+  /**
+   * Keeps `slot`'s original (an index with originals): a stored insert's `original` as given, else
+   * (undefined) the f32 vector the engine encoded, at byte `staged`.
+   */
+  private keepOriginal(slot: number, original: Float32Array | null | undefined, staged: number): void {
+    if (original === undefined) {
+      const at = (staged >>> 0) >>> 2;
+      this.originals!.set(slot, this.engine.f32.subarray(at, at + this.dimension));
+    } else {
+      if (original === null) throw new RangeError('a stored insert into an index with originals needs its original');
+      this.originals!.set(slot, original);
+    }
   }
 
   /** Marks (on) or clears a live slot as replaced by the open transaction; false if it is deleted. */
@@ -334,29 +338,30 @@ export class HnswEngine {
     const dists = buffers.dists.ensure(n * k * 4);
     const counts = buffers.counts.ensure(n * 4);
     const gang = filtered === 0 && n >= PARALLEL_MIN_QUERIES ? this.engine.workers(threads) : null;
-    const claim = gang === null ? 0 : this.prepareThreads(gang, threads, k, ef);
+    const job = gang === null ? null : this.prepareThreads(gang, threads, k, ef);
     this.engine.f32.set(data, queries >>> 2);
-    const st = gang === null
+    const st = gang === null || job === null
       ? this.x.hnswSearchBatch(queries, n, k, ef, filtered, ids, dists, counts)
-      : Math.min(...gang.run(JOB_SEARCH, threads - 1, [this.threadState, claim, queries, n, k, ef, ids, dists, counts],
-        () => this.x.hnswSearchBatchPart(0, 0, claim, queries, n, k, ef, ids, dists, counts)));
+      : Math.min(...gang.run(JOB_SEARCH, threads - 1, [job.state, job.claim, queries, n, k, ef, ids, dists, counts],
+        () => this.x.hnswSearchBatchPart(0, 0, job.claim, queries, n, k, ef, ids, dists, counts)));
     if (st < 0) throw statusError(st, `searching ${n} queries`);
     return { idsAt: ids >>> 2, distsAt: dists >>> 2, countsAt: counts >>> 2, queriesPtr: queries };
   }
 
   /**
-   * Before a parallel call: each worker's context (made, with result room for this k and ef) and the
-   * job's claim counter, zeroed. Returns the counter's address. Everything here may allocate, so it
-   * runs before any view is taken.
+   * Before a parallel call: each worker's context (made, with result room for this k and ef), the
+   * job's claim counter (zeroed) and the owner's state saved for the workers to adopt. Returns the
+   * counter's and the state block's addresses. Everything here may allocate, so it runs before any
+   * view is taken.
    */
-  private prepareThreads(gang: Gang, threads: number, k: number, ef: number): number {
+  private prepareThreads(gang: Gang, threads: number, k: number, ef: number): { claim: number; state: number } {
     const workers = Math.min(threads - 1, gang.ready);
     for (let t = 1; t <= workers; t++) check(this.x.hnswThreadReserve(t, k, ef), 'preparing worker threads');
     const claim = this.claim.ensure(4);
-    this.threadState = this.x.hnswThreadState() >>> 0;
-    if (this.threadState === 0) throw statusError(ST_CAPACITY, 'preparing worker threads');
+    const state = this.x.hnswThreadState() >>> 0;
+    if (state === 0) throw statusError(ST_CAPACITY, 'preparing worker threads');
     this.engine.u32[claim >>> 2] = 0;
-    return claim;
+    return { claim, state };
   }
 
   // ---- parallel inserts (assembly/hnsw-parallel.ts) ------------------------------------------------
@@ -403,19 +408,10 @@ export class HnswEngine {
     }
     const st = Math.min(...statuses);
     if (st < 0) throw statusError(st, what);
-    const kept = this.originals;
-    if (kept === null) return;
-    const f32 = this.engine.f32;
+    if (this.originals === null) return;
+    // The engine normalized (cosine) each staged vector in place before encoding it.
     for (let i = 0; i < rows; i++) {
-      if (originals !== undefined) {
-        const original = originals[i];
-        if (original == null) throw new RangeError('a stored insert into an index with originals needs its original');
-        kept.set(first + i, original);
-      } else {
-        // The engine normalized (cosine) the staged vector in place before encoding it.
-        const at = (this.x.hnswParallelRowPtr(round, i) >>> 0) >>> 2;
-        kept.set(first + i, f32.subarray(at, at + this.dimension));
-      }
+      this.keepOriginal(first + i, originals === undefined ? undefined : originals[i] ?? null, this.x.hnswParallelRowPtr(round, i));
     }
   }
 

@@ -69,7 +69,7 @@ export async function runBatch(core: IndexCore, call: string, rows: Rows, option
   let lastYield = now();
   try {
     if (gang !== null) {
-      // Rounds of rows on every thread, sized to last about YIELD_MS, cut where the serial loop below
+      // Rounds of rows on every thread, sized to last about YIELD_MS, cut where the one-thread loop
       // renumbers; between rounds the workers are idle and this thread yields, reports and checks.
       let size = 16 * threads;
       let nextProgress = progressEvery;
@@ -91,21 +91,22 @@ export async function runBatch(core: IndexCore, call: string, rows: Rows, option
         await yieldToEventLoop();
         checkStillWanted();
       }
-    }
-    for (let i = gang === null ? 0 : n; i < n; i++) {
-      tx.insertRow(i);
-      if (base + i + 1 >= reorderAt) {
-        tx.renumberFrom(base);
-        reorderAt = 2 * (base + i + 1);
-      }
-      if ((i + 1) % progressEvery === 0 && i + 1 < n) {
-        onProgress?.(i + 1, n);
-        checkStillWanted();
-      }
-      if ((i & 31) === 31 && now() - lastYield > YIELD_MS) {
-        await yieldToEventLoop();
-        lastYield = now();
-        checkStillWanted();
+    } else {
+      for (let i = 0; i < n; i++) {
+        tx.insertRow(i);
+        if (base + i + 1 >= reorderAt) {
+          tx.renumberFrom(base);
+          reorderAt = 2 * (base + i + 1);
+        }
+        if ((i + 1) % progressEvery === 0 && i + 1 < n) {
+          onProgress?.(i + 1, n);
+          checkStillWanted();
+        }
+        if ((i & 31) === 31 && now() - lastYield > YIELD_MS) {
+          await yieldToEventLoop();
+          lastYield = now();
+          checkStillWanted();
+        }
       }
     }
     onProgress?.(n, n);

@@ -41,15 +41,27 @@ export class InsertTransaction {
     const stored = rows.stored;
     if (stored === undefined) engine.writeNext(rows.data.subarray(i * dim, (i + 1) * dim));
     else engine.writeStored(stored.codes[i]!);
-    const prev = this.byKey.get(key) ?? this.table.keyToSlot.get(key);
-    // The slot being replaced must not become a neighbour of its successor (it is about to be deleted).
-    if (prev !== undefined && engine.setReplaced(prev, true)) this.replaced.push(prev);
+    this.replacePrevious(key);
     const got = engine.insert(
       `inserting ${rows.keys.length === 1 ? 'a vector' : `row ${i}`}`,
       stored === undefined ? undefined : { norm: stored.norms[i]!, original: stored.originals?.[i] ?? null },
     );
-    this.byKey.set(key, got);
-    this.slots.push(got);
+    this.record(key, got);
+  }
+
+  /**
+   * Marks the slot `key` holds now (committed, or from an earlier row) as replaced before its
+   * successor is linked: it must not become a neighbour of it (it is about to be deleted).
+   */
+  private replacePrevious(key: string): void {
+    const prev = this.byKey.get(key) ?? this.table.keyToSlot.get(key);
+    if (prev !== undefined && this.engine.setReplaced(prev, true)) this.replaced.push(prev);
+  }
+
+  /** `key`'s new slot, for commit (and for a later row of the same key). */
+  private record(key: string, slot: number): void {
+    this.byKey.set(key, slot);
+    this.slots.push(slot);
   }
 
   /**
@@ -78,10 +90,8 @@ export class InsertTransaction {
       else engine.writeRoundStored(j, slot, stored.codes[i]!, stored.norms[i]!);
       // After beginRound placed the slots (with clear flags): an earlier row of this round may be replaced.
       const key = rows.keys[i]!;
-      const prev = this.byKey.get(key) ?? this.table.keyToSlot.get(key);
-      if (prev !== undefined && engine.setReplaced(prev, true)) this.replaced.push(prev);
-      this.byKey.set(key, slot);
-      this.slots.push(slot);
+      this.replacePrevious(key);
+      this.record(key, slot);
     }
     const originals = stored === undefined ? undefined : (stored.originals ?? []).slice(from, from + count);
     engine.runRound(gang, threads, first, count, what, originals);

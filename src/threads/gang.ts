@@ -2,7 +2,7 @@
  * The owner's side of a gang of worker threads on one engine's shared memory. The owner (the thread
  * that called memvec) takes part in every job as thread 0, so `threads: 2` means the caller and one
  * worker, never more threads than asked for. Jobs are posted through a control block in a
- * SharedArrayBuffer (control.ts), not by message: a job starts in microseconds, and the owner can wait
+ * SharedArrayBuffer (control.ts), not by message: a job starts without a message round trip, and the owner can wait
  * for it synchronously, which is what lets synchronous calls (searchBatch, cosineSearch) run on
  * threads. The owner blocks in Atomics.wait where it may, and spins where it may not (a browser's main
  * thread), after doing its own share of the job.
