@@ -5,27 +5,24 @@
  *
  * argv[0]: JSON { backends: BackendName[], expect: EngineInfo }.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import process from 'node:process';
 import * as memvec from 'memvec';
 import * as fixtures from 'memvec-matrix-fixtures';
 import { decodeFixtures, runSuite, type BackendUnderTest, type SuiteEnv } from '../suite/scenarios.js';
 
-declare const Deno: { args: string[] } | undefined;
-
-/** This process's OS threads, from Linux's /proc (undefined elsewhere): each worker thread adds some. */
-function osThreads(): number | undefined {
-  try {
-    const m = /^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/**
+ * Worker threads this process has created: Node, Bun and Deno all emit process 'worker' for each new
+ * worker_threads Worker. (The OS thread count used before was racy: the threads of an index closed a
+ * moment earlier could still be exiting while a new store's started, and the count stood still.)
+ */
+let workersCreated = 0;
+process.on('worker', () => workersCreated++);
 
 async function main(): Promise<void> {
-  const args = typeof process !== 'undefined' ? process.argv.slice(2) : Deno!.args;
+  const args = process.argv.slice(2);
   const config = JSON.parse(args[0]!) as { backends: BackendUnderTest['name'][]; expect: SuiteEnv['expect'] };
   const dir = mkdtempSync(join(tmpdir(), 'memvec-matrix-'));
   let n = 0;
@@ -38,7 +35,7 @@ async function main(): Promise<void> {
       defaultStorageHas: async (path) => existsSync(path),
       expect: config.expect,
       fixtures: decodeFixtures(fixtures),
-      threadsStarted: osThreads,
+      threadsStarted: () => workersCreated,
     });
     console.log(`MATRIX_RESULTS ${JSON.stringify(results)}`);
   } finally {
