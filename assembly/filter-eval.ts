@@ -44,6 +44,9 @@ let stackPtr: usize = 0;
  */
 let shape = 0;
 
+/** Bytes between the threads' evaluation stacks (filterStacks); thread t's is stackPtr + t·stride. */
+let stackStride: usize = 0;
+
 /** Bytes of one instruction record (src/filter/program.ts writes them). */
 export const RECORD_BYTES: i32 = 64;
 
@@ -71,6 +74,34 @@ export function filterUse(prog: usize, count: i32, stack: usize): void {
   else if (count > 1 && leaves && (last == OP_AND || last == OP_OR) && load<i32>(recordAt(prog, count - 1), 4) == count - 1) {
     shape = last == OP_AND ? 2 : 3;
   }
+}
+
+/**
+ * Before a parallel filtered batch: the installed program's evaluation stacks, one per thread,
+ * `stride` bytes apart from `base` (thread 0's). Threads share the program and the columns, which
+ * they only read; a stack is written on every evaluation.
+ */
+export function filterStacks(base: usize, stride: usize): void {
+  stackPtr = base;
+  stackStride = stride;
+}
+
+/** Saves the installed program for the workers of a parallel job (the state block's bytes 160..180). */
+export function saveFilterState(p: usize): void {
+  store<u32>(p, <u32>progPtr, 160);
+  store<i32>(p, progCount, 164);
+  store<u32>(p, <u32>stackPtr, 168);
+  store<u32>(p, <u32>stackStride, 172);
+  store<i32>(p, shape, 176);
+}
+
+/** A worker's side of saveFilterState: the owner's program, and thread `t`'s own stack. */
+export function adoptFilterState(p: usize, t: i32): void {
+  progPtr = <usize>load<u32>(p, 160);
+  progCount = load<i32>(p, 164);
+  stackStride = <usize>load<u32>(p, 172);
+  stackPtr = <usize>load<u32>(p, 168) + <usize>t * stackStride;
+  shape = load<i32>(p, 176);
 }
 
 /** A leaf record (OP_MATCH or OP_EXISTS) for `slot`. */

@@ -417,7 +417,7 @@ export function saveState(p: usize): void {
   store<u32>(p, deletedCount, 112);
   store<i32>(p, memLimitPages, 116);
   store<u32>(p, <u32>threadContexts, 120);
-  // 128..: hnsw-tx.ts saveTxState
+  // 128..148: hnsw-tx.ts saveTxState; 160..180: filter-eval.ts saveFilterState; 184..192: hnsw.ts hnswThreadState
 }
 
 /** A worker's side of saveState: the owner's globals, and thread `t`'s own context as its default. */

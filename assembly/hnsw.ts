@@ -20,7 +20,9 @@ import { SearchContext, nextVisitEpoch } from './search-context';
 import { adoptTxState, inTx, saveTxState, txBase, txBegin, txCommit, txRollback, txSaveNode, txSaveNodeShared } from './hnsw-tx';
 import { reorder, reorderMap, reorderRelease } from './hnsw-reorder';
 import { MAX_DIMENSION, MAX_EF, MAX_LEVEL, MAX_M, MIN_M } from './limits';
-import { FILTER_HOST, FILTER_NONE, FILTER_PROGRAM, filterMatches, programSize } from './filter-eval';
+import {
+  adoptFilterState, FILTER_HOST, FILTER_NONE, FILTER_PROGRAM, filterMatches, programSize, saveFilterState,
+} from './filter-eval';
 import { lockAt, lockTable, nodeLock, unlockAt } from './locks';
 
 // A function filter, called back in JS for each slot a filtered search reaches (FILTER_HOST).
@@ -542,7 +544,15 @@ export function hnswSearch(k: i32, ef: i32, filtered: i32): i32 {
   return searchInto(ctx, ctx.query, k, ef, filtered, 0, 0);
 }
 
-/** Checks `filtered`; a lazy filter starts with no slot evaluated. */
+/**
+ * Checks `filtered`; a lazy filter starts with no slot evaluated. A parallel batch's owner calls it
+ * (hnswBeginFilter) before saving its state: the workers adopt the filter kind and the memo epoch,
+ * and share the memo bytes. Two threads evaluating one slot store the same byte, so they may race.
+ */
+export function hnswBeginFilter(filtered: i32): i32 {
+  return beginFilter(filtered);
+}
+
 function beginFilter(filtered: i32): i32 {
   if (filtered < FILTER_NONE || filtered > FILTER_HOST) return ST_INVALID;
   if (filtered != FILTER_NONE) {
@@ -646,18 +656,23 @@ export function hnswSearchBatch(
 /**
  * hnswSearchBatch on several threads at once (src/threads/): each thread claims the next query with an
  * atomic counter at `claim` and searches it with its own context. Thread 0 is the owner; worker t >= 1
- * adopts the owner's state block from hnswThreadState first. Unfiltered only (a filter's evaluation
- * state is per instance). Returns ST_OK or a negative status; the owner reserved every context's
- * result room for this k and ef (hnswThreadReserve) beforehand, so nothing allocates.
+ * adopts the owner's state block from hnswThreadState first. `filtered` is FILTER_NONE or
+ * FILTER_PROGRAM, begun by the owner (hnswBeginFilter, before the state was saved, with a stack per
+ * thread: filterStacks); never FILTER_HOST, whose JS callback exists on the owner's thread only.
+ * Returns ST_OK or a negative status; the owner reserved every context's result room for this k and
+ * ef (hnswThreadReserve) beforehand, so nothing allocates.
  */
 export function hnswSearchBatchPart(
-  thread: i32, state: usize, claim: usize, queries: usize, n: u32, k: i32, ef: i32, idsOut: usize, distsOut: usize,
-  countsOut: usize,
+  thread: i32, state: usize, claim: usize, queries: usize, n: u32, k: i32, ef: i32, filtered: i32, idsOut: usize,
+  distsOut: usize, countsOut: usize,
 ): i32 {
-  if (k < 1 || ef < 1) return ST_INVALID;
+  if (k < 1 || ef < 1 || (filtered != FILTER_NONE && filtered != FILTER_PROGRAM)) return ST_INVALID;
   if (thread != 0) {
     adoptState(state, thread);
     adoptTxState(state);
+    adoptFilterState(state, thread);
+    lazyKind = load<i32>(state, 184);
+    memoEpoch = load<u32>(state, 188);
   }
   const ctx = defaultContext;
   const query = ctx.query;
@@ -668,7 +683,7 @@ export function hnswSearchBatchPart(
       const i = atomic.add<u32>(claim, 1);
       if (i >= n) break;
       memory.copy(query, queries + <usize>i * queryBytes, queryBytes);
-      const r = searchInto(ctx, query, k, ef, FILTER_NONE, idsOut + <usize>i * stride, distsOut + <usize>i * stride);
+      const r = searchInto(ctx, query, k, ef, filtered, idsOut + <usize>i * stride, distsOut + <usize>i * stride);
       if (r < 0) return r;
       store<u32>(countsOut + (<usize>i << 2), <u32>r);
     }
@@ -687,6 +702,9 @@ export function hnswThreadState(): usize {
   }
   saveState(stateBlock);
   saveTxState(stateBlock);
+  saveFilterState(stateBlock);
+  store<i32>(stateBlock, lazyKind, 184);
+  store<u32>(stateBlock, memoEpoch, 188);
   return stateBlock;
 }
 

@@ -4,12 +4,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadSiftSmall } from '../data/fvecs.mjs';
 import type { Engine } from '../src/engine/engine.js';
+import type { MetadataFilter } from '../src/filter/filter.js';
 import { HnswIndex } from '../src/hnsw-index.js';
 import { MemMapVector } from '../src/memmap-vector.js';
 import { MemoryBackend } from '../src/storage/memory.js';
+import { Gang } from '../src/threads/gang.js';
 import { fsBackend } from '../src/storage/fs.js';
 import { readIndexHeader } from '../src/hnsw/open-file.js';
 import { expectCodeAsync } from './support/expect-code.js';
@@ -111,6 +113,37 @@ describe('HnswIndex on threads', () => {
     // Jobs on 2, 4, 3 and 4 threads back to back: each worker learns from the job itself whether it takes part.
     for (const threads of [2, 4, 3, 4, 2, 4]) expect(index.searchBatch(queries, 10, { threads })).toEqual(serial);
     expect(engineOf(index).workersReady).toBe(3);
+    index.close();
+  });
+
+  it('searchBatch with an object filter runs on the threads and answers exactly as on 1; a function filter stays on the caller', async () => {
+    const dim = 24;
+    const n = 6000;
+    const data = clusteredVectors(n, dim, 12, 41);
+    const queries = clusteredVectors(120, dim, 12, 42);
+    const metadata = Array.from({ length: n }, (_, i) => ({ c: i % 12, n: i, tag: ['a', 'b', 'c'][i % 3]!, rare: i % 500 === 0 }));
+    const index = await HnswIndex.create({ dimension: dim, threads: 4 });
+    await index.batchInsert(data, keysFor(n), metadata);
+    for (let i = 0; i < n; i += 13) index.delete(String(i));
+    const jobs = vi.spyOn(Gang.prototype, 'run');
+    const filters: MetadataFilter[] = [
+      { tag: 'a' }, // one leaf: most of the index
+      { rare: true }, // 12 entries: planned as an exact scan of the matches
+      { c: { $in: [1, 2, 3] }, n: { $gte: 1000 } }, // an $and of leaves
+      { $or: [{ tag: 'b', c: { $lt: 4 } }, { $not: { n: { $lt: 5000 } } }] }, // a program on the evaluation stack
+    ];
+    for (const filter of filters) {
+      const serial = index.searchBatch(queries, 10, { filter, threads: 1 });
+      expect(serial.some((r) => r.length > 0)).toBe(true);
+      for (const threads of [2, 4, 3]) expect(index.searchBatch(queries, 10, { filter, threads }), JSON.stringify(filter)).toEqual(serial);
+      for (let q = 0; q < 120; q += 29) expect(serial[q]).toEqual(index.search(row(queries, dim, q), 10, { filter }));
+    }
+    expect(jobs).toHaveBeenCalledTimes(filters.length * 3);
+    jobs.mockClear();
+    const accepts = (_key: string, m: unknown): boolean => (m as { tag: string }).tag === 'a';
+    expect(index.searchBatch(queries, 10, { filter: accepts, threads: 4 })).toEqual(index.searchBatch(queries, 10, { filter: { tag: 'a' }, threads: 1 }));
+    expect(jobs).not.toHaveBeenCalled();
+    jobs.mockRestore();
     index.close();
   });
 

@@ -108,33 +108,73 @@ async function batches(lib, ds, index, { queries, ef, k, rounds, log }) {
       { label: `${T}-thread index, { threads: 1 }`, run: () => index.searchBatch(queries, k, { ef, threads: 1 }) },
       { label: `${T}-thread index, { threads: ${T} }`, run: () => index.searchBatch(queries, k, { ef, threads: T }) },
     ];
-    // Warm-up: the first parallel searchBatch starts the workers (if the build has not) and runs alone.
-    for (const v of variants) v.run();
-    await sleep(WORKER_START_MS);
-    const ref = variants[0].run();
-    const same = variants.every((v) => sameBatch(ref, v.run()));
-    if (!same) log(`threads: ${ds.name} searchBatch: DIFFERENT results on 1 and ${T} threads`);
-    const best = variants.map(() => Infinity);
-    const all = variants.map(() => []);
-    const cpu = variants.map(() => 0);
-    for (let r = 0; r < rounds; r++) {
-      for (const i of rotation(variants.length, r)) {
-        const c0 = cpuMs();
-        const t0 = now();
-        variants[i].run();
-        const ms = now() - t0;
-        cpu[i] += cpuMs() - c0;
-        all[i].push(ms);
-        best[i] = Math.min(best[i], ms);
-      }
-    }
-    const qps = best.map((ms) => (nq / ms) * 1000);
-    const medQps = all.map((xs) => (nq / median(xs)) * 1000);
-    log(`threads: ${ds.name} searchBatch best q/s ${qps.map((x) => num(x)).join(' / ')} (median rounds ${medQps.map((x) => num(x)).join(' / ')})`);
-    const cores = all.map((xs, i) => coresUsed(cpu[i], sum(xs)));
-    return { nq, qps, medQps, same, cores };
+    return { nq, ...(await timeBatches(variants, rounds, `${ds.name} searchBatch`, nq, log)) };
   } finally {
     single.close();
+  }
+}
+
+/**
+ * Times searchBatch variants that must all answer alike: a warm-up call each (the first parallel one
+ * starts the workers, if nothing has, and runs alone), then `rounds` rounds taking turns. Returns the
+ * best and the median-round q/s per variant, whether they answered alike, and the cores each used.
+ */
+async function timeBatches(variants, rounds, what, nq, log) {
+  for (const v of variants) v.run();
+  await sleep(WORKER_START_MS);
+  const ref = variants[0].run();
+  const same = variants.every((v) => sameBatch(ref, v.run()));
+  if (!same) log(`threads: ${what}: DIFFERENT results on 1 and ${T} threads`);
+  const best = variants.map(() => Infinity);
+  const all = variants.map(() => []);
+  const cpu = variants.map(() => 0);
+  for (let r = 0; r < rounds; r++) {
+    for (const i of rotation(variants.length, r)) {
+      const c0 = cpuMs();
+      const t0 = now();
+      variants[i].run();
+      const ms = now() - t0;
+      cpu[i] += cpuMs() - c0;
+      all[i].push(ms);
+      best[i] = Math.min(best[i], ms);
+    }
+  }
+  const qps = best.map((ms) => (nq / ms) * 1000);
+  const medQps = all.map((xs) => (nq / median(xs)) * 1000);
+  log(`threads: ${what} best q/s ${qps.map((x) => num(x)).join(' / ')} (median rounds ${medQps.map((x) => num(x)).join(' / ')})`);
+  const cores = all.map((xs, i) => coresUsed(cpu[i], sum(xs)));
+  return { qps, medQps, same, cores };
+}
+
+/** The object filters of the filtered searchBatch, on metadata { part: i % 10 }: by share of entries kept. */
+const FILTERS = [
+  { label: '50 %', filter: { part: { $lt: 5 } } },
+  { label: '10 %', filter: { part: 3 } },
+];
+
+/**
+ * searchBatch with an object filter (evaluated in the engine, so it runs on the workers too): a
+ * T-thread build of ds with metadata { part: i % 10 } (not timed), searched with { threads: 1 } and
+ * { threads: T } per filter. Returns one table row per filter.
+ */
+async function filteredBatches(lib, ds, queries, { ef, k, rounds, log }) {
+  const nq = queries.length / ds.dim;
+  const index = await lib.HnswIndex.create({ dimension: ds.dim, ...PARAMS, threads: T });
+  try {
+    const keys = Array.from({ length: ds.n }, (_, i) => String(i));
+    await index.batchInsert(ds.base, keys, keys.map((_, i) => ({ part: i % 10 })));
+    const rows = [];
+    for (const { label, filter } of FILTERS) {
+      const variants = [1, T].map((threads) => ({ run: () => index.searchBatch(queries, k, { ef, filter, threads }) }));
+      const b = await timeBatches(variants, rounds, `${ds.name} searchBatch filtered to ${label}`, nq, log);
+      rows.push([
+        ds.name, label, num(nq), ef, num(b.qps[0]), num(b.qps[1]), ratio(b.qps[1], b.qps[0]), ratio(b.medQps[1], b.medQps[0]),
+        b.cores.join(' / '), b.same ? 'identical' : 'DIFFERENT',
+      ]);
+    }
+    return rows;
+  } finally {
+    index.close();
   }
 }
 
@@ -226,6 +266,7 @@ export async function threadsSection({ datasets, peers, sizes, log, k }) {
 
   const buildRows = [];
   const batchRows = [];
+  const filteredRows = [];
   for (const ds of datasets) {
     log(`threads: ${ds.name} builds, ${s.buildRounds} rounds per side`);
     const { sides, index } = await builds(lib, ds, { rounds: s.buildRounds, ef: s.ef, k, log });
@@ -251,6 +292,8 @@ export async function threadsSection({ datasets, peers, sizes, log, k }) {
         `${ratio(b.qps[2], b.qps[0])} (${goal(b.qps[2] / b.qps[0] >= GOALS.batchSpeedup)})`,
         ratio(b.qps[2], b.qps[1]), ratio(b.medQps[2], b.medQps[0]), b.cores.join(' / '), b.same ? 'identical' : 'DIFFERENT',
       ]);
+      log(`threads: ${ds.name} filtered searchBatch (a ${T}-thread build with metadata), ${s.batchRounds} rounds`);
+      filteredRows.push(...(await filteredBatches(lib, ds, bq, { ef: s.ef, k, rounds: s.batchRounds, log })));
     } finally {
       index?.close();
     }
@@ -303,6 +346,17 @@ export async function threadsSection({ datasets, peers, sizes, log, k }) {
     ['data', '>queries', '>ef', '>q/s threads: 1 index', `>q/s ${T}-thread index, 1 thread`, `>q/s ${T} threads`,
       `>${T} threads ÷ threads: 1 index`, `>${T} ÷ 1 on the ${T}-thread index`, '>median rounds ÷', '>cores used (3 variants)', 'results'],
     batchRows,
+  ));
+  out.push(`\n### searchBatch with an object filter\n`);
+  out.push(
+    `The same queries, on another ${T}-thread build of the same data and parameters with metadata \`{ part: i % 10 }\` ` +
+      `(its build not timed), searched with \`{ ef: ${s.ef}, filter, threads }\`: \`{ part: { $lt: 5 } }\` keeps 50 % of ` +
+      `the entries, \`{ part: 3 }\` 10 %. The engine evaluates an object filter itself, so the workers run it too ` +
+      `(a function filter is JS, and runs on the calling thread). ${s.batchRounds} rounds per variant, taking turns.\n`,
+  );
+  out.push(table(
+    ['data', 'kept', '>queries', '>ef', '>q/s 1 thread', `>q/s ${T} threads`, `>${T} ÷ 1`, '>median rounds ÷', '>cores used 1 / ' + T, 'results'],
+    filteredRows,
   ));
   out.push(`\n### Exact scan: MemMapVector.cosineSearch, top-${k}, one query at a time\n`);
   out.push(

@@ -191,11 +191,18 @@ export interface EngineExports {
     thread: number, heaps: number, claim: number, kind: number, query: number, queryNorm: number, block: number, rows: number,
     dim: number, baseId: number, deletedBits: number, step: number,
   ): void;
-  /** assembly/hnsw.ts: one thread's share of an unfiltered hnswSearchBatch, queries claimed from the counter at `claim`. */
+  /**
+   * assembly/hnsw.ts: one thread's share of an hnswSearchBatch, queries claimed from the counter at
+   * `claim`; unfiltered, or a program filter begun with hnswBeginFilter (a stack per thread: filterStacks).
+   */
   hnswSearchBatchPart(
-    thread: number, state: number, claim: number, queries: number, n: number, k: number, ef: number, idsOut: number,
-    distsOut: number, countsOut: number,
+    thread: number, state: number, claim: number, queries: number, n: number, k: number, ef: number, filtered: number,
+    idsOut: number, distsOut: number, countsOut: number,
   ): number;
+  /** Before a parallel filtered batch, on the owner: starts the filter's memo (a status). */
+  hnswBeginFilter(filtered: number): number;
+  /** assembly/filter-eval.ts: the installed program's evaluation stacks, one per thread, `stride` bytes apart. */
+  filterStacks(base: number, stride: number): void;
   /** Saves the owner's state for its workers; returns the block (0: no memory). */
   hnswThreadState(): number;
   /** Worker thread t's context (made if missing) with result room for this k and ef; a status. */
@@ -225,6 +232,7 @@ export const EXPORTED_FUNCTIONS = exportNames([
   'hnswFilterAll', 'hnswKind', 'hnswStagePtr', 'hnswDecode', 'hnswRerank', 'encodeF16', 'decodeF16', 'dotF16', 'l2sqF16',
   'dotAndNormSqF32F16', 'lastNormSqOut', 'encodeI8', 'decodeI8', 'dotI8', 'l2sqI8', 'codeNormSqI8', 'filterUse', 'abiConstant',
   'topkNew', 'topkResetOn', 'topkMergeFrom', 'flatScanPart', 'hnswSearchBatchPart', 'hnswThreadState', 'hnswThreadReserve',
+  'hnswBeginFilter', 'filterStacks',
   'hnswParallelBegin', 'hnswParallelRowPtr', 'hnswParallelNormPtr', 'hnswParallelInsert', 'hnswParallelEnd',
 ]);
 

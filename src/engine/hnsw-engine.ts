@@ -11,6 +11,7 @@
 import type { EngineExports } from './abi.js';
 import { type ElementType, F32, vectorBytes } from './element-type.js';
 import { Engine, JOBS } from './engine.js';
+import { FILTER } from '../filter/program-codes.js';
 import type { Gang } from '../threads/gang.js';
 import { Originals } from './originals.js';
 import { WasmBuffer } from './wasm-buffer.js';
@@ -74,6 +75,8 @@ export class HnswEngine {
   /** The installed filter program and its evaluation stack (useProgram): reused, only grown. */
   private readonly programBuffer: WasmBuffer;
   private readonly stackBuffer: WasmBuffer;
+  /** Bytes of the installed program's evaluation stack: a parallel batch gives each thread one. */
+  private stackBytes = 0;
   /** Bytes of one stored code. */
   private readonly codeBytes: number;
   /** Where originals are copied in for a rescore, and where a decoded code lands: reused, only grown. */
@@ -284,6 +287,7 @@ export class HnswEngine {
   useProgram(bytes: Uint8Array, count: number, stackBytes: number): void {
     const prog = this.programBuffer.ensure(bytes.byteLength);
     const stack = this.stackBuffer.ensure(stackBytes);
+    this.stackBytes = stackBytes;
     this.engine.u8.set(bytes, prog);
     this.x.filterUse(prog, count, stack);
   }
@@ -337,26 +341,29 @@ export class HnswEngine {
     const ids = buffers.ids.ensure(n * k * 4);
     const dists = buffers.dists.ensure(n * k * 4);
     const counts = buffers.counts.ensure(n * 4);
-    const gang = filtered === 0 && n >= PARALLEL_MIN_QUERIES ? this.engine.workers(threads) : null;
-    const job = gang === null ? null : this.prepareThreads(gang, threads, k, ef);
+    // A function filter (FILTER.HOST) calls back into JS, which only the calling thread can run.
+    const gang = filtered !== FILTER.HOST && n >= PARALLEL_MIN_QUERIES ? this.engine.workers(threads) : null;
+    const job = gang === null ? null : this.prepareThreads(gang, threads, k, ef, filtered);
     this.engine.f32.set(data, queries >>> 2);
     const st = gang === null || job === null
       ? this.x.hnswSearchBatch(queries, n, k, ef, filtered, ids, dists, counts)
-      : Math.min(...gang.run(JOB_SEARCH, threads - 1, [job.state, job.claim, queries, n, k, ef, ids, dists, counts],
-        () => this.x.hnswSearchBatchPart(0, 0, job.claim, queries, n, k, ef, ids, dists, counts)));
+      : Math.min(...gang.run(JOB_SEARCH, threads - 1, [job.state, job.claim, queries, n, k, ef, filtered, ids, dists, counts],
+        () => this.x.hnswSearchBatchPart(0, 0, job.claim, queries, n, k, ef, filtered, ids, dists, counts)));
     if (st < 0) throw statusError(st, `searching ${n} queries`);
     return { idsAt: ids >>> 2, distsAt: dists >>> 2, countsAt: counts >>> 2, queriesPtr: queries };
   }
 
   /**
    * Before a parallel call: each worker's context (made, with result room for this k and ef), the
-   * job's claim counter (zeroed) and the owner's state saved for the workers to adopt. Returns the
-   * counter's and the state block's addresses. Everything here may allocate, so it runs before any
-   * view is taken.
+   * job's claim counter (zeroed), a search's filter begun with an evaluation stack per thread, and the
+   * owner's state saved for the workers to adopt. Returns the counter's and the state block's
+   * addresses. Everything here may allocate, so it runs before any view is taken.
    */
-  private prepareThreads(gang: Gang, threads: number, k: number, ef: number): { claim: number; state: number } {
+  private prepareThreads(gang: Gang, threads: number, k: number, ef: number, filtered = FILTER.NONE as number): { claim: number; state: number } {
     const workers = Math.min(threads - 1, gang.ready);
     for (let t = 1; t <= workers; t++) check(this.x.hnswThreadReserve(t, k, ef), 'preparing worker threads');
+    if (filtered === FILTER.PROGRAM) this.x.filterStacks(this.stackBuffer.ensure(this.stackBytes * (workers + 1)), this.stackBytes);
+    check(this.x.hnswBeginFilter(filtered), 'beginning a filtered search');
     const claim = this.claim.ensure(4);
     const state = this.x.hnswThreadState() >>> 0;
     if (state === 0) throw statusError(ST_CAPACITY, 'preparing worker threads');

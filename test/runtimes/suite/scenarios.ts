@@ -225,7 +225,7 @@ const runtimeScenarios: Scenario[] = [
       const keys = Array.from({ length: n }, (_, i) => `t${i}`);
       const before = env.threadsStarted?.();
       const index = await memvec.HnswIndex.create({ dimension: dim, metric: 'cosine', M: 16, efConstruction: 100, threads: 2 });
-      await index.batchInsert(data, keys, undefined, { threads: 2 });
+      await index.batchInsert(data, keys, keys.map((_, i) => ({ third: i % 3 })), { threads: 2 });
       equal(index.size(), n, 'size() after a threaded batchInsert');
       checkWorkersStarted(env, before, 'a batchInsert of 3000 rows on 2 threads');
 
@@ -245,6 +245,11 @@ const runtimeScenarios: Scenario[] = [
         });
         const recall = hits / (10 * got.length);
         ok(recall >= 0.9, `${what}: recall@10 ${recall.toFixed(3)} >= 0.9`);
+        // An object filter runs in the engine, on the workers too: the same answers as one thread.
+        const filter = { third: 1 };
+        const filtered = index.searchBatch(queries, 10, { ef: 64, filter, threads: 2 });
+        equal(index.searchBatch(queries, 10, { ef: 64, filter, threads: 1 }), filtered, `${what}: filtered searchBatch on 1 thread vs 2`);
+        ok(filtered.every((results) => results.length === 10 && results.every((r) => Number(r.key.slice(1)) % 3 === 1)), `${what}: 10 results per query, each passing the filter`);
       };
       check('after batchInsert');
 
