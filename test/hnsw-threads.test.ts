@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { loadSiftSmall } from '../data/fvecs.mjs';
-import type { Engine } from '../src/engine/engine.js';
+import { type Engine, JOBS } from '../src/engine/engine.js';
 import type { MetadataFilter } from '../src/filter/filter.js';
 import { HnswIndex } from '../src/hnsw-index.js';
 import { MemMapVector } from '../src/memmap-vector.js';
@@ -144,6 +144,26 @@ describe('HnswIndex on threads', () => {
     expect(index.searchBatch(queries, 10, { filter: accepts, threads: 4 })).toEqual(index.searchBatch(queries, 10, { filter: { tag: 'a' }, threads: 1 }));
     expect(jobs).not.toHaveBeenCalled();
     jobs.mockRestore();
+    index.close();
+  });
+
+  it('a trap on a worker is INTERNAL with that worker\'s own error text, and the workers keep serving', async () => {
+    const dim = 16;
+    const data = clusteredVectors(1000, dim, 8, 91);
+    const index = await HnswIndex.create({ dimension: dim, threads: 2 });
+    await index.batchInsert(data, keysFor(1000)); // starts the worker
+    const queries = data.subarray(0, 64 * dim);
+    const before = index.searchBatch(queries, 5, { threads: 1 });
+    const gang = engineOf(index).workers(2)!;
+    expect(gang.ready).toBe(1);
+    // A real trap on the real worker: its state block address lies past the end of memory (the owner's
+    // share does nothing). The error crosses threads through the control block, not by message.
+    const pastTheEnd = engineOf(index).memoryBytes + 64;
+    const failing = () => gang.run(JOBS.indexOf('hnswSearchBatchPart'), 1, [pastTheEnd, 0, 0, 0, 1, 1, 0, 0, 0, 0], () => 0);
+    expect(failing).toThrow(expect.objectContaining({ code: 'INTERNAL', message: expect.stringMatching(/worker thread failed: .*bounds/is) }));
+    expect(index.searchBatch(queries, 5, { threads: 2 })).toEqual(before);
+    expect(failing).toThrow(expect.objectContaining({ code: 'INTERNAL', message: expect.stringMatching(/bounds/i) }));
+    expect(index.searchBatch(queries, 5, { threads: 2 })).toEqual(before);
     index.close();
   });
 

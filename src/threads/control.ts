@@ -13,7 +13,11 @@ export const GEN_WORKER_BITS = 8;
 export const PENDING = 1;
 /** The job: an index into the export names the workers were given. */
 export const FN = 2;
-/** Set by a worker whose call threw (a trap: memvec's bug); its error text follows by message. */
+/**
+ * Set by a worker whose call threw (a trap: memvec's bug). The first to set it writes its error text
+ * (UTF-8) at ERROR_BYTE and the text's length in ERROR_LENGTH, which the owner's synchronous join can
+ * read (a message would arrive only after the call returned).
+ */
 export const FAILED = 4;
 /** Set (with a generation bump) to end the workers' loops. */
 export const STOP = 5;
@@ -24,4 +28,8 @@ export const MAX_ARGS = 14;
 export const RESULTS = 64;
 /** Most threads a gang has, the owner's included (the engine's MAX_THREADS contexts; workers fit GEN's low bits). */
 export const MAX_GANG = 1 << GEN_WORKER_BITS;
-export const CONTROL_BYTES = (RESULTS + MAX_GANG) * 4;
+/** The failing worker's error text: its byte length, and the bytes (at most ERROR_MAX_BYTES). */
+export const ERROR_LENGTH = 6;
+export const ERROR_BYTE = (RESULTS + MAX_GANG) * 4;
+export const ERROR_MAX_BYTES = 2048;
+export const CONTROL_BYTES = ERROR_BYTE + ERROR_MAX_BYTES;

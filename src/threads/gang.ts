@@ -11,7 +11,9 @@
  * stop on close(). A worker's error is a bug in memvec (a trap in the engine): run() throws INTERNAL.
  */
 import { MemvecError } from '../errors.js';
-import { ARGS_BYTE, CONTROL_BYTES, FAILED, FN, GEN, GEN_WORKER_BITS, MAX_ARGS, MAX_GANG, PENDING, RESULTS, STOP } from './control.js';
+import {
+  ARGS_BYTE, CONTROL_BYTES, ERROR_BYTE, ERROR_LENGTH, FAILED, FN, GEN, GEN_WORKER_BITS, MAX_ARGS, MAX_GANG, PENDING, RESULTS, STOP,
+} from './control.js';
 import type { ThreadHost, WorkerPort } from './types.js';
 import { workerSource } from './worker-source.js';
 
@@ -23,7 +25,6 @@ export class Gang {
   private readonly args = new Float64Array(this.ctl.buffer, ARGS_BYTE, MAX_ARGS);
   private workers: WorkerPort[] = [];
   private starting: Promise<void> | null = null;
-  private errors: string[] = [];
   /** The rejections of workers still starting: close() ends their wait. */
   private unstarted = new Set<(err: Error) => void>();
   private running = false;
@@ -82,12 +83,10 @@ export class Gang {
           resolve();
         }
         else if (typeof msg.error === 'string') {
-          this.errors.push(msg.error);
           reject(new MemvecError('INTERNAL', `a memvec worker thread failed: ${msg.error}`));
         }
       });
       w.onError((err) => {
-        this.errors.push(String(err));
         reject(new MemvecError('INTERNAL', `a memvec worker thread failed to start: ${String(err)}`));
       });
       w.post({ module: this.module, memory: this.memory, control: this.ctl.buffer, index, names: this.names });
@@ -105,6 +104,7 @@ export class Gang {
     for (let i = 0; i < MAX_ARGS; i++) this.args[i] = args[i] ?? 0;
     ctl[FN] = fn;
     ctl[FAILED] = 0;
+    ctl[ERROR_LENGTH] = 0;
     Atomics.store(ctl, PENDING, n);
     this.running = true;
     this.workersInJob = n;
@@ -124,7 +124,9 @@ export class Gang {
     }
     this.running = false;
     if (ctl[FAILED] !== 0) {
-      throw new MemvecError('INTERNAL', `a memvec worker thread failed${this.errors.length > 0 ? `: ${this.errors[this.errors.length - 1]}` : ''}`);
+      // slice() copies out of the SharedArrayBuffer: TextDecoder will not read a shared view.
+      const text = new TextDecoder().decode(new Uint8Array(ctl.buffer, ERROR_BYTE, ctl[ERROR_LENGTH]).slice());
+      throw new MemvecError('INTERNAL', `a memvec worker thread failed: ${text}`);
     }
     const out: number[] = [];
     for (let t = 1; t <= this.workersInJob; t++) out.push(ctl[RESULTS + t]!);

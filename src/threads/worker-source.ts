@@ -14,7 +14,9 @@
  * (an engine export, called with its thread index and the job's arguments), stores the result, and
  * counts itself done. gang.ts is the owner's side and documents the control block.
  */
-import { ARGS_BYTE, FAILED, FN, GEN, GEN_WORKER_BITS, MAX_ARGS, PENDING, RESULTS, STOP } from './control.js';
+import {
+  ARGS_BYTE, ERROR_BYTE, ERROR_LENGTH, ERROR_MAX_BYTES, FAILED, FN, GEN, GEN_WORKER_BITS, MAX_ARGS, PENDING, RESULTS, STOP,
+} from './control.js';
 
 /**
  * `channel`: statements that define `post(message)`, `first` (a promise of the owner's first message)
@@ -81,8 +83,13 @@ async function main() {
       const a = args;
       r = fns[ctl[${FN}]](index, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
     } catch (err) {
-      Atomics.store(ctl, ${FAILED}, 1);
-      post({ error: String((err && err.stack) || err) });
+      const text = String((err && err.stack) || err);
+      // The first failure's text goes where the owner's join reads it, before this worker counts itself done.
+      if (Atomics.compareExchange(ctl, ${FAILED}, 0, 1) === 0) {
+        const bytes = new TextEncoder().encode(text).subarray(0, ${ERROR_MAX_BYTES});
+        new Uint8Array(control, ${ERROR_BYTE}, ${ERROR_MAX_BYTES}).set(bytes);
+        Atomics.store(ctl, ${ERROR_LENGTH}, bytes.length);
+      }
     }
     ctl[${RESULTS} + index] = r | 0;
     if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
