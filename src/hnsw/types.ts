@@ -86,8 +86,13 @@ export interface HnswSearchOptions<M = unknown> {
   filter?: HnswFilter<M>;
 }
 
-/** searchBatch's options: search's, and this call's thread count (at most the index's). */
+/** searchBatch's options: search's, and this call's thread count. */
 export interface HnswSearchBatchOptions<M = unknown> extends HnswSearchOptions<M> {
+  /**
+   * Threads for this batch, at most the index's (a larger value runs on the index's). A batch of 32
+   * queries or more runs on them, unfiltered or with an object filter; one with a function filter runs
+   * on the calling thread (the function is JS, which the workers cannot call).
+   */
   threads?: number;
 }
 
