@@ -553,6 +553,10 @@ export function hnswBeginFilter(filtered: i32): i32 {
   return beginFilter(filtered);
 }
 
+/** Where hnswThreadState saves the lazy filter's kind and memo epoch in the state block. */
+const STATE_LAZY_KIND: usize = 184;
+const STATE_MEMO_EPOCH: usize = 188;
+
 function beginFilter(filtered: i32): i32 {
   if (filtered < FILTER_NONE || filtered > FILTER_HOST) return ST_INVALID;
   if (filtered != FILTER_NONE) {
@@ -659,8 +663,8 @@ export function hnswSearchBatch(
  * adopts the owner's state block from hnswThreadState first. `filtered` is FILTER_NONE or
  * FILTER_PROGRAM, begun by the owner (hnswBeginFilter, before the state was saved, with a stack per
  * thread: filterStacks); never FILTER_HOST, whose JS callback exists on the owner's thread only.
- * Returns ST_OK or a negative status; the owner reserved every context's result room for this k and
- * ef (hnswThreadReserve) beforehand, so nothing allocates.
+ * Returns how many queries this thread searched, or a negative status; the owner reserved every
+ * context's result room for this k and ef (hnswThreadReserve) beforehand, so nothing allocates.
  */
 export function hnswSearchBatchPart(
   thread: i32, state: usize, claim: usize, queries: usize, n: u32, k: i32, ef: i32, filtered: i32, idsOut: usize,
@@ -671,13 +675,14 @@ export function hnswSearchBatchPart(
     adoptState(state, thread);
     adoptTxState(state);
     adoptFilterState(state, thread);
-    lazyKind = load<i32>(state, 184);
-    memoEpoch = load<u32>(state, 188);
+    lazyKind = load<i32>(state + STATE_LAZY_KIND);
+    memoEpoch = load<u32>(state + STATE_MEMO_EPOCH);
   }
   const ctx = defaultContext;
   const query = ctx.query;
   const stride = <usize>k << 2;
   const queryBytes = vectorBytes(dim);
+  let searched = 0;
   if (ASC_FEATURE_THREADS) {
     while (true) {
       const i = atomic.add<u32>(claim, 1);
@@ -686,9 +691,10 @@ export function hnswSearchBatchPart(
       const r = searchInto(ctx, query, k, ef, filtered, idsOut + <usize>i * stride, distsOut + <usize>i * stride);
       if (r < 0) return r;
       store<u32>(countsOut + (<usize>i << 2), <u32>r);
+      searched++;
     }
   }
-  return ST_OK;
+  return searched;
 }
 
 /** The block the owner's globals are saved in for the workers (hnsw-store.ts saveState): allocated once. */
@@ -703,8 +709,8 @@ export function hnswThreadState(): usize {
   saveState(stateBlock);
   saveTxState(stateBlock);
   saveFilterState(stateBlock);
-  store<i32>(stateBlock, lazyKind, 184);
-  store<u32>(stateBlock, memoEpoch, 188);
+  store<i32>(stateBlock + STATE_LAZY_KIND, lazyKind);
+  store<u32>(stateBlock + STATE_MEMO_EPOCH, memoEpoch);
   return stateBlock;
 }
 

@@ -139,6 +139,10 @@ describe('HnswIndex on threads', () => {
       for (let q = 0; q < 120; q += 29) expect(serial[q]).toEqual(index.search(row(queries, dim, q), 10, { filter }));
     }
     expect(jobs).toHaveBeenCalledTimes(filters.length * 3);
+    // Each thread returns how many queries it searched: together every query once, and workers took some.
+    const shares = jobs.mock.results.map((r) => r.value as number[]);
+    for (const share of shares) expect(share.reduce((a, b) => a + b, 0)).toBe(120);
+    expect(shares.reduce((sum, share) => sum + share.slice(1).reduce((a, b) => a + b, 0), 0)).toBeGreaterThan(0);
     jobs.mockClear();
     const accepts = (_key: string, m: unknown): boolean => (m as { tag: string }).tag === 'a';
     expect(index.searchBatch(queries, 10, { filter: accepts, threads: 4 })).toEqual(index.searchBatch(queries, 10, { filter: { tag: 'a' }, threads: 1 }));

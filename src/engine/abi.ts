@@ -194,6 +194,7 @@ export interface EngineExports {
   /**
    * assembly/hnsw.ts: one thread's share of an hnswSearchBatch, queries claimed from the counter at
    * `claim`; unfiltered, or a program filter begun with hnswBeginFilter (a stack per thread: filterStacks).
+   * Returns how many queries this thread searched, or a negative status.
    */
   hnswSearchBatchPart(
     thread: number, state: number, claim: number, queries: number, n: number, k: number, ef: number, filtered: number,

@@ -363,7 +363,7 @@ export class HnswEngine {
     const workers = Math.min(threads - 1, gang.ready);
     for (let t = 1; t <= workers; t++) check(this.x.hnswThreadReserve(t, k, ef), 'preparing worker threads');
     if (filtered === FILTER.PROGRAM) this.x.filterStacks(this.stackBuffer.ensure(this.stackBytes * (workers + 1)), this.stackBytes);
-    check(this.x.hnswBeginFilter(filtered), 'beginning a filtered search');
+    if (filtered !== FILTER.NONE) check(this.x.hnswBeginFilter(filtered), 'beginning a filtered search');
     const claim = this.claim.ensure(4);
     const state = this.x.hnswThreadState() >>> 0;
     if (state === 0) throw statusError(ST_CAPACITY, 'preparing worker threads');

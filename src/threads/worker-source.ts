@@ -44,7 +44,12 @@ async function main() {
     if (words.length * 4 !== memory.buffer.byteLength) words = new Int32Array(memory.buffer);
     Atomics.wait(words, p >>> 2, v);
   };
-  const x = new WebAssembly.Instance(module, { env: { memory, futexWait, filterHost: () => 0 } }).exports;
+  // A function filter is JS on the owner's thread: the engine never sends a worker one (hnswSearchBatchPart
+  // refuses it), and if it ever did, the job must fail loudly rather than filter everything out.
+  const noHostFilter = () => {
+    throw new Error('memvec: a function filter reached a worker thread');
+  };
+  const x = new WebAssembly.Instance(module, { env: { memory, futexWait, filterHost: noHostFilter } }).exports;
   // One job is JS: worker t reads its share of a file scan itself (pread on a descriptor of the owner's
   // open file, which the mapping behind it cannot give another thread) into its own buffer, and scans
   // each run it claims with flatScanPart into its own heap (src/flat/scanner.ts scanParallelReads).
