@@ -538,26 +538,22 @@ function exactScan(ctx: SearchContext, q: usize, k: i32, limit: u32, mode: i32):
  */
 export function hnswSearch(k: i32, ef: i32, filtered: i32): i32 {
   const ctx = defaultContext;
-  const st = beginFilter(filtered);
+  const st = hnswBeginFilter(filtered);
   if (st != ST_OK) return st;
   // 0: the context's output arrays.
   return searchInto(ctx, ctx.query, k, ef, filtered, 0, 0);
-}
-
-/**
- * Checks `filtered`; a lazy filter starts with no slot evaluated. A parallel batch's owner calls it
- * (hnswBeginFilter) before saving its state: the workers adopt the filter kind and the memo epoch,
- * and share the memo bytes. Two threads evaluating one slot store the same byte, so they may race.
- */
-export function hnswBeginFilter(filtered: i32): i32 {
-  return beginFilter(filtered);
 }
 
 /** Where hnswThreadState saves the lazy filter's kind and memo epoch in the state block. */
 const STATE_LAZY_KIND: usize = 184;
 const STATE_MEMO_EPOCH: usize = 188;
 
-function beginFilter(filtered: i32): i32 {
+/**
+ * Checks `filtered`; a lazy filter starts with no slot evaluated. A parallel batch's owner calls it
+ * (exported for that) before saving its state: the workers adopt the filter kind and the memo epoch,
+ * and share the memo bytes. Two threads evaluating one slot store the same byte, so they may race.
+ */
+export function hnswBeginFilter(filtered: i32): i32 {
   if (filtered < FILTER_NONE || filtered > FILTER_HOST) return ST_INVALID;
   if (filtered != FILTER_NONE) {
     lazyKind = filtered;
@@ -642,7 +638,7 @@ export function hnswSearchBatch(
   queries: usize, n: u32, k: i32, ef: i32, filtered: i32, idsOut: usize, distsOut: usize, countsOut: usize,
 ): i32 {
   if (k < 1 || ef < 1) return ST_INVALID;
-  const st = beginFilter(filtered);
+  const st = hnswBeginFilter(filtered);
   if (st != ST_OK) return st;
   const ctx = defaultContext;
   const query = ctx.query;
